@@ -1,0 +1,144 @@
+"""The ``transversal`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from instrument import Instrument, InstrumentError, builtin_refs, load_instrument
+
+app = typer.Typer(
+    help="transversal: a survey of horizontal and vertical accountability in organisations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+instrument_app = typer.Typer(help="Check and list instruments.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(instrument_app, name="instrument")
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@instrument_app.command("check")
+def instrument_check(
+    file: Annotated[Path, typer.Argument(help="An instrument file in TOML.")],
+) -> None:
+    """Validate an instrument file and summarise its scales."""
+    try:
+        instrument = load_instrument(file)
+    except InstrumentError as exc:
+        errors.print(f"[bold red]invalid instrument[/] {exc.file}")
+        errors.print(f"  at   {exc.where}")
+        errors.print(f"  rule {exc.rule}")
+        raise typer.Exit(1) from None
+    console.print(_instrument_summary(instrument))
+    console.print(f"[green]{file}: {instrument.ref} is valid.[/]")
+
+
+@instrument_app.command("list")
+def instrument_list() -> None:
+    """The instruments shipped with transversal."""
+    for ref in builtin_refs():
+        console.print(ref)
+
+
+def _instrument_summary(instrument: Instrument) -> Table:
+    language = instrument.languages[0]
+    scale = instrument.response_scale
+    table = Table(
+        title=f"{instrument.title[language]} ({instrument.ref})",
+        caption=(
+            f"{len(instrument.items)} items; languages {', '.join(instrument.languages)}; "
+            f"responses {scale.min}..{scale.max} ({scale.labels[language][0]} … "
+            f"{scale.labels[language][-1]}) and '{scale.not_applicable[language]}'"
+        ),
+    )
+    for column in ("scale", "name", "level", "module", "items", "reverse", "min. answered"):
+        table.add_column(column, justify="right" if column in ("items", "reverse") else "left")
+    reverse = instrument.reverse_item_ids
+    for s in instrument.scales:
+        table.add_row(
+            s.id,
+            s.name[language],
+            s.level,
+            s.module,
+            str(len(s.items)),
+            str(sum(i in reverse for i in s.items)),
+            f"{instrument.min_items(s.id)} of {len(s.items)}",
+        )
+    for c in instrument.composites:
+        table.add_row(
+            c.id, c.name[language], "composite", "", "", "", f"{c.min_facets} of {len(c.facets)} facets"
+        )
+    return table
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database named by DATABASE_URL to the newest schema."""
+    from api.db import make_engine, upgrade_database
+    from api.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    upgrade_database(engine)
+    console.print("[green]database schema is up to date[/]")
+
+
+@app.command()
+def demo(
+    teams: Annotated[int, typer.Option(min=2, max=2000, help="Number of teams.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
+    out: Annotated[Path, typer.Option(help="Folder for the database and the PDFs.")] = Path("out"),
+) -> None:
+    """Simulate an organisation answering the survey and write a PDF report per team."""
+    from api.demo import run_demo
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("simulating", total=teams + 4)
+
+        def step(description: str, n: int) -> None:
+            progress.update(task, advance=n, description=description)
+
+        summary = run_demo(teams=teams, seed=seed, out=out, step=step)
+        progress.update(task, completed=progress.tasks[0].total, description="done")
+    console.print(_demo_table(summary))
+    console.print(
+        f"{len(summary.teams)} teams, {summary.respondents} respondents, "
+        f"{summary.reports_written} team reports and the organisation report in {out}/ "
+        f"(database {summary.database})."
+    )
+
+
+def _demo_table(summary: object) -> Table:
+    from api.demo import DemoSummary
+
+    assert isinstance(summary, DemoSummary)
+    table = Table(title="Demo campaign")
+    for column in ("team", "department", "invited", "respondents", "report"):
+        table.add_column(column, justify="right" if column in ("invited", "respondents") else "left")
+    for team in summary.teams:
+        table.add_row(
+            team.team,
+            team.department,
+            str(team.invited),
+            str(team.respondents),
+            team.report.name if team.report else f"[yellow]suppressed: {team.reason}[/]",
+        )
+    return table
+
+
+if __name__ == "__main__":
+    app()

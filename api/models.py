@@ -1,0 +1,163 @@
+"""Tables and the API models derived from them.
+
+One family per resource (``XBase`` → ``XCreate`` / ``XPublic`` and the table ``X``). Table models
+do not validate, so untrusted input is parsed by a plain ``XCreate`` model first. A response
+holds its unit, its campaign, its language, the day it came in and its answers: nothing that
+identifies or could be linked back to a person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitKind(StrEnum):
+    organisation = "organisation"
+    department = "department"
+    team = "team"
+
+
+class CampaignStatus(StrEnum):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+
+
+# -- organisations ------------------------------------------------------------------------------
+
+
+class OrganisationBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OrganisationCreate(OrganisationBase):
+    pass
+
+
+class Organisation(OrganisationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class OrganisationPublic(OrganisationBase):
+    id: int
+    created_at: datetime
+
+
+# -- units --------------------------------------------------------------------------------------
+
+
+class UnitBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: UnitKind = Field(default=UnitKind.team, sa_type=String(20))
+    external_id: str | None = Field(default=None, max_length=100)
+
+
+class UnitCreate(UnitBase):
+    parent_id: int | None = None
+
+
+class Unit(UnitBase, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+
+
+class UnitPublic(UnitBase):
+    id: int
+    organisation_id: int
+    parent_id: int | None
+
+
+# -- campaigns ----------------------------------------------------------------------------------
+
+
+class CampaignBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    min_group_size: int = Field(default=5, ge=3, le=100)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+class CampaignCreate(CampaignBase):
+    instrument: str = Field(description="The instrument as id@version, frozen at creation.")
+    unit_ids: list[int] = Field(min_length=1)
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+
+
+class Campaign(CampaignBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    instrument_id: str = Field(max_length=100)
+    instrument_version: str = Field(max_length=20)
+    languages: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
+    status: CampaignStatus = Field(default=CampaignStatus.draft, sa_type=String(20))
+    created_at: datetime = Field(default_factory=utc_now)
+
+    @property
+    def instrument_ref(self) -> str:
+        return f"{self.instrument_id}@{self.instrument_version}"
+
+
+class CampaignPublic(CampaignBase):
+    id: int
+    organisation_id: int
+    instrument_id: str
+    instrument_version: str
+    languages: list[str]
+    status: CampaignStatus
+    created_at: datetime
+
+
+class CampaignUnit(SQLModel, table=True):
+    """A unit taking part in a campaign, with the number of people invited in it."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    invited: int = Field(default=0, ge=0)
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+
+class ResponseCreate(SQLModel):
+    """One respondent's answers: item id → value in the response scale, or None for
+    'does not apply'. Items left out were not answered."""
+
+    unit_id: int
+    language: str = Field(default="en", min_length=2, max_length=2)
+    answers: dict[str, int | None]
+
+
+class Response(SQLModel, table=True):
+    # A random id, so that the order of submission cannot be read off the keys.
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    language: str = Field(max_length=2)
+    submitted_on: date = Field(default_factory=lambda: utc_now().date())
+    answers: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))

@@ -1,0 +1,362 @@
+"""Use cases. Each one is a single transaction: it writes everything or nothing.
+
+The CLI, the demo and (later) the HTTP routes call these, never the repositories directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from api import repositories as repo
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.models import (
+    Campaign,
+    CampaignCreate,
+    CampaignStatus,
+    Organisation,
+    OrganisationCreate,
+    ResponseCreate,
+    Unit,
+    UnitKind,
+    utc_now,
+)
+from instrument import Instrument, InstrumentError, load_builtin
+
+
+class UnitImportRow(BaseModel):
+    """A row of an organisation chart: units refer to their parent by the org's own ids."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    external_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    kind: UnitKind = UnitKind.team
+    parent_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignData:
+    """What the analysis and the reports need of a campaign, as plain values."""
+
+    campaign_id: int
+    campaign_name: str
+    organisation_name: str
+    min_group_size: int
+    instrument: Instrument
+    responses: pd.DataFrame
+    """One row per response, a float column per item (NaN: unanswered or 'does not apply'),
+    and ``team``: the unit id as a string."""
+    units: tuple[Unit, ...]
+    invited: Mapping[int, int]
+
+
+def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:
+    with session.begin():
+        organisation = Organisation(name=data.name)
+        repo.add(session, organisation)
+        return organisation
+
+
+def import_units(
+    session: Session, *, organisation_id: int, rows: Sequence[UnitImportRow]
+) -> list[Unit]:
+    """Add an organisation chart; parents may come later in ``rows`` or exist already.
+
+    Rows are numbered from 1 in errors. A duplicate id, an unknown parent or a cycle refuses
+    the whole import.
+    """
+    with session.begin():
+        _require_organisation(session, organisation_id)
+        existing = {
+            u.external_id: u
+            for u in repo.list_units(session, organisation_id=organisation_id)
+            if u.external_id is not None
+        }
+        order = _unit_import_order(rows, existing=set(existing))
+        created: list[Unit] = []
+        by_external = dict(existing)
+        for index in order:
+            row = rows[index]
+            parent = by_external[row.parent_external_id] if row.parent_external_id else None
+            unit = Unit(
+                organisation_id=organisation_id,
+                parent_id=parent.id if parent else None,
+                external_id=row.external_id,
+                name=row.name,
+                kind=row.kind,
+            )
+            repo.add(session, unit)
+            by_external[row.external_id] = unit
+            created.append(unit)
+        return created
+
+
+def _unit_import_order(rows: Sequence[UnitImportRow], *, existing: set[str]) -> list[int]:
+    """Row indices with every parent before its children; refuses bad charts."""
+    errors: list[FieldError] = []
+    first_row: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row.external_id in first_row or row.external_id in existing:
+            where = (
+                f"row {first_row[row.external_id] + 1}"
+                if row.external_id in first_row
+                else "the database"
+            )
+            errors.append(
+                FieldError(
+                    f"rows[{index + 1}].external_id",
+                    f"{row.external_id!r} is already used by {where}",
+                )
+            )
+        else:
+            first_row[row.external_id] = index
+    for index, row in enumerate(rows):
+        parent = row.parent_external_id
+        if parent and parent not in first_row and parent not in existing:
+            errors.append(
+                FieldError(f"rows[{index + 1}].parent_external_id", f"unknown parent {parent!r}")
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    order: list[int] = []
+    state: dict[str, str] = {}  # external id -> "visiting" | "done"
+    for start in first_row:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in first_row and state.get(node) != "done":
+            if state.get(node) == "visiting":
+                cycle = [*path[path.index(node) :], node]
+                rows_in_cycle = ", ".join(str(first_row[n] + 1) for n in cycle[:-1])
+                raise ValidationFailed(
+                    [FieldError("rows", f"rows {rows_in_cycle} form a cycle: {' -> '.join(cycle)}")]
+                )
+            state[node] = "visiting"
+            path.append(node)
+            node = rows[first_row[node]].parent_external_id
+        for external_id in reversed(path):
+            state[external_id] = "done"
+            order.append(first_row[external_id])
+    return order
+
+
+def create_campaign(session: Session, *, organisation_id: int, data: CampaignCreate) -> Campaign:
+    """A campaign with its instrument frozen at creation."""
+    with session.begin():
+        _require_organisation(session, organisation_id)
+        instrument = _resolve_instrument(data.instrument)
+        errors = _campaign_errors(
+            session, organisation_id=organisation_id, data=data, instrument=instrument
+        )
+        if errors:
+            raise ValidationFailed(errors)
+        campaign = Campaign(
+            organisation_id=organisation_id,
+            name=data.name,
+            min_group_size=data.min_group_size,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            instrument_id=instrument.id,
+            instrument_version=instrument.version,
+            languages=list(data.languages),
+        )
+        repo.add(session, campaign)
+        assert campaign.id is not None
+        repo.set_campaign_units(
+            session, campaign_id=campaign.id, invited=dict.fromkeys(data.unit_ids, 0)
+        )
+        return campaign
+
+
+def _resolve_instrument(ref: str) -> Instrument:
+    try:
+        return load_builtin(ref)
+    except InstrumentError as exc:
+        raise ValidationFailed([FieldError("instrument", exc.rule)]) from None
+
+
+def _campaign_errors(
+    session: Session, *, organisation_id: int, data: CampaignCreate, instrument: Instrument
+) -> list[FieldError]:
+    errors = [
+        FieldError(f"languages[{i}]", f"{lang!r} is not a language of {instrument.ref}")
+        for i, lang in enumerate(data.languages)
+        if lang not in instrument.languages
+    ]
+    units = repo.units_by_id(session, unit_ids=data.unit_ids)
+    for i, unit_id in enumerate(data.unit_ids):
+        unit = units.get(unit_id)
+        if unit is None or unit.organisation_id != organisation_id:
+            errors.append(FieldError(f"unit_ids[{i}]", f"unit {unit_id} does not exist"))
+    if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
+        errors.append(FieldError("closes_at", "must be after opens_at"))
+    return errors
+
+
+def set_invited(session: Session, *, campaign_id: int, invited: Mapping[int, int]) -> None:
+    """Record how many people were invited in each unit of the campaign."""
+    with session.begin():
+        campaign = _require_campaign(session, campaign_id)
+        known = {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
+        errors = [
+            FieldError(f"invited.{unit_id}", "unit is not part of the campaign")
+            for unit_id in invited
+            if unit_id not in known
+        ]
+        errors += [
+            FieldError(f"invited.{unit_id}", "must be zero or more")
+            for unit_id, count in invited.items()
+            if count < 0
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+        repo.set_campaign_units(session, campaign_id=campaign.id or 0, invited=invited)
+
+
+def open_campaign(session: Session, *, campaign_id: int) -> Campaign:
+    return _move_campaign(session, campaign_id, CampaignStatus.draft, CampaignStatus.open)
+
+
+def close_campaign(session: Session, *, campaign_id: int) -> Campaign:
+    return _move_campaign(session, campaign_id, CampaignStatus.open, CampaignStatus.closed)
+
+
+def _move_campaign(
+    session: Session, campaign_id: int, before: CampaignStatus, after: CampaignStatus
+) -> Campaign:
+    with session.begin():
+        campaign = _require_campaign(session, campaign_id)
+        if campaign.status != before:
+            raise Conflict(
+                f"campaign {campaign_id} is {campaign.status}; only a {before} one becomes {after}"
+            )
+        campaign.status = after
+        session.add(campaign)
+        return campaign
+
+
+def submit_responses(
+    session: Session,
+    *,
+    campaign_id: int,
+    responses: Sequence[ResponseCreate],
+    submitted_on: date | None = None,
+) -> int:
+    """Store answers to an open campaign, all or none; returns how many were stored."""
+    with session.begin():
+        campaign = _require_campaign(session, campaign_id)
+        if campaign.status != CampaignStatus.open:
+            raise Conflict(f"campaign {campaign_id} is {campaign.status}, not open")
+        instrument = load_builtin(campaign.instrument_ref)
+        units = {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
+        errors: list[FieldError] = []
+        for index, response in enumerate(responses):
+            errors += answer_errors(
+                response,
+                instrument=instrument,
+                units=units,
+                languages=campaign.languages,
+                prefix=f"responses[{index}]",
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        day = submitted_on or utc_now().date()
+        repo.insert_responses(
+            session,
+            rows=[
+                {
+                    "campaign_id": campaign_id,
+                    "unit_id": r.unit_id,
+                    "language": r.language,
+                    "submitted_on": day,
+                    "answers": dict(r.answers),
+                }
+                for r in responses
+            ],
+        )
+        return len(responses)
+
+
+def answer_errors(
+    response: ResponseCreate,
+    *,
+    instrument: Instrument,
+    units: set[int],
+    languages: Sequence[str],
+    prefix: str,
+) -> list[FieldError]:
+    """Every rule a response breaks: unit, language, known items, values in range."""
+    errors: list[FieldError] = []
+    if response.unit_id not in units:
+        errors.append(
+            FieldError(f"{prefix}.unit_id", f"unit {response.unit_id} is not part of the campaign")
+        )
+    if response.language not in languages:
+        errors.append(
+            FieldError(
+                f"{prefix}.language", f"{response.language!r} is not a language of the campaign"
+            )
+        )
+    scale = instrument.response_scale
+    known = instrument.item_ids
+    for item_id, value in response.answers.items():
+        where = f"{prefix}.answers.{item_id}"
+        if item_id not in known:
+            errors.append(FieldError(where, "unknown item"))
+        elif value is not None and not scale.min <= value <= scale.max:
+            errors.append(
+                FieldError(where, f"{value} is outside the scale {scale.min}..{scale.max}")
+            )
+    return errors
+
+
+def load_campaign_data(session: Session, *, campaign_id: int) -> CampaignData:
+    """The campaign's responses as a wide DataFrame, with its units and instrument."""
+    with session.begin():
+        campaign = _require_campaign(session, campaign_id)
+        organisation = _require_organisation(session, campaign.organisation_id)
+        instrument = load_builtin(campaign.instrument_ref)
+        rows = repo.response_answers(session, campaign_id=campaign_id)
+        invited = {
+            r.unit_id: r.invited for r in repo.campaign_units(session, campaign_id=campaign_id)
+        }
+        units = tuple(repo.list_units(session, organisation_id=campaign.organisation_id))
+    return CampaignData(
+        campaign_id=campaign_id,
+        campaign_name=campaign.name,
+        organisation_name=organisation.name,
+        min_group_size=campaign.min_group_size,
+        instrument=instrument,
+        responses=answers_frame(rows, item_ids=instrument.item_ids),
+        units=units,
+        invited=invited,
+    )
+
+
+def answers_frame(
+    rows: Sequence[tuple[int, Mapping[str, object]]], *, item_ids: Sequence[str]
+) -> pd.DataFrame:
+    """Wide frame of raw answers: None ('does not apply') and unanswered items become NaN."""
+    frame = pd.DataFrame.from_records([answers for _, answers in rows], columns=list(item_ids))
+    frame = frame.astype("float64")
+    frame["team"] = [str(unit_id) for unit_id, _ in rows]
+    return frame
+
+
+def _require_organisation(session: Session, organisation_id: int) -> Organisation:
+    organisation = repo.get_organisation(session, organisation_id=organisation_id)
+    if organisation is None:
+        raise NotFound("organisation", organisation_id)
+    return organisation
+
+
+def _require_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = repo.get_campaign(session, campaign_id=campaign_id)
+    if campaign is None:
+        raise NotFound("campaign", campaign_id)
+    return campaign

@@ -1,0 +1,33 @@
+"""Settings from the environment, read once through ``get_settings()``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the data lives and how the service behaves.
+
+    ``DATABASE_URL`` selects the store: SQLite by default (a file in the working directory,
+    nothing to set up); ``postgresql://user@host:port/db`` for production and for several API
+    replicas.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", env_file=None, extra="ignore")
+
+    database_url: str = "sqlite:///transversal.sqlite"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        return value
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

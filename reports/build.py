@@ -1,0 +1,266 @@
+"""Building the report views from a campaign analysis, the instrument and the units' names.
+
+The builders do the look-ups (names in the report's language, a team's department), the
+NaN-to-``None`` conversion and the suppression rules; they never round. A team report is refused
+with ``SuppressedTeamError`` for a team that is not eligible, and a scale the analysis did not
+show for a team carries no figure at all, whatever the frame holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from instrument.model import Instrument
+from reports import _frames
+from reports._lookups import (
+    axis_names,
+    department_name,
+    estimate,
+    median_rwg,
+    placement,
+    plane_points,
+    quality_rows,
+    response_range,
+    response_rate,
+    scale_catalogue,
+    unit_name,
+)
+from reports.i18n import PROFILES, texts_for
+from reports.views import (
+    CampaignResult,
+    Conventions,
+    HeatRow,
+    OrganisationReportView,
+    OrganisationScore,
+    ProfileCount,
+    ScaleInfo,
+    ScaleScore,
+    SuppressedTeamError,
+    TeamParticipation,
+    TeamReportView,
+    UnitInfo,
+)
+
+
+def build_team_view(
+    analysis: CampaignResult,
+    *,
+    instrument: Instrument,
+    team_id: str,
+    units: Mapping[str, UnitInfo],
+    organisation_name: str,
+    campaign_name: str,
+    language: str,
+    generated_at: datetime,
+    invited: Mapping[str, int] | None,
+) -> TeamReportView:
+    """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible."""
+    catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
+    respondents = _eligible_respondents(analysis, team_id)
+    rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
+    hidden = texts_for(language)["hidden_reason"].format(n=analysis.min_group_size)
+    scales = tuple(
+        _scale_score(rows[(team_id, scale.scale_id)], scale, hidden_reason=hidden)
+        for scale in catalogue.values()
+        if (team_id, scale.scale_id) in rows
+    )
+    profiles = _frames.records(analysis.profiles, name="profiles")
+    own = [row for row in profiles if str(row["team"]) == team_id]
+    invited_count = None if invited is None else invited.get(team_id)
+    return TeamReportView(
+        organisation_name=organisation_name,
+        campaign_name=campaign_name,
+        team_id=team_id,
+        team_name=unit_name(units, team_id),
+        department_name=department_name(units, team_id),
+        language=language,
+        generated_at=generated_at,
+        instrument_ref=analysis.instrument_ref,
+        n_respondents=respondents,
+        invited=invited_count,
+        response_rate=response_rate(respondents, invited_count),
+        min_group_size=analysis.min_group_size,
+        response_range=response_range(instrument),
+        axis_names=axis_names(instrument, language),
+        scales=scales,
+        placement=placement(own[0]) if own else None,
+        other_teams=plane_points(row for row in profiles if str(row["team"]) != team_id),
+        quality=quality_rows(analysis, catalogue, rwg={s.scale.scale_id: s.rwg_j for s in scales}),
+        conventions=Conventions(),
+    )
+
+
+def _eligible_respondents(analysis: CampaignResult, team_id: str) -> int:
+    """The team's number of respondents, or ``SuppressedTeamError`` saying why it has no report."""
+    suppressed = _frames.by_key(_frames.records(analysis.suppressed, name="suppressed"), "team")
+    if (team_id,) in suppressed:
+        raise SuppressedTeamError(team_id, str(suppressed[(team_id,)]["reason"]))
+    sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
+    size = sizes.get((team_id,))
+    if size is None:
+        raise SuppressedTeamError(team_id, "no response from this team in the campaign")
+    respondents = _frames.count(size, "respondents") or 0
+    if not _frames.flag(size, "eligible"):
+        raise SuppressedTeamError(
+            team_id, f"{respondents} respondents, fewer than {analysis.min_group_size}"
+        )
+    return respondents
+
+
+def _scale_score(row: _frames.Record, scale: ScaleInfo, *, hidden_reason: str) -> ScaleScore:
+    if not _frames.flag(row, "shown"):
+        # Whatever the frame holds, a hidden scale prints no figure: the rest-of-organisation
+        # mean and the difference would give the team's mean away.
+        return ScaleScore(scale, False, hidden_reason, None, None, None, None, None, None, None)
+    return ScaleScore(
+        scale=scale,
+        shown=True,
+        hidden_reason=None,
+        n=_frames.count(row, "n"),
+        team=estimate(row, "mean", "ci_low", "ci_high"),
+        sd=_frames.number(row, "sd"),
+        rest=estimate(row, "rest_mean", "rest_ci_low", "rest_ci_high"),
+        difference=estimate(row, "diff", "diff_ci_low", "diff_ci_high"),
+        cohens_d=_frames.number(row, "cohens_d"),
+        rwg_j=_frames.number(row, "rwg_j"),
+    )
+
+
+# -- the organisation report ---------------------------------------------------------------------
+
+
+def build_organisation_view(
+    analysis: CampaignResult,
+    *,
+    instrument: Instrument,
+    units: Mapping[str, UnitInfo],
+    organisation_name: str,
+    campaign_name: str,
+    language: str,
+    generated_at: datetime,
+    invited: Mapping[str, int] | None,
+) -> OrganisationReportView:
+    """The organisation report: participation, team means, organisation means, profiles."""
+    catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
+    participation = _participation(analysis, units=units, invited=invited)
+    team_rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
+    heat_scales = tuple(s for s in catalogue.values() if any(k[1] == s.scale_id for k in team_rows))
+    profiles = _frames.records(analysis.profiles, name="profiles")
+    respondents = sum(team.respondents for team in participation)
+    invited_total = (
+        None
+        if any(team.invited is None for team in participation)
+        else sum(team.invited or 0 for team in participation)
+    )
+    return OrganisationReportView(
+        organisation_name=organisation_name,
+        campaign_name=campaign_name,
+        language=language,
+        generated_at=generated_at,
+        instrument_ref=analysis.instrument_ref,
+        min_group_size=analysis.min_group_size,
+        response_range=response_range(instrument),
+        axis_names=axis_names(instrument, language),
+        n_respondents=respondents,
+        invited=invited_total,
+        response_rate=response_rate(respondents, invited_total),
+        participation=participation,
+        scales=heat_scales,
+        heat=_heat_rows(participation, heat_scales, team_rows, profiles),
+        organisation=_organisation_scores(analysis, catalogue),
+        quality=quality_rows(analysis, catalogue, rwg=median_rwg(analysis)),
+        profiles=_profile_counts(profiles),
+        team_points=plane_points(profiles),
+        conventions=Conventions(),
+    )
+
+
+def _participation(
+    analysis: CampaignResult, *, units: Mapping[str, UnitInfo], invited: Mapping[str, int] | None
+) -> tuple[TeamParticipation, ...]:
+    """Every team that answered or was invited, by department then name."""
+    sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
+    reasons = _frames.by_key(_frames.records(analysis.suppressed, name="suppressed"), "team")
+    invited = invited or {}
+    team_ids = [key[0] for key in sizes] + [t for t in invited if (t,) not in sizes]
+    teams = []
+    for team_id in team_ids:
+        size = sizes.get((team_id,), {})
+        respondents = _frames.count(size, "respondents") or 0
+        eligible = _frames.flag(size, "eligible") and (team_id,) not in reasons
+        reason = reasons.get((team_id,), {}).get("reason")
+        if not eligible and reason is None:
+            reason = f"{respondents} respondents, fewer than {analysis.min_group_size}"
+        teams.append(
+            TeamParticipation(
+                team_id=team_id,
+                team_name=unit_name(units, team_id),
+                department_name=department_name(units, team_id),
+                respondents=respondents,
+                invited=invited.get(team_id),
+                response_rate=response_rate(respondents, invited.get(team_id)),
+                eligible=eligible,
+                suppressed_reason=None if eligible else str(reason),
+            )
+        )
+    return tuple(sorted(teams, key=lambda t: (t.department_name or "", t.team_name, t.team_id)))
+
+
+def _heat_rows(
+    participation: Iterable[TeamParticipation],
+    scales: Iterable[ScaleInfo],
+    team_rows: Mapping[tuple[str, ...], _frames.Record],
+    profiles: Iterable[_frames.Record],
+) -> tuple[HeatRow, ...]:
+    places = {str(row["team"]): placement(row) for row in profiles}
+    scale_ids = [scale.scale_id for scale in scales]
+    rows = []
+    for team in participation:
+        if not team.eligible:
+            continue
+        means = []
+        for scale_id in scale_ids:
+            row = team_rows.get((team.team_id, scale_id), {})
+            means.append(_frames.number(row, "mean") if _frames.flag(row, "shown") else None)
+        place = places.get(team.team_id)
+        rows.append(
+            HeatRow(
+                team_id=team.team_id,
+                team_name=team.team_name,
+                department_name=team.department_name,
+                respondents=team.respondents,
+                means=tuple(means),
+                profile=place.profile if place else None,
+                certain=place.certain if place else None,
+            )
+        )
+    return tuple(rows)
+
+
+def _organisation_scores(
+    analysis: CampaignResult, catalogue: Mapping[str, ScaleInfo]
+) -> tuple[OrganisationScore, ...]:
+    rows = _frames.by_key(_frames.records(analysis.organisation, name="organisation"), "scale")
+    return tuple(
+        OrganisationScore(
+            scale=scale,
+            n=_frames.count(rows[(scale_id,)], "n"),
+            mean=estimate(rows[(scale_id,)], "mean", "ci_low", "ci_high"),
+            sd=_frames.number(rows[(scale_id,)], "sd"),
+        )
+        for scale_id, scale in catalogue.items()
+        if (scale_id,) in rows
+    )
+
+
+def _profile_counts(profiles: Iterable[_frames.Record]) -> tuple[ProfileCount, ...]:
+    places = [place for place in map(placement, profiles) if place is not None]
+    return tuple(
+        ProfileCount(
+            profile=profile,
+            teams=sum(place.profile == profile for place in places),
+            uncertain=sum(place.profile == profile and not place.certain for place in places),
+        )
+        for profile in PROFILES
+    )

@@ -1,0 +1,221 @@
+"""Charts as SVG text: vectors that stay sharp in print, drawn with matplotlib.
+
+Each chart builds its own ``matplotlib.figure.Figure`` (never pyplot, whose global state would
+leak between reports) and saves it as SVG with text kept as text, so the PDF stays small and
+searchable. Output is deterministic: ids come from a fixed hash salt and the metadata carries no
+date. The colours are the Okabe–Ito palette, which colour-blind readers tell apart, and the two
+series also differ by marker shape.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+from reports.views import Estimate, Placement, PlanePoint, ResponseRange
+
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREY = "#8C8C8C"
+INK = "#1F2933"
+RULE = "#D0D5DB"
+
+_STYLE = {
+    "svg.hashsalt": "transversal-reports",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 8.5,
+    "text.color": INK,
+    "axes.edgecolor": RULE,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "text.usetex": False,
+}
+# rc_context changes matplotlib's process-wide settings for the time of one chart: the lock keeps
+# two reports rendered in parallel threads from seeing each other's settings.
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One row of the scores chart: a label, up to two estimates, or a note in their place."""
+
+    label: str
+    primary: Estimate | None
+    secondary: Estimate | None = None
+    note: str | None = None
+    indented: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlaneLabels:
+    """The words of the plane chart, in the report's language."""
+
+    axes: tuple[str, str]
+    quadrants: tuple[str, str, str, str]
+    """Integrated, community-led, hierarchy-led, disengaged."""
+    highlight: str
+    points: str
+
+
+def scores_svg(
+    rows: Sequence[ScoreRow],
+    *,
+    response_range: ResponseRange,
+    series: tuple[str, str | None],
+) -> str:
+    """One row per scale on the response axis: the primary estimate (filled circle) and the
+    optional secondary one (open square), each with its confidence interval."""
+    height = 0.62 + 0.34 * len(rows)
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(6.7, height))
+        FigureCanvasSVG(figure)
+        axes = figure.add_axes((0.35, 0.38 / height, 0.62, 1 - 0.62 / height))
+        positions = list(range(len(rows)))[::-1]
+        offset = 0.14 if any(row.secondary for row in rows) else 0.0
+        for y, row in zip(positions, rows, strict=True):
+            _interval(axes, row.primary, y + offset, colour=BLUE, marker="o", filled=True)
+            _interval(axes, row.secondary, y - offset, colour=ORANGE, marker="s", filled=False)
+            if row.note is not None:
+                axes.text(response_range.midpoint, y, _plain(row.note), ha="center",
+                          va="center", color=GREY, style="italic", fontsize=7.5,
+                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+        _score_axes(axes, rows, positions, response_range)
+        _score_legend(figure, series)
+        return _to_svg(figure)
+
+
+def _interval(
+    axes: Axes, estimate: Estimate | None, y: float, *, colour: str, marker: str, filled: bool
+) -> None:
+    if estimate is None:
+        return
+    if estimate.ci_low is not None and estimate.ci_high is not None:
+        axes.plot([estimate.ci_low, estimate.ci_high], [y, y], color=colour, linewidth=1.6,
+                  solid_capstyle="butt", zorder=2)
+    axes.plot([estimate.value], [y], marker=marker, markersize=5.5, color=colour,
+              markerfacecolor=colour if filled else "white", markeredgewidth=1.3, zorder=3)
+
+
+def _score_axes(
+    axes: Axes, rows: Sequence[ScoreRow], positions: Sequence[int], scale: ResponseRange
+) -> None:
+    axes.set_xlim(scale.low - 0.15, scale.high + 0.15)
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.set_xticks(range(scale.low, scale.high + 1))
+    labels = [_wrap(row.label, indented=row.indented) for row in rows]
+    axes.set_yticks(positions, labels, multialignment="right")
+    axes.tick_params(axis="y", length=0, pad=6)
+    axes.tick_params(axis="x", length=0, pad=4)
+    axes.grid(axis="x", color=RULE, linewidth=0.6)
+    axes.axvline(scale.midpoint, color=GREY, linewidth=0.8, linestyle=(0, (3, 3)))
+    for y in positions[:-1]:
+        axes.axhline(y - 0.5, color="#EEF0F2", linewidth=0.6, zorder=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.set_axisbelow(True)
+
+
+def _score_legend(figure: Figure, series: tuple[str, str | None]) -> None:
+    handles = [
+        figure.axes[0].plot([], [], marker="o", color=BLUE, linewidth=1.6, markersize=5.5)[0]
+    ]
+    labels = [_plain(series[0])]
+    if series[1] is not None:
+        handles.append(
+            figure.axes[0].plot([], [], marker="s", color=ORANGE, markerfacecolor="white",
+                                linewidth=1.6, markersize=5.5, markeredgewidth=1.3)[0]
+        )
+        labels.append(_plain(series[1]))
+    figure.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.35, 1.0), ncols=2,
+                  frameon=False, handlelength=2.2, borderaxespad=0.2)
+
+
+def plane_svg(
+    *,
+    highlight: Placement | None,
+    points: Sequence[PlanePoint],
+    response_range: ResponseRange,
+    labels: PlaneLabels,
+) -> str:
+    """The plane of horizontal × vertical accountability divided at the midpoint, with the
+    ``points`` as dots (grey when a team is highlighted) and the highlighted team's CI cross."""
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(5.2, 5.0))
+        FigureCanvasSVG(figure)
+        axes = figure.add_axes((0.13, 0.2, 0.83, 0.77))
+        _plane_frame(axes, response_range, labels)
+        colour = GREY if highlight is not None else BLUE
+        axes.scatter([p.ha for p in points], [p.va for p in points], s=34, color=colour,
+                     alpha=0.75, linewidths=0, zorder=3, label=_plain(labels.points))
+        if highlight is not None:
+            _highlight(axes, highlight, labels.highlight)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncols=2, frameon=False,
+                    handletextpad=0.4, columnspacing=2.0)
+        return _to_svg(figure)
+
+
+def _plane_frame(axes: Axes, scale: ResponseRange, labels: PlaneLabels) -> None:
+    low, high, mid = scale.low, scale.high, scale.midpoint
+    axes.set_xlim(low, high)
+    axes.set_ylim(low, high)
+    axes.set_aspect("equal")
+    axes.set_xticks(range(low, high + 1))
+    axes.set_yticks(range(low, high + 1))
+    axes.tick_params(length=0, pad=4)
+    axes.axvline(mid, color=GREY, linewidth=0.9)
+    axes.axhline(mid, color=GREY, linewidth=0.9)
+    axes.set_xlabel(_plain(labels.axes[0]), labelpad=6)
+    axes.set_ylabel(_plain(labels.axes[1]), labelpad=6)
+    inset = 0.12
+    corners = ((high - inset, high - inset, "right", "top"),
+               (high - inset, low + inset, "right", "bottom"),
+               (low + inset, high - inset, "left", "top"),
+               (low + inset, low + inset, "left", "bottom"))
+    for (x, y, ha, va), text in zip(corners, labels.quadrants, strict=True):
+        axes.text(x, y, _plain(text.capitalize()), ha=ha, va=va, color=GREY, fontsize=8.5,
+                  fontweight="bold")
+    for spine in axes.spines.values():
+        spine.set_color(RULE)
+
+
+def _highlight(axes: Axes, place: Placement, label: str) -> None:
+    for estimate, horizontal in ((place.ha, True), (place.va, False)):
+        if estimate.ci_low is None or estimate.ci_high is None:
+            continue
+        span = [estimate.ci_low, estimate.ci_high]
+        fixed = [place.va.value] * 2 if horizontal else [place.ha.value] * 2
+        xs, ys = (span, fixed) if horizontal else (fixed, span)
+        axes.plot(xs, ys, color=BLUE, linewidth=1.8, solid_capstyle="butt", zorder=4)
+    axes.scatter([place.ha.value], [place.va.value], s=90, color=BLUE, edgecolors="white",
+                 linewidths=1.2, zorder=5, label=_plain(label))
+
+
+def _wrap(label: str, *, indented: bool) -> str:
+    """A row label on at most two lines; a facet's label indented under its composite."""
+    lines = textwrap.wrap(_plain(label), width=30 if indented else 32, max_lines=2,
+                          placeholder="…")
+    indent = "\u2003" if indented else ""
+    return "\n".join(indent + line for line in lines)
+
+
+def _plain(text: str) -> str:
+    """Text for matplotlib, which would read ``$...$`` as mathematics."""
+    return text.replace("$", r"\$")
+
+
+def _to_svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
+    svg = buffer.getvalue()
+    # The XML declaration and DOCTYPE are for standalone files; the chart goes inline in HTML.
+    return svg[svg.index("<svg") :]

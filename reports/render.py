@@ -1,0 +1,218 @@
+"""Report views to HTML and PDF.
+
+One sandboxed Jinja environment, built on first use and kept, renders the packaged templates;
+numbers, dates and colours go through its filters in the view's language. WeasyPrint lays the
+HTML out for print with a URL fetcher that serves the files packaged in ``reports/static`` under
+the ``reports-static:`` scheme and refuses everything else: no ``file://``, no network. Charts go
+inline as SVG, so they need no fetching at all.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports import charts, formatting
+from reports.i18n import PROFILES, texts_for
+from reports.views import OrganisationReportView, TeamReportView
+
+STATIC_SCHEME = "reports-static"
+_STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)*(?:/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)*)*$")
+_HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C")
+
+
+class StaticURLRefused(ValueError):
+    """A report asked for a URL other than a packaged static file."""
+
+
+class PackagedFilesFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves ``reports-static:<name>`` from the package's ``static`` folder; refuses any other
+    URL (``file:``, ``http:``, ``data:``, names climbing out of the folder) by raising
+    ``StaticURLRefused``. Any failure stops the rendering rather than print a page without it."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=(STATIC_SCHEME,), fail_on_errors=True)
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        scheme, _, name = url.partition(":")
+        if scheme != STATIC_SCHEME or not _STATIC_NAME.match(name):
+            raise StaticURLRefused(f"{url}: reports load only packaged {STATIC_SCHEME}: files")
+        resource = resources.files("reports").joinpath("static", *name.split("/"))
+        if not resource.is_file():
+            raise StaticURLRefused(f"{url}: no such packaged file")
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, resource.read_bytes(), {"Content-Type": content_type})
+
+
+def render_team_html(view: TeamReportView) -> str:
+    """The team report as HTML (its stylesheet is ``reports-static:report.css``)."""
+    t = texts_for(view.language)
+    scores = charts.scores_svg(
+        [
+            charts.ScoreRow(
+                label=row.scale.name,
+                primary=row.team,
+                secondary=row.rest,
+                note=row.hidden_reason,
+                indented=row.scale.facet_of is not None,
+            )
+            for row in view.scales
+        ],
+        response_range=view.response_range,
+        series=(t["this_team"], t["rest_of_organisation"]),
+    )
+    plane = charts.plane_svg(
+        highlight=view.placement,
+        points=view.other_teams,
+        response_range=view.response_range,
+        labels=_plane_labels(view.axis_names, t, points=t["plane_other_teams"]),
+    )
+    return _render("team.html", view, charts={"scores": Markup(scores), "plane": Markup(plane)})
+
+
+def render_team_pdf(view: TeamReportView) -> bytes:
+    """The team report as a PDF."""
+    return _write_pdf(render_team_html(view))
+
+
+def render_organisation_html(view: OrganisationReportView) -> str:
+    """The organisation report as HTML (its stylesheet is ``reports-static:report.css``)."""
+    t = texts_for(view.language)
+    scores = charts.scores_svg(
+        [
+            charts.ScoreRow(
+                label=row.scale.name, primary=row.mean, indented=row.scale.facet_of is not None
+            )
+            for row in view.organisation
+        ],
+        response_range=view.response_range,
+        series=(t["organisation_mean"], None),
+    )
+    plane = charts.plane_svg(
+        highlight=None,
+        points=view.team_points,
+        response_range=view.response_range,
+        labels=_plane_labels(view.axis_names, t, points=t["teams"]),
+    )
+    return _render(
+        "organisation.html", view, charts={"scores": Markup(scores), "plane": Markup(plane)}
+    )
+
+
+def render_organisation_pdf(view: OrganisationReportView) -> bytes:
+    """The organisation report as a PDF."""
+    return _write_pdf(render_organisation_html(view))
+
+
+def _plane_labels(
+    axis_names: tuple[str, str], t: Mapping[str, str], *, points: str
+) -> charts.PlaneLabels:
+    quadrants = tuple(t[f"profile.{profile}"] for profile in PROFILES)
+    return charts.PlaneLabels(
+        axes=(f"{axis_names[0]} (HA)", f"{axis_names[1]} (VA)"),
+        quadrants=(quadrants[0], quadrants[1], quadrants[2], quadrants[3]),
+        highlight=t["plane_your_team"],
+        points=points,
+    )
+
+
+def _render(
+    template: str, view: TeamReportView | OrganisationReportView, *, charts: Mapping[str, Markup]
+) -> str:
+    return environment().get_template(template).render(
+        view=view,
+        language=view.language,
+        t=texts_for(view.language),
+        charts=charts,
+        profiles=PROFILES,
+        static=f"{STATIC_SCHEME}:",
+    )
+
+
+def _write_pdf(html: str) -> bytes:
+    document = HTML(string=html, url_fetcher=PackagedFilesFetcher())
+    pdf: bytes = document.write_pdf()
+    return pdf
+
+
+@cache
+def environment() -> SandboxedEnvironment:
+    """The one Jinja environment of the reports: sandboxed, strict about undefined names,
+    escaping HTML."""
+    env = SandboxedEnvironment(
+        loader=PackageLoader("reports", "templates"),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        number=_number,
+        signed=_signed,
+        interval=_interval,
+        percent=_percent,
+        date=_date,
+        heat=_heat,
+        css_string=_css_string,
+    )
+    return env
+
+
+@pass_context
+def _number(context: Context, value: float | None, digits: int = 2) -> str:
+    return formatting.format_number(value, language=context["language"], digits=digits)
+
+
+@pass_context
+def _signed(context: Context, value: float | None, digits: int = 2) -> str:
+    return formatting.format_signed(value, language=context["language"], digits=digits)
+
+
+@pass_context
+def _interval(context: Context, estimate: Any, digits: int = 2, signed: bool = False) -> str:
+    """The confidence interval of an ``Estimate`` (or nothing for ``None``)."""
+    if estimate is None:
+        return formatting.MISSING
+    return formatting.format_interval(
+        estimate.ci_low, estimate.ci_high, language=context["language"], digits=digits,
+        signed=signed,
+    )
+
+
+@pass_context
+def _percent(context: Context, share: float | None) -> str:
+    return formatting.format_percent(share, language=context["language"])
+
+
+@pass_context
+def _date(context: Context, moment: Any) -> str:
+    return formatting.format_date(moment, language=context["language"])
+
+
+@pass_context
+def _heat(context: Context, value: float | None) -> str:
+    """Inline style of a heat-table cell: a sequential blue, darker for higher means."""
+    if value is None:
+        return "background-color: #FFFFFF"
+    scale = context["view"].response_range
+    share = min(max((value - scale.low) / (scale.high - scale.low), 0.0), 1.0)
+    colour = _HEAT[min(int(share * len(_HEAT)), len(_HEAT) - 1)]
+    ink = "#FFFFFF" if share >= 5 / len(_HEAT) else "#1F2933"
+    return f"background-color: {colour}; color: {ink}"
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = "".join(c if c.isalnum() or c in " .,:;()-'" else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{escaped}"')

@@ -1,0 +1,238 @@
+"""Frozen view models of plain values: everything a report prints, and nothing else.
+
+Templates receive these and only these: no DataFrame, no ORM object, no instrument model.
+:mod:`reports.build` makes them from a campaign analysis; numbers stay unrounded here, the
+templates' filters round them. A figure that does not exist is ``None``, never NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import pandas as pd
+
+
+class CampaignResult(Protocol):
+    """The part of ``analysis.campaign.CampaignAnalysis`` the reports read."""
+
+    @property
+    def instrument_ref(self) -> str: ...
+    @property
+    def min_group_size(self) -> int: ...
+    @property
+    def reliability(self) -> pd.DataFrame: ...
+    @property
+    def icc(self) -> pd.DataFrame: ...
+    @property
+    def organisation(self) -> pd.DataFrame: ...
+    @property
+    def teams(self) -> pd.DataFrame: ...
+    @property
+    def profiles(self) -> pd.DataFrame: ...
+    @property
+    def team_sizes(self) -> pd.DataFrame: ...
+    @property
+    def suppressed(self) -> pd.DataFrame: ...
+
+
+class SuppressedTeamError(Exception):
+    """A report was asked for a team that is not eligible for one."""
+
+    def __init__(self, team_id: str, reason: str) -> None:
+        self.team_id = team_id
+        self.reason = reason
+        super().__init__(f"team {team_id}: no report ({reason})")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    """A unit of the organisation as the reports need it; ``kind`` is organisation, department
+    or team, and a team's department is its nearest ancestor of kind department."""
+
+    unit_id: str
+    name: str
+    parent_id: str | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A point estimate with its 95 % confidence interval (bounds ``None`` when not computed)."""
+
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conventions:
+    """The conventional thresholds the appendix flags; conventions, not laws."""
+
+    alpha: float = 0.70
+    icc2: float = 0.70
+    rwg_j: float = 0.70
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleInfo:
+    """A scale (or composite) in the report's language; ``level`` is team or individual."""
+
+    scale_id: str
+    name: str
+    description: str
+    level: str
+    module: str
+    is_composite: bool
+    facet_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleScore:
+    """One scale of the team report. When ``shown`` is False every figure is ``None`` and
+    ``hidden_reason`` says why."""
+
+    scale: ScaleInfo
+    shown: bool
+    hidden_reason: str | None
+    n: int | None
+    team: Estimate | None
+    sd: float | None
+    rest: Estimate | None
+    difference: Estimate | None
+    cohens_d: float | None
+    rwg_j: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRow:
+    """Reliability and agreement of one scale. ``rwg_j`` is the team's in a team report and the
+    median over teams in the organisation report; ``*_meets`` is None when the value is."""
+
+    scale: ScaleInfo
+    k: int | None
+    n: int | None
+    alpha: Estimate | None
+    omega: float | None
+    icc1: float | None
+    icc2: float | None
+    rwg_j: float | None
+    alpha_meets: bool | None
+    icc2_meets: bool | None
+    rwg_j_meets: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanePoint:
+    """An anonymous team on the plane of accountability."""
+
+    ha: float
+    va: float
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A team on the plane of accountability: profile is one of ``reports.i18n.PROFILES``;
+    ``certain`` is False when a confidence interval crosses a dividing line."""
+
+    ha: Estimate
+    va: Estimate
+    profile: str
+    certain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRange:
+    """The response scale's ends and the midpoint that divides the plane into profiles."""
+
+    low: int
+    high: int
+    midpoint: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeamReportView:
+    organisation_name: str
+    campaign_name: str
+    team_id: str
+    team_name: str
+    department_name: str | None
+    language: str
+    generated_at: datetime
+    instrument_ref: str
+    n_respondents: int
+    invited: int | None
+    response_rate: float | None
+    min_group_size: int
+    response_range: ResponseRange
+    axis_names: tuple[str, str]
+    scales: tuple[ScaleScore, ...]
+    placement: Placement | None
+    other_teams: tuple[PlanePoint, ...]
+    quality: tuple[QualityRow, ...]
+    conventions: Conventions
+
+
+@dataclass(frozen=True, slots=True)
+class TeamParticipation:
+    team_id: str
+    team_name: str
+    department_name: str | None
+    respondents: int
+    invited: int | None
+    response_rate: float | None
+    eligible: bool
+    suppressed_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeatRow:
+    """An eligible team's means, aligned with ``OrganisationReportView.scales``; ``None`` where
+    the figure is not shown."""
+
+    team_id: str
+    team_name: str
+    department_name: str | None
+    respondents: int
+    means: tuple[float | None, ...]
+    profile: str | None
+    certain: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationScore:
+    scale: ScaleInfo
+    n: int | None
+    mean: Estimate | None
+    sd: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCount:
+    profile: str
+    teams: int
+    uncertain: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationReportView:
+    organisation_name: str
+    campaign_name: str
+    language: str
+    generated_at: datetime
+    instrument_ref: str
+    min_group_size: int
+    response_range: ResponseRange
+    axis_names: tuple[str, str]
+    n_respondents: int
+    invited: int | None
+    response_rate: float | None
+    participation: tuple[TeamParticipation, ...]
+    scales: tuple[ScaleInfo, ...]
+    heat: tuple[HeatRow, ...]
+    organisation: tuple[OrganisationScore, ...]
+    quality: tuple[QualityRow, ...]
+    profiles: tuple[ProfileCount, ...]
+    team_points: tuple[PlanePoint, ...]
+    conventions: Conventions

@@ -1,0 +1,59 @@
+"""The command line as a user types it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+from instrument import load_builtin
+from instrument.loader import BUILTIN_PACKAGE
+
+runner = CliRunner()
+
+
+def _said(output: str) -> str:
+    """The output with rich's line wrapping undone."""
+    return " ".join(output.split())
+
+
+def _packaged_file() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files(BUILTIN_PACKAGE) / "transversal-core@1.0.0.toml"))
+
+
+def test_instrument_check_summarises_every_scale_of_a_valid_file() -> None:
+    result = runner.invoke(app, ["instrument", "check", str(_packaged_file())])
+    assert result.exit_code == 0, result.output
+    instrument = load_builtin()
+    for scale in instrument.scales:
+        assert scale.id in result.output
+    assert "transversal-core@1.0.0 is valid" in _said(result.output)
+
+
+def test_instrument_check_names_the_file_the_item_and_the_rule(tmp_path: Path) -> None:
+    text = _packaged_file().read_text(encoding="utf-8")
+    broken = tmp_path / "mine.toml"
+    # The second item takes the id of the first: a duplicate.
+    first, second = load_builtin().items[0].id, load_builtin().items[1].id
+    broken.write_text(text.replace(f'id = "{second}"', f'id = "{first}"', 1), encoding="utf-8")
+    result = runner.invoke(app, ["instrument", "check", str(broken)])
+    assert result.exit_code == 1
+    said = _said(result.output)
+    assert str(broken) in said
+    assert f"item {first}" in said
+    assert "id is used 2 times" in said
+
+
+def test_instrument_check_of_a_missing_file_says_it_cannot_be_read(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["instrument", "check", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 1
+    assert "cannot be read" in _said(result.output)
+
+
+def test_instrument_list_shows_the_packaged_instrument() -> None:
+    result = runner.invoke(app, ["instrument", "list"])
+    assert result.exit_code == 0
+    assert "transversal-core@1.0.0" in result.output

@@ -1,0 +1,54 @@
+"""Fixtures shared by the test packages: the databases the storage and API tests run against."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from api.db import make_engine, upgrade_database
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    # In CI the PostgreSQL run is required: a missing server fails the suite, never skips it.
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL not reachable: {reason}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+        upgrade_database(sqlite_engine)
+        yield sqlite_engine
+        sqlite_engine.dispose()
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(_postgres_url())
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # any connection failure: the server is not there
+        admin.dispose()
+        _postgres_unavailable(str(exc).splitlines()[0])
+    pg_engine = make_engine(_postgres_url(), connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade_database(pg_engine)
+        yield pg_engine
+    finally:
+        pg_engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
