@@ -33,8 +33,8 @@ __all__ = [
     "reverse_key",
     "rwg_j",
     "scale_agreement",
-    "score_scales",
     "scale_reliability",
+    "score_scales",
     "simulate_organisation",
     "team_statistics",
 ]

@@ -90,10 +90,11 @@ def name_units(rng: np.random.Generator, *, n_teams: int) -> pd.DataFrame:
         unit_id, name, parent_id (None for the organisation), kind; the organisation first,
         then the departments, then the teams ("team-001", ...).
     """
-    n_departments = int(min(rng.integers(2, 5), n_teams))
+    n_departments = min(int(rng.integers(2, 5)), n_teams)
     departments = list(rng.choice(list(TEAMS_BY_DEPARTMENT), size=n_departments, replace=False))
-    # Every department gets at least one team; the rest are shared out unevenly.
-    shares = rng.dirichlet(np.full(n_departments, 2.0))
+    # Every department gets at least one team; the rest are shared out unevenly, though rarely
+    # as lopsidedly as nine teams to one.
+    shares = rng.dirichlet(np.full(n_departments, 6.0))
     extra = rng.multinomial(n_teams - n_departments, shares)
     width = max(3, len(str(n_teams)))
     rows: list[dict[str, str | None]] = [

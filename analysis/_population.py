@@ -131,6 +131,11 @@ def expected_icc1(
     answers included), :math:`k = N/G` and :math:`n_0 = (N - \sum n_g^2/N)/(G-1)`,
     :math:`E[MSB] = \sigma^2_w + n_0\sigma^2_b` and :math:`E[MSW] = \sigma^2_w`, so the
     ICC(1) estimator tends to :math:`n_0\sigma^2_b / (n_0\sigma^2_b + k\sigma^2_w)`.
+
+    References
+    ----------
+    Searle, S. R., Casella, G., & McCulloch, C. E. (1992). Variance components (ch. 3,
+    the unbalanced one-way classification). New York: Wiley.
     """
     total = score_variance(model, design=design)
     between = (1 - design.careless_share) ** 2 * between_covariance(model, latent_icc).mean()
@@ -192,7 +197,7 @@ def _weight_moments(n_items: int, *, design: Design) -> FloatArray:
     P(j and l answered) = a(a-1)/(J(J-1)).
     """
     answered = np.arange(design.min_items, n_items + 1)
-    log_choose = np.array([_log_choose(n_items, a) for a in answered])
+    log_choose = np.array([_log_choose(n_items, int(a)) for a in answered])
     rate, unanswered = design.answer_rate, n_items - answered
     with np.errstate(divide="ignore", invalid="ignore"):
         log_miss = np.where(unanswered > 0, unanswered * np.log1p(-rate), 0.0)

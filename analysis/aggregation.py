@@ -8,7 +8,7 @@ team but do count in the rest of the organisation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,11 @@ def team_statistics(scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95)
     Notes
     -----
     :math:`\bar y \pm t_{(1+c)/2,\,n-1}\, s/\sqrt n`, with :math:`s` the sample standard
-    deviation (divisor :math:`n-1`).
+    deviation (divisor :math:`n-1`): Student's interval, as R's ``t.test(y)$conf.int``.
+
+    References
+    ----------
+    Student (1908). The probable error of a mean. Biometrika, 6, 1-25.
     """
     moments = _moments(scores, teams=teams)
     n, mean, variance = moments.n, moments.mean(), moments.variance()
@@ -178,7 +182,7 @@ def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFram
     expected = (options**2 - 1) / 12
     values = items.astype(np.float64)
     variances = values.groupby(teams, sort=True).var(ddof=1)
-    members = values.notna().any(axis=1).groupby(teams, sort=True).sum()
+    members = values.notna().any(axis=1).astype(np.int64).groupby(teams, sort=True).sum()
     ratio = np.minimum(variances.mean(axis=1, skipna=True), expected) / expected
     j = variances.notna().sum(axis=1)
     agreement = j * (1 - ratio) / (j * (1 - ratio) + ratio)
@@ -218,9 +222,7 @@ def scale_agreement(
     return combined[["team", "scale", "rwg_j"]]
 
 
-def compare_to_rest(
-    scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95
-) -> pd.DataFrame:
+def compare_to_rest(scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95) -> pd.DataFrame:
     r"""Each team against everyone else in the organisation, on every score.
 
     Parameters
@@ -253,16 +255,11 @@ def compare_to_rest(
     """
     moments = _moments(scores, teams=teams)
     n, mean, variance = moments.n, moments.mean(), moments.variance()
-    rest = _Moments(
-        teams=moments.teams,
-        scales=moments.scales,
-        centre=moments.centre,
+    rest = replace(
+        moments,
         n=moments.all_n - n,
         total=moments.all_total - moments.total,
         squares=moments.all_squares - moments.squares,
-        all_n=moments.all_n,
-        all_total=moments.all_total,
-        all_squares=moments.all_squares,
     )
     rest_n, rest_mean, rest_variance = rest.n, rest.mean(), rest.variance()
     rest_low, rest_high = _t_interval(rest_mean, rest_variance, rest_n, ci=ci)
@@ -270,10 +267,9 @@ def compare_to_rest(
         diff = mean - rest_mean
         team_part, rest_part = variance / n, rest_variance / rest_n
         se = np.sqrt(team_part + rest_part)
-        df = (team_part + rest_part) ** 2 / (
-            team_part**2 / (n - 1) + rest_part**2 / (rest_n - 1)
-        )
+        df = (team_part + rest_part) ** 2 / (team_part**2 / (n - 1) + rest_part**2 / (rest_n - 1))
         pooled = np.sqrt(((n - 1) * variance + (rest_n - 1) * rest_variance) / (n + rest_n - 2))
+        cohens_d = diff / pooled
     half = _adapters.t_quantile((1 + ci) / 2, df) * se
     return _long(
         moments,
@@ -284,7 +280,7 @@ def compare_to_rest(
         diff=diff,
         diff_ci_low=diff - half,
         diff_ci_high=diff + half,
-        cohens_d=diff / pooled,
+        cohens_d=cohens_d,
     )
 
 

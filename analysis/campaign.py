@@ -63,7 +63,8 @@ class CampaignAnalysis:
     teams : DataFrame
         Per (eligible team, scale): team, scale, n, mean, sd, ci_low, ci_high, rwg_j,
         rest_n, rest_mean, rest_ci_low, rest_ci_high, diff, diff_ci_low, diff_ci_high,
-        cohens_d, shown. Where ``shown`` is false every figure is NaN.
+        cohens_d, shown. Where ``shown`` is false every figure is NaN, which is why the
+        counts n and rest_n are floats here.
     profiles : DataFrame
         Per eligible team: the columns of ``place_teams`` (empty if the instrument has no
         HA or VA scale).
@@ -112,7 +113,11 @@ def analyse_campaign(
     sizes = _team_sizes(teams, min_group_size=min_group_size)
     eligible = sizes.loc[sizes["eligible"], TEAM]
     team_rows = _team_rows(
-        responses, scores, teams=teams, instrument=instrument, eligible=eligible,
+        responses,
+        scores,
+        teams=teams,
+        instrument=instrument,
+        eligible=eligible,
         min_group_size=min_group_size,
     )
     midpoint = (instrument.response_scale.min + instrument.response_scale.max) / 2

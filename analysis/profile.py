@@ -44,8 +44,8 @@ def place_teams(team_stats: pd.DataFrame, *, midpoint: float) -> pd.DataFrame:
     "integrated"; HA only: "community-led"; VA only: "hierarchy-led"; neither: "disengaged".
     ``profile`` is missing when either mean is. ``certain`` is true when both confidence
     intervals lie entirely on one side of the midpoint by the same rule (entirely above it,
-    or entirely at or below it), so every point of both intervals names the same profile. The profile
-    describes; it does not grade.
+    or entirely at or below it), so every point of both intervals names the same profile.
+    The profile describes; it does not grade.
     """
     missing = {HORIZONTAL, VERTICAL} - set(team_stats["scale"])
     if missing:
@@ -72,7 +72,9 @@ def place_teams(team_stats: pd.DataFrame, *, midpoint: float) -> pd.DataFrame:
         default="disengaged",
     )
     known = placed["ha"].notna() & placed["va"].notna()
-    placed["profile"] = pd.Series(profile, dtype=object).where(known, None)
+    labels = pd.Series(profile, index=placed.index, dtype=object)
+    labels[~known] = None
+    placed["profile"] = labels
     placed["certain"] = _one_side(placed, "ha", midpoint) & _one_side(placed, "va", midpoint)
     return placed[list(PROFILE_COLUMNS)]
 

@@ -108,6 +108,6 @@ def _check_answers(responses: pd.DataFrame, *, instrument: Instrument) -> None:
     if outside.any():
         row, column = (int(i[0]) for i in np.nonzero(outside))
         raise ValueError(
-            f"item {items[column]}: answer {block[row, column]!r} lies outside the response"
+            f"item {items[column]}: answer {block[row, column]:g} lies outside the response"
             f" scale {scale.min}..{scale.max} (respondent {responses.index[row]!r})"
         )

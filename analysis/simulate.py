@@ -115,7 +115,8 @@ def simulate_organisation(
     icc1 : float or mapping of scale id to float
         The observed ICC(1) of each scale (see the module docstring).
     mean_team_size : float
-        Mean number of respondents per team.
+        Mean number of respondents per team. Teams of 5 or more average at least 5.5, so
+        means below about 5 are not reached.
     team_sizes : sequence of int, optional
         Respondents per team, overriding the drawn sizes (``n_teams`` is then its length).
     small_team_share : float
@@ -129,6 +130,24 @@ def simulate_organisation(
         One correlation for every pair of scales, or a scale x scale matrix.
     leniency : float
         Shift of the continuous response towards agreeing, in latent SD units.
+
+    Returns
+    -------
+    SimulatedOrganisation
+
+    Notes
+    -----
+    See the module docstring for the model. Ordinal answers are thresholded normal
+    responses, as in the graded-response/ordinal-probit view of Likert items (Muthen 1984);
+    the team structure is the one-way random-effects model behind ICC(1) (Bliese 2000).
+
+    References
+    ----------
+    Muthen, B. (1984). A general structural equation model with dichotomous, ordered
+    categorical, and continuous latent variable indicators. Psychometrika, 49, 115-132.
+    Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability.
+    In K. J. Klein & S. W. J. Kozlowski (Eds.), Multilevel theory, research, and methods in
+    organizations (pp. 349-381). San Francisco: Jossey-Bass.
     """
     _check_rates(careless_share, skip_rate, not_applicable_rate, small_team_share)
     names, sizing, loading, effects, answers, careless, missing = (
@@ -146,19 +165,19 @@ def simulate_organisation(
         {s: _population.calibrate_latent_icc(models[s], targets[s]) for s in scale_ids}
     )
     team_of = np.repeat(np.arange(len(sizes)), sizes.astype(np.int64))
-    team_part, latent_scores = _latent_scores(effects, phi, latent.to_numpy(), team_of)
+    team_part, latent_scores = _latent_scores(
+        effects, phi, np.asarray(latent, dtype=np.float64), team_of
+    )
     raw = _answers(answers, instrument, loadings, latent_scores, leniency)
     careless_rows, straightliners = _make_careless(careless, raw, instrument, careless_share)
     raw[missing.random(raw.shape) < skip_rate] = np.nan
     raw[missing.random(raw.shape) < not_applicable_rate] = np.nan
-    respondent_ids = pd.Index([f"r{i + 1:06d}" for i in range(len(team_of))], name="respondent")
-    responses = pd.DataFrame(raw, index=respondent_ids, columns=list(instrument.item_ids))
-    responses["team"] = team_ids[team_of]
+    responses = _responses_frame(raw, instrument, team_ids[team_of])
     design = _population.Design(
         answer_rate=(1 - skip_rate) * (1 - not_applicable_rate),
         min_items=1,
         careless_share=len(careless_rows) / len(team_of),
-        straightliner_share=straightliners / len(careless_rows) if len(careless_rows) else 0.0,
+        straightliner_share=straightliners / max(len(careless_rows), 1),
     )
     truth = SimulationTruth(
         factor_correlation=pd.DataFrame(phi, index=scale_ids, columns=scale_ids),
@@ -168,7 +187,7 @@ def simulate_organisation(
         expected_icc1=_expected_icc(instrument, models, latent, design, sizes),
         team_effects=pd.DataFrame(team_part, index=team_ids, columns=scale_ids),
         population_alpha=_population_alpha(models, design),
-        careless=respondent_ids[careless_rows],
+        careless=responses.index[careless_rows],
     )
     return SimulatedOrganisation(units=units, responses=responses, truth=truth)
 
@@ -193,7 +212,7 @@ def _team_sizes(
         return sizes.astype(np.float64)
     if n_teams < 2:
         raise ValueError(f"n_teams must be at least 2, is {n_teams}")
-    n_small = round(small_share * n_teams)
+    n_small = min(round(small_share * n_teams), n_teams - 1)
     small = rng.integers(2, 5, size=n_small)
     # The larger teams: 5 plus a negative binomial (shape 4), their mean set so that the
     # mean over all teams is mean_size; SD about 3.5 at the defaults.
@@ -218,13 +237,18 @@ def _factor_correlation(given: float | pd.DataFrame, scale_ids: list[str]) -> Fl
 
 
 def _targets(icc1: float | Mapping[str, float], scale_ids: list[str]) -> dict[str, float]:
-    if not isinstance(icc1, Mapping):
-        return dict.fromkeys(scale_ids, float(icc1))
-    unknown = sorted(set(icc1) - set(scale_ids))
-    missing = sorted(set(scale_ids) - set(icc1))
-    if unknown or missing:
-        raise ValueError(f"icc1 names unknown scales {unknown} or leaves out scales {missing}")
-    return {s: float(icc1[s]) for s in scale_ids}
+    if isinstance(icc1, Mapping):
+        unknown = sorted(set(icc1) - set(scale_ids))
+        missing = sorted(set(scale_ids) - set(icc1))
+        if unknown or missing:
+            raise ValueError(f"icc1 names unknown scales {unknown} or leaves out scales {missing}")
+        targets = {s: float(icc1[s]) for s in scale_ids}
+    else:
+        targets = dict.fromkeys(scale_ids, float(icc1))
+    for scale_id, target in targets.items():
+        if not 0 <= target < 1:
+            raise ValueError(f"icc1 of scale {scale_id} must lie in [0, 1), is {target}")
+    return targets
 
 
 def _loadings(
@@ -239,7 +263,7 @@ def _loadings(
 
 def _thresholds(options: int) -> FloatArray:
     spacing = 4.2 / options
-    return (np.arange(options - 1) - (options - 2) / 2) * spacing
+    return np.asarray((np.arange(options - 1) - (options - 2) / 2) * spacing, dtype=np.float64)
 
 
 def _scale_models(
@@ -286,7 +310,7 @@ def _answers(
     noise = rng.standard_normal((len(latent_scores), len(lam)))
     z = latent_scores[:, owner] * lam + noise * np.sqrt(1 - lam**2)
     steps = np.searchsorted(_thresholds(scale.n_options), signs * z + leniency)
-    return (scale.min + steps).astype(np.float64)
+    return np.asarray(scale.min + steps, dtype=np.float64)
 
 
 def _make_careless(
@@ -303,6 +327,15 @@ def _make_careless(
     raw[straight] = rng.integers(scale.min, scale.max + 1, size=(len(straight), 1))
     raw[random] = rng.integers(scale.min, scale.max + 1, size=(len(random), n_items))
     return rows, len(straight)
+
+
+def _responses_frame(
+    raw: FloatArray, instrument: Instrument, teams: NDArray[np.str_]
+) -> pd.DataFrame:
+    ids = pd.Index([f"r{number:06d}" for number in range(1, len(raw) + 1)], name="respondent")
+    responses = pd.DataFrame(raw, index=ids, columns=list(instrument.item_ids))
+    responses["team"] = teams
+    return responses
 
 
 def _expected_icc(

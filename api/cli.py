@@ -23,6 +23,9 @@ app.add_typer(instrument_app, name="instrument")
 app.add_typer(db_app, name="db")
 
 console = Console()
+if not console.is_terminal:
+    # Piped or in CI: rich would assume 80 columns and wrap the tables beyond reading.
+    console.width = max(console.width, 120)
 errors = Console(stderr=True)
 
 
@@ -75,7 +78,13 @@ def _instrument_summary(instrument: Instrument) -> Table:
         )
     for c in instrument.composites:
         table.add_row(
-            c.id, c.name[language], "composite", "", "", "", f"{c.min_facets} of {len(c.facets)} facets"
+            c.id,
+            c.name[language],
+            "composite",
+            "",
+            "",
+            "",
+            f"{c.min_facets} of {len(c.facets)} facets",
         )
     return table
 
@@ -128,7 +137,9 @@ def _demo_table(summary: object) -> Table:
     assert isinstance(summary, DemoSummary)
     table = Table(title="Demo campaign")
     for column in ("team", "department", "invited", "respondents", "report"):
-        table.add_column(column, justify="right" if column in ("invited", "respondents") else "left")
+        table.add_column(
+            column, justify="right" if column in ("invited", "respondents") else "left"
+        )
     for team in summary.teams:
         table.add_row(
             team.team,

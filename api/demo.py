@@ -18,15 +18,25 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis import CampaignAnalysis, analyse_campaign, simulate_organisation
+from analysis import (
+    CampaignAnalysis,
+    SimulatedOrganisation,
+    analyse_campaign,
+    simulate_organisation,
+)
 from api import services
 from api.db import make_engine, session_scope, upgrade_database
 from api.models import CampaignCreate, OrganisationCreate, ResponseCreate, UnitKind
 from instrument import Instrument, load_builtin
-from reports import UnitInfo, build_organisation_view, build_team_view
-from reports import render_organisation_pdf, render_team_pdf
+from reports import (
+    SuppressedTeamError,
+    UnitInfo,
+    build_organisation_view,
+    build_team_view,
+    render_organisation_pdf,
+    render_team_pdf,
+)
 
-DEMO_ORGANISATION = "Northwind Public Services"
 DEMO_CAMPAIGN = "Social learning survey, autumn 2026"
 
 
@@ -69,18 +79,20 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         stale.unlink(missing_ok=True)
     instrument = load_builtin()
     simulated = simulate_organisation(instrument=instrument, n_teams=teams, seed=seed)
+    team_ids = simulated.units.loc[simulated.units["kind"] == "team", "unit_id"].astype(str)
+    languages = team_languages(list(team_ids), seed=seed)
     advance("simulated the organisation", 1)
 
     with _engine(database) as engine:
         upgrade_database(engine)
-        campaign_id, unit_ids, invited = _store(engine, simulated, instrument=instrument, seed=seed)
+        campaign_id, unit_ids = _store(
+            engine, simulated, instrument=instrument, languages=languages, seed=seed
+        )
         advance("stored the answers through the services", 1)
         with session_scope(engine) as session:
             data = services.load_campaign_data(session, campaign_id=campaign_id)
     analysis = analyse_campaign(
-        data.responses.drop(columns=["language"], errors="ignore"),
-        instrument=instrument,
-        min_group_size=data.min_group_size,
+        data.responses, instrument=instrument, min_group_size=data.min_group_size
     )
     advance("analysed the campaign", 1)
     units = {
@@ -99,7 +111,8 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         instrument=instrument,
         units=units,
         invited=invited_by_team,
-        languages=_team_languages(simulated.responses, unit_ids),
+        languages={str(unit_ids[t]): language for t, language in languages.items()},
+        organisation_name=data.organisation_name,
         generated_at=generated_at,
         out=out,
         advance=advance,
@@ -108,8 +121,8 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         analysis,
         instrument=instrument,
         units=units,
-        organisation_name=DEMO_ORGANISATION,
-        campaign_name=DEMO_CAMPAIGN,
+        organisation_name=data.organisation_name,
+        campaign_name=data.campaign_name,
         language="en",
         generated_at=generated_at,
         invited=invited_by_team,
@@ -117,7 +130,6 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
     organisation_report = out / "organisation.pdf"
     organisation_report.write_bytes(render_organisation_pdf(organisation_view))
     advance("wrote the organisation report", 1)
-    del invited
     return DemoSummary(database=database, organisation_report=organisation_report, teams=outcomes)
 
 
@@ -131,15 +143,19 @@ def _engine(database: Path) -> Iterator[Engine]:
 
 
 def _store(
-    engine: Engine, simulated: object, *, instrument: Instrument, seed: int
-) -> tuple[int, dict[str, int], dict[int, int]]:
+    engine: Engine,
+    simulated: SimulatedOrganisation,
+    *,
+    instrument: Instrument,
+    languages: dict[str, str],
+    seed: int,
+) -> tuple[int, dict[str, int]]:
     """Create the organisation, its chart and a campaign, and submit every simulated answer."""
-    units_frame: pd.DataFrame = simulated.units  # type: ignore[attr-defined]
-    responses: pd.DataFrame = simulated.responses  # type: ignore[attr-defined]
+    units_frame = simulated.units
+    responses = simulated.responses
+    root = units_frame.loc[units_frame["kind"] == "organisation", "name"].iat[0]
     with session_scope(engine) as session:
-        organisation = services.create_organisation(
-            session, OrganisationCreate(name=DEMO_ORGANISATION)
-        )
+        organisation = services.create_organisation(session, OrganisationCreate(name=str(root)))
         assert organisation.id is not None
         rows = [
             services.UnitImportRow(
@@ -152,7 +168,9 @@ def _store(
         ]
         created = services.import_units(session, organisation_id=organisation.id, rows=rows)
         unit_ids = {u.external_id: u.id for u in created if u.external_id and u.id}
-        team_ids = [unit_ids[str(t)] for t in units_frame.loc[units_frame.kind == "team", "unit_id"]]
+        team_ids = [
+            unit_ids[str(t)] for t in units_frame.loc[units_frame.kind == "team", "unit_id"]
+        ]
         campaign = services.create_campaign(
             session,
             organisation_id=organisation.id,
@@ -170,10 +188,12 @@ def _store(
         services.submit_responses(
             session,
             campaign_id=campaign.id,
-            responses=_response_payloads(responses, unit_ids=unit_ids, instrument=instrument),
+            responses=_response_payloads(
+                responses, unit_ids=unit_ids, languages=languages, instrument=instrument
+            ),
         )
         services.close_campaign(session, campaign_id=campaign.id)
-    return campaign.id, unit_ids, invited
+    return campaign.id, unit_ids
 
 
 def _invitations(
@@ -188,22 +208,23 @@ def _invitations(
 
 
 def _response_payloads(
-    responses: pd.DataFrame, *, unit_ids: dict[str, int], instrument: Instrument
+    responses: pd.DataFrame,
+    *,
+    unit_ids: dict[str, int],
+    languages: dict[str, str],
+    instrument: Instrument,
 ) -> list[ResponseCreate]:
     """Unanswered items are left out of the payload (missing), as a web form would send them."""
     items = list(instrument.item_ids)
     values = responses[items].to_numpy()
-    languages = (
-        responses["language"].astype(str).tolist()
-        if "language" in responses
-        else ["en"] * len(responses)
-    )
     payloads = []
-    for row, team, language in zip(values, responses["team"].astype(str), languages, strict=True):
+    for row, team in zip(values, responses["team"].astype(str), strict=True):
         answers: dict[str, int | None] = {
             item: int(value) for item, value in zip(items, row, strict=True) if not np.isnan(value)
         }
-        payloads.append(ResponseCreate(unit_id=unit_ids[team], language=language, answers=answers))
+        payloads.append(
+            ResponseCreate(unit_id=unit_ids[team], language=languages[team], answers=answers)
+        )
     return payloads
 
 
@@ -220,30 +241,35 @@ def _render_teams(
     units: dict[str, UnitInfo],
     invited: dict[str, int],
     languages: dict[str, str],
+    organisation_name: str,
     generated_at: datetime,
     out: Path,
     advance: Step,
 ) -> tuple[TeamOutcome, ...]:
     outcomes = []
-    reasons = dict(zip(analysis.suppressed["team"], analysis.suppressed["reason"], strict=True))
     sizes = dict(zip(analysis.team_sizes["team"], analysis.team_sizes["respondents"], strict=True))
+    used_names: set[str] = set()
     for team_id in sorted(invited, key=lambda t: units[t].name):
         info = units[team_id]
         parent = units.get(info.parent_id or "")
-        report = None
-        if team_id not in reasons:
+        language = languages.get(team_id, "en")
+        report, reason = None, None
+        try:
             view = build_team_view(
                 analysis,
                 instrument=instrument,
                 team_id=team_id,
                 units=units,
-                organisation_name=DEMO_ORGANISATION,
+                organisation_name=organisation_name,
                 campaign_name=DEMO_CAMPAIGN,
-                language=languages.get(team_id, "en"),
+                language=language,
                 generated_at=generated_at,
                 invited=invited,
             )
-            report = out / f"team-{slugify(info.name)}.pdf"
+        except SuppressedTeamError as refused:
+            reason = refused.reason
+        else:
+            report = out / _report_name(info, used=used_names)
             report.write_bytes(render_team_pdf(view))
         outcomes.append(
             TeamOutcome(
@@ -251,13 +277,22 @@ def _render_teams(
                 department=parent.name if parent else "",
                 respondents=int(sizes.get(team_id, 0)),
                 invited=invited[team_id],
-                language=languages.get(team_id, "en"),
+                language=language,
                 report=report,
-                reason=reasons.get(team_id),
+                reason=reason,
             )
         )
         advance(f"report for {info.name}", 1)
     return tuple(outcomes)
+
+
+def _report_name(unit: UnitInfo, *, used: set[str]) -> str:
+    """``team-<name>.pdf``; two teams of the same name are told apart by their unit id."""
+    name = f"team-{slugify(unit.name)}.pdf"
+    if name in used:
+        name = f"team-{slugify(unit.name)}-{unit.unit_id}.pdf"
+    used.add(name)
+    return name
 
 
 def slugify(name: str) -> str:

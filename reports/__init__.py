@@ -1,0 +1,38 @@
+"""Reports: campaign analyses turned into PDF reports for team leaders and for the organisation.
+
+- :mod:`reports.views`: the frozen view models, plain values only, that templates receive;
+- :mod:`reports.build`: ``build_team_view`` and ``build_organisation_view`` make them from a
+  campaign analysis;
+- :mod:`reports.charts`: the charts, as SVG;
+- :mod:`reports.render`: HTML and PDF from a view, through :mod:`reports.fetcher`, which loads
+  packaged files only;
+- :mod:`reports.i18n` and :mod:`reports.formatting`: the words and the number formats of each
+  language.
+"""
+
+from reports.build import build_organisation_view, build_team_view
+from reports.render import (
+    render_organisation_html,
+    render_organisation_pdf,
+    render_team_html,
+    render_team_pdf,
+)
+from reports.views import (
+    OrganisationReportView,
+    SuppressedTeamError,
+    TeamReportView,
+    UnitInfo,
+)
+
+__all__ = [
+    "OrganisationReportView",
+    "SuppressedTeamError",
+    "TeamReportView",
+    "UnitInfo",
+    "build_organisation_view",
+    "build_team_view",
+    "render_organisation_html",
+    "render_organisation_pdf",
+    "render_team_html",
+    "render_team_pdf",
+]

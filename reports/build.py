@@ -57,7 +57,7 @@ def build_team_view(
 ) -> TeamReportView:
     """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible."""
     catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
-    respondents = _eligible_respondents(analysis, team_id)
+    respondents = _eligible_respondents(analysis, team_id, language=language)
     rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
     hidden = texts_for(language)["hidden_reason"].format(n=analysis.min_group_size)
     scales = tuple(
@@ -91,20 +91,17 @@ def build_team_view(
     )
 
 
-def _eligible_respondents(analysis: CampaignResult, team_id: str) -> int:
+def _eligible_respondents(analysis: CampaignResult, team_id: str, *, language: str) -> int:
     """The team's number of respondents, or ``SuppressedTeamError`` saying why it has no report."""
     suppressed = _frames.by_key(_frames.records(analysis.suppressed, name="suppressed"), "team")
     if (team_id,) in suppressed:
         raise SuppressedTeamError(team_id, str(suppressed[(team_id,)]["reason"]))
     sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
-    size = sizes.get((team_id,))
-    if size is None:
-        raise SuppressedTeamError(team_id, "no response from this team in the campaign")
+    size = sizes.get((team_id,), {})
     respondents = _frames.count(size, "respondents") or 0
     if not _frames.flag(size, "eligible"):
-        raise SuppressedTeamError(
-            team_id, f"{respondents} respondents, fewer than {analysis.min_group_size}"
-        )
+        reason = _withheld_reason(respondents, None, analysis, language=language)
+        raise SuppressedTeamError(team_id, reason)
     return respondents
 
 
@@ -143,7 +140,7 @@ def build_organisation_view(
 ) -> OrganisationReportView:
     """The organisation report: participation, team means, organisation means, profiles."""
     catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
-    participation = _participation(analysis, units=units, invited=invited)
+    participation = _participation(analysis, units=units, invited=invited, language=language)
     team_rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
     heat_scales = tuple(s for s in catalogue.values() if any(k[1] == s.scale_id for k in team_rows))
     profiles = _frames.records(analysis.profiles, name="profiles")
@@ -177,7 +174,11 @@ def build_organisation_view(
 
 
 def _participation(
-    analysis: CampaignResult, *, units: Mapping[str, UnitInfo], invited: Mapping[str, int] | None
+    analysis: CampaignResult,
+    *,
+    units: Mapping[str, UnitInfo],
+    invited: Mapping[str, int] | None,
+    language: str,
 ) -> tuple[TeamParticipation, ...]:
     """Every team that answered or was invited, by department then name."""
     sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
@@ -189,9 +190,9 @@ def _participation(
         size = sizes.get((team_id,), {})
         respondents = _frames.count(size, "respondents") or 0
         eligible = _frames.flag(size, "eligible") and (team_id,) not in reasons
-        reason = reasons.get((team_id,), {}).get("reason")
-        if not eligible and reason is None:
-            reason = f"{respondents} respondents, fewer than {analysis.min_group_size}"
+        reason = _withheld_reason(
+            respondents, reasons.get((team_id,), {}).get("reason"), analysis, language=language
+        )
         teams.append(
             TeamParticipation(
                 team_id=team_id,
@@ -201,10 +202,22 @@ def _participation(
                 invited=invited.get(team_id),
                 response_rate=response_rate(respondents, invited.get(team_id)),
                 eligible=eligible,
-                suppressed_reason=None if eligible else str(reason),
+                suppressed_reason=None if eligible else reason,
             )
         )
     return tuple(sorted(teams, key=lambda t: (t.department_name or "", t.team_name, t.team_id)))
+
+
+def _withheld_reason(
+    respondents: int, reason: object, analysis: CampaignResult, *, language: str
+) -> str:
+    """Why a team has no report, in the report's language when it is the size rule (the
+    analysis words its reasons in English)."""
+    if respondents < analysis.min_group_size or reason is None:
+        return texts_for(language)["suppressed_too_few"].format(
+            respondents=respondents, n=analysis.min_group_size
+        )
+    return str(reason)
 
 
 def _heat_rows(

@@ -53,7 +53,8 @@ class ScoreRow:
     primary: Estimate | None
     secondary: Estimate | None = None
     note: str | None = None
-    indented: bool = False
+    emphasised: bool = False
+    """Drawn in bold: a composite among its facets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,27 +84,61 @@ def scores_svg(
         positions = list(range(len(rows)))[::-1]
         offset = 0.14 if any(row.secondary for row in rows) else 0.0
         for y, row in zip(positions, rows, strict=True):
-            _interval(axes, row.primary, y + offset, colour=BLUE, marker="o", filled=True)
-            _interval(axes, row.secondary, y - offset, colour=ORANGE, marker="s", filled=False)
+            _interval(axes, row.primary, y + offset, response_range, colour=BLUE, marker="o")
+            _interval(axes, row.secondary, y - offset, response_range, colour=ORANGE, marker="s")
             if row.note is not None:
-                axes.text(response_range.midpoint, y, _plain(row.note), ha="center",
-                          va="center", color=GREY, style="italic", fontsize=7.5,
-                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+                axes.text(
+                    response_range.midpoint,
+                    y,
+                    _plain(row.note),
+                    ha="center",
+                    va="center",
+                    color=GREY,
+                    style="italic",
+                    fontsize=7.5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+                )
         _score_axes(axes, rows, positions, response_range)
         _score_legend(figure, series)
         return _to_svg(figure)
 
 
 def _interval(
-    axes: Axes, estimate: Estimate | None, y: float, *, colour: str, marker: str, filled: bool
+    axes: Axes,
+    estimate: Estimate | None,
+    y: float,
+    scale: ResponseRange,
+    *,
+    colour: str,
+    marker: str,
 ) -> None:
+    """An estimate as a marker on its interval; circles filled, squares open."""
     if estimate is None:
         return
     if estimate.ci_low is not None and estimate.ci_high is not None:
-        axes.plot([estimate.ci_low, estimate.ci_high], [y, y], color=colour, linewidth=1.6,
-                  solid_capstyle="butt", zorder=2)
-    axes.plot([estimate.value], [y], marker=marker, markersize=5.5, color=colour,
-              markerfacecolor=colour if filled else "white", markeredgewidth=1.3, zorder=3)
+        axes.plot(
+            _clamp([estimate.ci_low, estimate.ci_high], scale),
+            [y, y],
+            color=colour,
+            linewidth=1.6,
+            solid_capstyle="butt",
+            zorder=2,
+        )
+    axes.plot(
+        [estimate.value],
+        [y],
+        marker=marker,
+        markersize=5.5,
+        color=colour,
+        markerfacecolor=colour if marker == "o" else "white",
+        markeredgewidth=1.3,
+        zorder=3,
+    )
+
+
+def _clamp(values: Sequence[float], scale: ResponseRange) -> list[float]:
+    """Values cut to the response range: a t-interval can pass the end of the scale."""
+    return [min(max(value, scale.low), scale.high) for value in values]
 
 
 def _score_axes(
@@ -112,8 +147,9 @@ def _score_axes(
     axes.set_xlim(scale.low - 0.15, scale.high + 0.15)
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.set_xticks(range(scale.low, scale.high + 1))
-    labels = [_wrap(row.label, indented=row.indented) for row in rows]
-    axes.set_yticks(positions, labels, multialignment="right")
+    axes.set_yticks(positions, [_wrap(row.label) for row in rows], multialignment="right")
+    for label, row in zip(axes.get_yticklabels(), rows, strict=True):
+        label.set_fontweight("bold" if row.emphasised else "normal")
     axes.tick_params(axis="y", length=0, pad=6)
     axes.tick_params(axis="x", length=0, pad=4)
     axes.grid(axis="x", color=RULE, linewidth=0.6)
@@ -132,12 +168,28 @@ def _score_legend(figure: Figure, series: tuple[str, str | None]) -> None:
     labels = [_plain(series[0])]
     if series[1] is not None:
         handles.append(
-            figure.axes[0].plot([], [], marker="s", color=ORANGE, markerfacecolor="white",
-                                linewidth=1.6, markersize=5.5, markeredgewidth=1.3)[0]
+            figure.axes[0].plot(
+                [],
+                [],
+                marker="s",
+                color=ORANGE,
+                markerfacecolor="white",
+                linewidth=1.6,
+                markersize=5.5,
+                markeredgewidth=1.3,
+            )[0]
         )
         labels.append(_plain(series[1]))
-    figure.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.35, 1.0), ncols=2,
-                  frameon=False, handlelength=2.2, borderaxespad=0.2)
+    figure.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(0.35, 1.0),
+        ncols=2,
+        frameon=False,
+        handlelength=2.2,
+        borderaxespad=0.2,
+    )
 
 
 def plane_svg(
@@ -155,12 +207,26 @@ def plane_svg(
         axes = figure.add_axes((0.13, 0.2, 0.83, 0.77))
         _plane_frame(axes, response_range, labels)
         colour = GREY if highlight is not None else BLUE
-        axes.scatter([p.ha for p in points], [p.va for p in points], s=34, color=colour,
-                     alpha=0.75, linewidths=0, zorder=3, label=_plain(labels.points))
+        axes.scatter(
+            [p.ha for p in points],
+            [p.va for p in points],
+            s=34,
+            color=colour,
+            alpha=0.75,
+            linewidths=0,
+            zorder=3,
+            label=_plain(labels.points),
+        )
         if highlight is not None:
-            _highlight(axes, highlight, labels.highlight)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncols=2, frameon=False,
-                    handletextpad=0.4, columnspacing=2.0)
+            _highlight(axes, highlight, response_range, labels.highlight)
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.11),
+            ncols=2,
+            frameon=False,
+            handletextpad=0.4,
+            columnspacing=2.0,
+        )
         return _to_svg(figure)
 
 
@@ -177,35 +243,51 @@ def _plane_frame(axes: Axes, scale: ResponseRange, labels: PlaneLabels) -> None:
     axes.set_xlabel(_plain(labels.axes[0]), labelpad=6)
     axes.set_ylabel(_plain(labels.axes[1]), labelpad=6)
     inset = 0.12
-    corners = ((high - inset, high - inset, "right", "top"),
-               (high - inset, low + inset, "right", "bottom"),
-               (low + inset, high - inset, "left", "top"),
-               (low + inset, low + inset, "left", "bottom"))
+    corners = (
+        (high - inset, high - inset, "right", "top"),
+        (high - inset, low + inset, "right", "bottom"),
+        (low + inset, high - inset, "left", "top"),
+        (low + inset, low + inset, "left", "bottom"),
+    )
     for (x, y, ha, va), text in zip(corners, labels.quadrants, strict=True):
-        axes.text(x, y, _plain(text.capitalize()), ha=ha, va=va, color=GREY, fontsize=8.5,
-                  fontweight="bold")
+        axes.text(
+            x,
+            y,
+            _plain(text.capitalize()),
+            ha=ha,
+            va=va,
+            color=GREY,
+            fontsize=8.5,
+            fontweight="bold",
+        )
     for spine in axes.spines.values():
         spine.set_color(RULE)
 
 
-def _highlight(axes: Axes, place: Placement, label: str) -> None:
+def _highlight(axes: Axes, place: Placement, scale: ResponseRange, label: str) -> None:
+    """The team's point with its confidence interval on each axis: a cross."""
     for estimate, horizontal in ((place.ha, True), (place.va, False)):
         if estimate.ci_low is None or estimate.ci_high is None:
             continue
-        span = [estimate.ci_low, estimate.ci_high]
+        span = _clamp([estimate.ci_low, estimate.ci_high], scale)
         fixed = [place.va.value] * 2 if horizontal else [place.ha.value] * 2
         xs, ys = (span, fixed) if horizontal else (fixed, span)
         axes.plot(xs, ys, color=BLUE, linewidth=1.8, solid_capstyle="butt", zorder=4)
-    axes.scatter([place.ha.value], [place.va.value], s=90, color=BLUE, edgecolors="white",
-                 linewidths=1.2, zorder=5, label=_plain(label))
+    axes.scatter(
+        [place.ha.value],
+        [place.va.value],
+        s=90,
+        color=BLUE,
+        edgecolors="white",
+        linewidths=1.2,
+        zorder=5,
+        label=_plain(label),
+    )
 
 
-def _wrap(label: str, *, indented: bool) -> str:
-    """A row label on at most two lines; a facet's label indented under its composite."""
-    lines = textwrap.wrap(_plain(label), width=30 if indented else 32, max_lines=2,
-                          placeholder="…")
-    indent = "\u2003" if indented else ""
-    return "\n".join(indent + line for line in lines)
+def _wrap(label: str) -> str:
+    """A row label on at most two lines."""
+    return "\n".join(textwrap.wrap(_plain(label), width=32, max_lines=2, placeholder="…"))
 
 
 def _plain(text: str) -> str:
@@ -214,8 +296,12 @@ def _plain(text: str) -> str:
 
 
 def _to_svg(figure: Figure) -> str:
+    # Nothing is drawn outside the axes (intervals are clamped to the response range), so the
+    # clip paths matplotlib would attach to every artist only slow the PDF down.
+    for artist in figure.findobj():
+        artist.set_clip_on(False)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
     svg = buffer.getvalue()
-    # The XML declaration and DOCTYPE are for standalone files; the chart goes inline in HTML.
+    # The XML declaration and DOCTYPE are for standalone files; keep the SVG element alone.
     return svg[svg.index("<svg") :]

@@ -1,9 +1,9 @@
 """Numbers, intervals, percentages and dates written the way each language writes them.
 
 These functions back the Jinja filters of :mod:`reports.render`; the tests call them too, to
-check that the PDF prints exactly the view's numbers. English writes ``4.25`` and ``[3.90,
-4.60]``; French writes ``4,25`` and ``[3,90 ; 4,60]`` (the comma is taken, so intervals use a
-semicolon) and puts a narrow no-break space before ``%``.
+check that the PDF prints exactly the view's numbers. English writes ``4.25`` and
+``[3.90, 4.60]``; French writes ``4,25`` and ``[3,90 ; 4,60]`` (the comma is taken, so intervals
+use a semicolon) with a narrow no-break space before ``;`` and ``%``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ MISSING = "–"
 MINUS = "−"
 """The typographic minus sign (U+2212), wider than a hyphen and never broken from its digits."""
 
-NARROW_NBSP = " "
+NARROW_NBSP = "\u202f"
 
 
 def format_number(value: float | None, *, language: str, digits: int = 2) -> str:
@@ -48,7 +48,7 @@ def format_interval(
     if low is None or high is None or math.isnan(low) or math.isnan(high):
         return MISSING
     write = format_signed if signed else format_number
-    separator = " ; " if language == "fr" else ", "
+    separator = f"{NARROW_NBSP}; " if language == "fr" else ", "
     return (
         f"[{write(low, language=language, digits=digits)}{separator}"
         f"{write(high, language=language, digits=digits)}]"

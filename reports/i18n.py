@@ -26,7 +26,6 @@ _EN: dict[str, str] = {
     "date": "Date",
     "page": "Page",
     "page_of": "of",
-    "not_available": "not available",
     "hidden_reason": "not shown: fewer than {n} answered",
     "about_title": "About this report",
     "about_body": (
@@ -54,6 +53,19 @@ _EN: dict[str, str] = {
         "interval does not include zero, the difference is unlikely to be due to chance "
         "alone; it is still a description, not a verdict."
     ),
+    "scores_table_title": "The scores in numbers",
+    "scores_alt": (
+        "Chart: the team's mean on each scale beside the rest of the organisation's, with "
+        "95 % confidence intervals. The table that follows gives the numbers."
+    ),
+    "plane_alt": (
+        "Chart: the team placed by its horizontal and vertical accountability, with its "
+        "confidence intervals, among the other teams shown as anonymous points."
+    ),
+    "organisation_scores_alt": (
+        "Chart: the organisation's mean on each scale with its 95 % confidence interval."
+    ),
+    "profiles_alt": "Chart: each team placed by its horizontal and vertical accountability.",
     "this_team": "This team",
     "rest_of_organisation": "Rest of the organisation",
     "organisation_mean": "Organisation",
@@ -84,8 +96,8 @@ _EN: dict[str, str] = {
         "your team could equally be read as belonging to a neighbouring profile."
     ),
     "plane_not_shown": (
-        "Your team cannot be placed on this plane: too few people answered the horizontal "
-        "or vertical accountability scales."
+        "Your team cannot be placed on this plane: its horizontal or vertical accountability "
+        "score is not shown."
     ),
     "plane_question": "A question to discuss",
     "profile.integrated": "integrated",
@@ -134,33 +146,46 @@ _EN: dict[str, str] = {
     "omega": "Omega",
     "icc1": "ICC(1)",
     "icc2": "ICC(2)",
-    "rwg_team": "rwg(j), your team",
-    "rwg_median": "rwg(j), median of teams",
-    "below_convention": "below the conventional threshold of {threshold}",
+    "rwg_team": "your team",
+    "rwg_median": "median of teams",
+    "name_alpha": "Cronbach's alpha (reliability)",
     "explain_alpha": (
-        "Cronbach's alpha: how consistently the items of a scale are answered across the "
-        "organisation. A common convention is {threshold} or more; alpha rises with the "
-        "number of items and assumes every item weighs the same."
+        "How consistently people answer the items of a scale, over the whole organisation. "
+        "By convention {threshold} or more is taken as enough to compare groups. Alpha rises "
+        "with the number of items and assumes every item weighs the same: a rough guide."
     ),
+    "name_omega": "McDonald's omega (reliability)",
     "explain_omega": (
-        "McDonald's omega: the same idea from a one-factor model, without assuming that the "
-        "items weigh the same. It is read on the same scale as alpha."
+        "The same idea, estimated from a one-factor model without assuming that the items "
+        "weigh the same. It is read on the same scale as alpha."
     ),
+    "name_icc1": "ICC(1) (differences between teams)",
     "explain_icc1": (
-        "ICC(1): the share of the differences between people that lies between teams. In "
+        "The share of the differences between people that lies between teams. In "
         "organisations it is often between 0.05 and 0.20; there is no pass mark."
     ),
+    "name_icc2": "ICC(2) (reliability of team means)",
     "explain_icc2": (
-        "ICC(2): how reliably team means tell teams apart. A common convention is "
-        "{threshold} or more; it grows with team size, so small teams rarely reach it."
+        "How reliably team means tell teams apart. By convention {threshold} or more; it "
+        "grows with team size, so with small teams lower values are common and team means "
+        "are best compared with care."
     ),
+    "name_rwg": "rwg(j) (agreement within a team)",
     "explain_rwg": (
-        "rwg(j): how closely the members of a team agree, compared with answers given at "
-        "random. A common convention is {threshold} or more. It matters most for scales "
-        "about the team; for scales about the person a team score is simply an average "
-        "and need not reflect agreement."
+        "How closely the members of a team agree, compared with answers given at random. By "
+        "convention {threshold} or more supports reading a team score as shared. It matters "
+        "most for scales about the team; for scales about the person a team score is an "
+        "average and need not reflect agreement. It can overstate agreement when everyone "
+        "leans the same way for other reasons."
     ),
     "marker_note": "† below the conventional threshold.",
+    "contents": "Contents",
+    "about_organisation": (
+        "This report describes how the organisation's teams answered a survey on how they "
+        "work and learn together. It describes; it does not grade: no score and no profile "
+        "is the right one. Each team with enough respondents receives its own report."
+    ),
+    "heat_missing": "– not shown: fewer than {n} answered.",
     "participation_title": "Participation",
     "participation_intro": (
         "Teams with fewer than {n} respondents do not receive a report and are not shown "
@@ -168,7 +193,8 @@ _EN: dict[str, str] = {
     ),
     "team": "Team",
     "status": "Status",
-    "status_reported": "report",
+    "status_reported": "receives a report",
+    "suppressed_too_few": "{respondents} respondents, fewer than the minimum of {n}",
     "teams_reported": "Teams with a report",
     "teams_suppressed": "Teams without a report",
     "heat_title": "Team means by scale",
@@ -209,7 +235,6 @@ _FR: dict[str, str] = {
     "date": "Date",
     "page": "Page",
     "page_of": "sur",
-    "not_available": "non disponible",
     "hidden_reason": "non affiché : moins de {n} réponses",
     "about_title": "À propos de ce rapport",
     "about_body": (
@@ -238,6 +263,23 @@ _FR: dict[str, str] = {
         "L'écart est la moyenne de votre équipe moins celle du reste de l'organisation. "
         "Quand son intervalle ne contient pas zéro, l'écart n'est probablement pas dû au seul "
         "hasard ; il reste une description, pas un verdict."
+    ),
+    "scores_table_title": "Les scores en chiffres",
+    "scores_alt": (
+        "Graphique : la moyenne de l'équipe sur chaque échelle à côté de celle du reste de "
+        "l'organisation, avec les intervalles de confiance à 95 %. Le tableau qui suit donne "
+        "les chiffres."
+    ),
+    "plane_alt": (
+        "Graphique : l'équipe placée selon sa redevabilité horizontale et verticale, avec ses "
+        "intervalles de confiance, parmi les autres équipes montrées comme points anonymes."
+    ),
+    "organisation_scores_alt": (
+        "Graphique : la moyenne de l'organisation sur chaque échelle avec son intervalle de "
+        "confiance à 95 %."
+    ),
+    "profiles_alt": (
+        "Graphique : chaque équipe placée selon sa redevabilité horizontale et verticale."
     ),
     "this_team": "Cette équipe",
     "rest_of_organisation": "Reste de l'organisation",
@@ -269,8 +311,8 @@ _FR: dict[str, str] = {
         "partage, et votre équipe pourrait aussi bien relever d'un profil voisin."
     ),
     "plane_not_shown": (
-        "Votre équipe ne peut pas être placée sur ce plan : trop peu de personnes ont répondu "
-        "aux échelles de redevabilité horizontale ou verticale."
+        "Votre équipe ne peut pas être placée sur ce plan : son score de redevabilité "
+        "horizontale ou verticale n'est pas affiché."
     ),
     "plane_question": "Une question à discuter",
     "profile.integrated": "intégré",
@@ -323,36 +365,51 @@ _FR: dict[str, str] = {
     "omega": "Oméga",
     "icc1": "ICC(1)",
     "icc2": "ICC(2)",
-    "rwg_team": "rwg(j), votre équipe",
-    "rwg_median": "rwg(j), médiane des équipes",
-    "below_convention": "sous le seuil conventionnel de {threshold}",
+    "rwg_team": "votre équipe",
+    "rwg_median": "médiane des équipes",
+    "name_alpha": "Alpha de Cronbach (fidélité)",
     "explain_alpha": (
-        "Alpha de Cronbach : la cohérence avec laquelle les items d'une échelle sont répondus "
-        "dans l'organisation. Une convention courante est {threshold} ou plus ; alpha "
-        "augmente avec le nombre d'items et suppose que tous les items pèsent autant."
+        "La cohérence avec laquelle les personnes répondent aux items d'une échelle, sur "
+        "toute l'organisation. Par convention, {threshold} ou plus est jugé suffisant pour "
+        "comparer des groupes. Alpha augmente avec le nombre d'items et suppose que tous les "
+        "items pèsent autant : c'est un repère approximatif."
     ),
+    "name_omega": "Oméga de McDonald (fidélité)",
     "explain_omega": (
-        "Oméga de McDonald : la même idée à partir d'un modèle à un facteur, sans supposer "
-        "que les items pèsent autant. Il se lit sur la même échelle qu'alpha."
+        "La même idée, estimée à partir d'un modèle à un facteur sans supposer que les items "
+        "pèsent autant. Il se lit sur la même échelle qu'alpha."
     ),
+    "name_icc1": "ICC(1) (différences entre équipes)",
     "explain_icc1": (
-        "ICC(1) : la part des différences entre personnes qui se situe entre équipes. Dans "
-        "les organisations elle est souvent comprise entre 0,05 et 0,20 ; il n'y a pas de "
-        "seuil de réussite."
+        "La part des différences entre personnes qui se situe entre équipes. Dans les "
+        "organisations elle est souvent comprise entre 0,05 et 0,20 ; il n'y a pas de seuil "
+        "de réussite."
     ),
+    "name_icc2": "ICC(2) (fiabilité des moyennes d'équipe)",
     "explain_icc2": (
-        "ICC(2) : la fiabilité avec laquelle les moyennes d'équipe distinguent les équipes. "
-        "Une convention courante est {threshold} ou plus ; il croît avec la taille des "
-        "équipes, si bien que les petites équipes l'atteignent rarement."
+        "La fiabilité avec laquelle les moyennes d'équipe distinguent les équipes. Par "
+        "convention, {threshold} ou plus ; il croît avec la taille des équipes, si bien "
+        "qu'avec de petites équipes des valeurs plus basses sont courantes et les moyennes "
+        "se comparent avec prudence."
     ),
+    "name_rwg": "rwg(j) (accord au sein d'une équipe)",
     "explain_rwg": (
-        "rwg(j) : le degré d'accord entre membres d'une équipe, comparé à des réponses "
-        "données au hasard. Une convention courante est {threshold} ou plus. Il compte "
-        "surtout pour les échelles qui portent sur l'équipe ; pour celles qui portent sur la "
-        "personne, un score d'équipe est simplement une moyenne et n'a pas à refléter un "
-        "accord."
+        "Le degré d'accord entre les membres d'une équipe, comparé à des réponses données au "
+        "hasard. Par convention, {threshold} ou plus permet de lire un score d'équipe comme "
+        "partagé. Il compte surtout pour les échelles qui portent sur l'équipe ; pour celles "
+        "qui portent sur la personne, un score d'équipe est une moyenne et n'a pas à refléter "
+        "un accord. Il peut surestimer l'accord quand tout le monde penche du même côté pour "
+        "d'autres raisons."
     ),
     "marker_note": "† sous le seuil conventionnel.",
+    "contents": "Sommaire",
+    "about_organisation": (
+        "Ce rapport décrit la manière dont les équipes de l'organisation ont répondu à une "
+        "enquête sur leur façon de travailler et d'apprendre ensemble. Il décrit ; il ne note "
+        "pas : aucun score et aucun profil n'est le bon. Chaque équipe ayant assez de "
+        "répondants reçoit son propre rapport."
+    ),
+    "heat_missing": "– non affiché : moins de {n} réponses.",
     "participation_title": "Participation",
     "participation_intro": (
         "Les équipes de moins de {n} répondants ne reçoivent pas de rapport et ne sont pas "
@@ -360,7 +417,8 @@ _FR: dict[str, str] = {
     ),
     "team": "Équipe",
     "status": "Statut",
-    "status_reported": "rapport",
+    "status_reported": "reçoit un rapport",
+    "suppressed_too_few": "{respondents} répondants, moins que le minimum de {n}",
     "teams_reported": "Équipes avec un rapport",
     "teams_suppressed": "Équipes sans rapport",
     "heat_title": "Moyennes des équipes par échelle",
@@ -389,8 +447,19 @@ _FR: dict[str, str] = {
     ),
 }
 
+
+def _french_spacing(text: str) -> str:
+    """French puts a space before ; : ? ! and %; a no-break one keeps the sign on its line."""
+    for mark in (";", ":", "?", "!", "%"):
+        text = text.replace(f" {mark}", f"\u202f{mark}")
+    return text
+
+
 TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"en": MappingProxyType(_EN), "fr": MappingProxyType(_FR)}
+    {
+        "en": MappingProxyType(_EN),
+        "fr": MappingProxyType({key: _french_spacing(text) for key, text in _FR.items()}),
+    }
 )
 """UI strings by language, then by key."""
 

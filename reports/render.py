@@ -2,18 +2,15 @@
 
 One sandboxed Jinja environment, built on first use and kept, renders the packaged templates;
 numbers, dates and colours go through its filters in the view's language. WeasyPrint lays the
-HTML out for print with a URL fetcher that serves the files packaged in ``reports/static`` under
-the ``reports-static:`` scheme and refuses everything else: no ``file://``, no network. Charts go
-inline as SVG, so they need no fetching at all.
+HTML out for print with :class:`reports.fetcher.PackagedFilesFetcher`, which serves the files
+packaged in ``reports/static`` and the charts (SVG in ``data:`` URIs) and refuses everything else:
+no ``file://``, no network.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jinja2 import PackageLoader, StrictUndefined, pass_context
@@ -21,38 +18,14 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reports import charts, formatting
+from reports.fetcher import STATIC_SCHEME, PackagedFilesFetcher, chart_uri
 from reports.i18n import PROFILES, texts_for
 from reports.views import OrganisationReportView, TeamReportView
 
-STATIC_SCHEME = "reports-static"
-_STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)*(?:/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)*)*$")
 _HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C")
-
-
-class StaticURLRefused(ValueError):
-    """A report asked for a URL other than a packaged static file."""
-
-
-class PackagedFilesFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves ``reports-static:<name>`` from the package's ``static`` folder; refuses any other
-    URL (``file:``, ``http:``, ``data:``, names climbing out of the folder) by raising
-    ``StaticURLRefused``. Any failure stops the rendering rather than print a page without it."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=(STATIC_SCHEME,), fail_on_errors=True)
-
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        scheme, _, name = url.partition(":")
-        if scheme != STATIC_SCHEME or not _STATIC_NAME.match(name):
-            raise StaticURLRefused(f"{url}: reports load only packaged {STATIC_SCHEME}: files")
-        resource = resources.files("reports").joinpath("static", *name.split("/"))
-        if not resource.is_file():
-            raise StaticURLRefused(f"{url}: no such packaged file")
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, resource.read_bytes(), {"Content-Type": content_type})
+"""Sequential blues (ColorBrewer), from the bottom of the response scale to the top."""
 
 
 def render_team_html(view: TeamReportView) -> str:
@@ -65,7 +38,7 @@ def render_team_html(view: TeamReportView) -> str:
                 primary=row.team,
                 secondary=row.rest,
                 note=row.hidden_reason,
-                indented=row.scale.facet_of is not None,
+                emphasised=row.scale.is_composite,
             )
             for row in view.scales
         ],
@@ -78,7 +51,9 @@ def render_team_html(view: TeamReportView) -> str:
         response_range=view.response_range,
         labels=_plane_labels(view.axis_names, t, points=t["plane_other_teams"]),
     )
-    return _render("team.html", view, charts={"scores": Markup(scores), "plane": Markup(plane)})
+    return _render(
+        "team.html", view, charts={"scores": chart_uri(scores), "plane": chart_uri(plane)}
+    )
 
 
 def render_team_pdf(view: TeamReportView) -> bytes:
@@ -92,7 +67,7 @@ def render_organisation_html(view: OrganisationReportView) -> str:
     scores = charts.scores_svg(
         [
             charts.ScoreRow(
-                label=row.scale.name, primary=row.mean, indented=row.scale.facet_of is not None
+                label=row.scale.name, primary=row.mean, emphasised=row.scale.is_composite
             )
             for row in view.organisation
         ],
@@ -106,7 +81,7 @@ def render_organisation_html(view: OrganisationReportView) -> str:
         labels=_plane_labels(view.axis_names, t, points=t["teams"]),
     )
     return _render(
-        "organisation.html", view, charts={"scores": Markup(scores), "plane": Markup(plane)}
+        "organisation.html", view, charts={"scores": chart_uri(scores), "plane": chart_uri(plane)}
     )
 
 
@@ -128,14 +103,15 @@ def _plane_labels(
 
 
 def _render(
-    template: str, view: TeamReportView | OrganisationReportView, *, charts: Mapping[str, Markup]
+    template: str, view: TeamReportView | OrganisationReportView, *, charts: Mapping[str, str]
 ) -> str:
-    return environment().get_template(template).render(
+    page = environment().get_template(template)
+    return page.render(
         view=view,
         language=view.language,
         t=texts_for(view.language),
         charts=charts,
-        profiles=PROFILES,
+        heat_colours=_HEAT,
         static=f"{STATIC_SCHEME}:",
     )
 
@@ -185,7 +161,10 @@ def _interval(context: Context, estimate: Any, digits: int = 2, signed: bool = F
     if estimate is None:
         return formatting.MISSING
     return formatting.format_interval(
-        estimate.ci_low, estimate.ci_high, language=context["language"], digits=digits,
+        estimate.ci_low,
+        estimate.ci_high,
+        language=context["language"],
+        digits=digits,
         signed=signed,
     )
 

@@ -1,4 +1,4 @@
-"""Frozen view models of plain values: everything a report prints, and nothing else.
+"""Frozen view models of plain values: what a report may print, and nothing more.
 
 Templates receive these and only these: no DataFrame, no ORM object, no instrument model.
 :mod:`reports.build` makes them from a campaign analysis; numbers stay unrounded here, the
@@ -153,6 +153,10 @@ class ResponseRange:
 
 @dataclass(frozen=True, slots=True)
 class TeamReportView:
+    """Everything a team report prints, in one language. ``scales`` follow the instrument
+    (a composite just before its facets); ``other_teams`` are the other eligible teams as
+    anonymous points; ``quality`` is the appendix, with this team's rwg(j)."""
+
     organisation_name: str
     campaign_name: str
     team_id: str
@@ -176,6 +180,8 @@ class TeamReportView:
 
 @dataclass(frozen=True, slots=True)
 class TeamParticipation:
+    """A team that answered or was invited; ``suppressed_reason`` says why it has no report."""
+
     team_id: str
     team_name: str
     department_name: str | None
@@ -202,6 +208,8 @@ class HeatRow:
 
 @dataclass(frozen=True, slots=True)
 class OrganisationScore:
+    """The organisation's figures on one scale, from every respondent."""
+
     scale: ScaleInfo
     n: int | None
     mean: Estimate | None
@@ -210,6 +218,8 @@ class OrganisationScore:
 
 @dataclass(frozen=True, slots=True)
 class ProfileCount:
+    """How many teams have a profile, and how many of those placements are uncertain."""
+
     profile: str
     teams: int
     uncertain: int
@@ -217,6 +227,9 @@ class ProfileCount:
 
 @dataclass(frozen=True, slots=True)
 class OrganisationReportView:
+    """Everything the organisation report prints, in one language. ``heat`` rows hold the
+    eligible teams' means aligned with ``scales``; ``quality`` carries the median rwg(j)."""
+
     organisation_name: str
     campaign_name: str
     language: str

@@ -26,7 +26,8 @@ def test_every_eligible_team_gets_a_pdf_naming_the_team_and_every_scale(demo: De
     written = [t for t in demo.teams if t.report is not None]
     assert written, "the demo wrote no team report"
     for team in written:
-        assert team.report is not None and team.report.exists()
+        assert team.report is not None
+        assert team.report.exists()
         text = _text(team.report)
         assert team.team in text
         for scale in instrument.scales:
@@ -38,7 +39,8 @@ def test_a_team_under_the_minimum_gets_no_pdf_and_a_reason(demo: DemoSummary) ->
     assert suppressed, "the demo organisation should include a team under the minimum"
     for team in suppressed:
         assert team.respondents < 5
-        assert team.reason and "minimum" in team.reason
+        assert team.reason is not None
+        assert "minimum" in team.reason
     names = {p.name for p in demo.database.parent.glob("team-*.pdf")}
     assert len(names) == sum(t.report is not None for t in demo.teams)
 

@@ -152,9 +152,7 @@ def _profiles(teams: pd.DataFrame, *, midpoint: float) -> pd.DataFrame:
             (False, True): "hierarchy-led",
             (False, False): "disengaged",
         }[high]
-        certain = all(
-            (row["ci_low"] > midpoint) == (row["ci_high"] > midpoint) for row in (ha, va)
-        )
+        certain = all((row["ci_low"] > midpoint) == (row["ci_high"] > midpoint) for row in (ha, va))
         rows.append(
             {
                 "team": team,
