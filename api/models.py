@@ -109,6 +109,17 @@ class CampaignCreate(CampaignBase):
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
 
 
+class CampaignUpdate(SQLModel):
+    """Changes to a campaign; instrument, units and minimum group size only while in draft."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    min_group_size: int | None = Field(default=None, ge=3, le=100)
+    instrument: str | None = None
+    unit_ids: list[int] | None = Field(default=None, min_length=1)
+
+
 class Campaign(CampaignBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -161,3 +172,68 @@ class Response(SQLModel, table=True):
     language: str = Field(max_length=2)
     submitted_on: date = Field(default_factory=lambda: utc_now().date())
     answers: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+
+
+# -- access -------------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    admin = "admin"
+    """The HR team of one organisation: everything in it, raw answers included."""
+    leader = "leader"
+    """A leader of one unit: results of that unit and everything under it, never raw answers."""
+
+
+class ApiKeyCreate(SQLModel):
+    role: Role
+    unit_id: int | None = Field(default=None, description="The leader's unit; none for admins.")
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key, stored as the SHA-256 of its secret: the key itself is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: Role = Field(sa_type=String(20))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    prefix: str = Field(max_length=12)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    revoked: bool = False
+
+
+class ApiKeyPublic(SQLModel):
+    id: int
+    organisation_id: int
+    role: Role
+    unit_id: int | None
+    prefix: str
+    created_at: datetime
+
+
+class ApiKeyIssued(ApiKeyPublic):
+    key: str = Field(description="The secret. It is shown this once and cannot be recovered.")
+
+
+# -- invitations --------------------------------------------------------------------------------
+
+
+class InvitationCreate(SQLModel):
+    unit_id: int
+    count: int = Field(ge=1, le=10_000)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time token to answer a campaign in one unit, stored as the SHA-256 of the token.
+
+    The draft answers wait here until submission; submitting stores the response without any
+    reference to the invitation, clears the draft and uses the invitation up, in one transaction.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    used: bool = False
+    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn, nullable=True))
+    draft_language: str | None = Field(default=None, max_length=2)

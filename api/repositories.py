@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
-from api.models import Campaign, CampaignUnit, Organisation, Response, Unit
+from api.models import ApiKey, Campaign, CampaignUnit, Invitation, Organisation, Response, Unit
 
 
-def add(session: Session, row: Organisation | Unit | Campaign) -> None:
+def add(session: Session, row: SQLModel) -> None:
     """Stage a row and flush it, so its database id is known."""
     session.add(row)
     session.flush()
@@ -48,6 +48,22 @@ def set_campaign_units(session: Session, *, campaign_id: int, invited: Mapping[i
     session.flush()
 
 
+def replace_campaign_units(session: Session, *, campaign_id: int, unit_ids: Sequence[int]) -> None:
+    for row in session.exec(select(CampaignUnit).where(CampaignUnit.campaign_id == campaign_id)):
+        if row.unit_id not in unit_ids:
+            session.delete(row)
+    session.flush()
+    set_campaign_units(
+        session,
+        campaign_id=campaign_id,
+        invited={u: 0 for u in unit_ids if u not in _campaign_unit_ids(session, campaign_id)},
+    )
+
+
+def _campaign_unit_ids(session: Session, campaign_id: int) -> set[int]:
+    return {row.unit_id for row in campaign_units(session, campaign_id=campaign_id)}
+
+
 def campaign_units(session: Session, *, campaign_id: int) -> list[CampaignUnit]:
     statement = select(CampaignUnit).where(CampaignUnit.campaign_id == campaign_id)
     return list(session.exec(statement))
@@ -72,5 +88,55 @@ def count_responses(session: Session, *, campaign_id: int) -> dict[int, int]:
         select(Response.unit_id, func.count())
         .where(Response.campaign_id == campaign_id)
         .group_by(col(Response.unit_id))
+    )
+    return dict(session.exec(statement).all())
+
+
+def unit_parents(session: Session, *, organisation_id: int) -> dict[int, int | None]:
+    """Every unit of an organisation with its parent."""
+    statement = select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation_id)
+    return {unit_id: parent for unit_id, parent in session.exec(statement) if unit_id is not None}
+
+
+def list_campaigns(session: Session, *, organisation_id: int) -> list[Campaign]:
+    statement = (
+        select(Campaign)
+        .where(Campaign.organisation_id == organisation_id)
+        .order_by(col(Campaign.id))
+    )
+    return list(session.exec(statement))
+
+
+def api_key_by_hash(session: Session, *, secret_hash: str) -> ApiKey | None:
+    return session.exec(select(ApiKey).where(ApiKey.secret_hash == secret_hash)).first()
+
+
+def insert_invitations(
+    session: Session, *, campaign_id: int, unit_id: int, token_hashes: Sequence[str]
+) -> None:
+    rows = [
+        {"campaign_id": campaign_id, "unit_id": unit_id, "token_hash": h, "used": False}
+        for h in token_hashes
+    ]
+    if rows:
+        session.execute(insert(Invitation), rows)
+
+
+def invitation_by_hash(
+    session: Session, *, token_hash: str, lock: bool = False
+) -> Invitation | None:
+    """The invitation behind a token digest; ``lock`` holds its row until the transaction ends,
+    so that two submissions with one token cannot both succeed."""
+    statement = select(Invitation).where(Invitation.token_hash == token_hash)
+    if lock:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def count_invitations(session: Session, *, campaign_id: int) -> dict[int, int]:
+    statement = (
+        select(Invitation.unit_id, func.count())
+        .where(Invitation.campaign_id == campaign_id)
+        .group_by(col(Invitation.unit_id))
     )
     return dict(session.exec(statement).all())

@@ -19,10 +19,12 @@ from api.models import (
     Campaign,
     CampaignCreate,
     CampaignStatus,
+    CampaignUpdate,
     Organisation,
     OrganisationCreate,
     ResponseCreate,
     Unit,
+    UnitCreate,
     UnitKind,
     utc_now,
 )
@@ -47,6 +49,7 @@ class CampaignData:
     campaign_id: int
     campaign_name: str
     organisation_name: str
+    languages: tuple[str, ...]
     min_group_size: int
     instrument: Instrument
     responses: pd.DataFrame
@@ -64,21 +67,22 @@ def create_organisation(session: Session, data: OrganisationCreate) -> Organisat
 
 
 def import_units(
-    session: Session, *, organisation_id: int, rows: Sequence[UnitImportRow]
+    session: Session, *, organisation_id: int, rows: Sequence[UnitImportRow], first_row: int = 1
 ) -> list[Unit]:
     """Add an organisation chart; parents may come later in ``rows`` or exist already.
 
-    Rows are numbered from 1 in errors. A duplicate id, an unknown parent or a cycle refuses
-    the whole import.
+    Errors number the rows from ``first_row`` (2 for a CSV file with a header line, so that the
+    numbers are the spreadsheet's). A duplicate id, an unknown parent or a cycle refuses the
+    whole import.
     """
     with session.begin():
-        _require_organisation(session, organisation_id)
+        require_organisation(session, organisation_id)
         existing = {
             u.external_id: u
             for u in repo.list_units(session, organisation_id=organisation_id)
             if u.external_id is not None
         }
-        order = _unit_import_order(rows, existing=set(existing))
+        order = _unit_import_order(rows, existing=set(existing), first_row=first_row)
         created: list[Unit] = []
         by_external = dict(existing)
         for index in order:
@@ -97,58 +101,100 @@ def import_units(
         return created
 
 
-def _unit_import_order(rows: Sequence[UnitImportRow], *, existing: set[str]) -> list[int]:
+def _unit_import_order(
+    rows: Sequence[UnitImportRow], *, existing: set[str], first_row: int
+) -> list[int]:
     """Row indices with every parent before its children; refuses bad charts."""
-    errors: list[FieldError] = []
-    first_row: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        if row.external_id in first_row or row.external_id in existing:
-            where = (
-                f"row {first_row[row.external_id] + 1}"
-                if row.external_id in first_row
-                else "the database"
-            )
-            errors.append(
-                FieldError(
-                    f"rows[{index + 1}].external_id",
-                    f"{row.external_id!r} is already used by {where}",
-                )
-            )
-        else:
-            first_row[row.external_id] = index
-    for index, row in enumerate(rows):
-        parent = row.parent_external_id
-        if parent and parent not in first_row and parent not in existing:
-            errors.append(
-                FieldError(f"rows[{index + 1}].parent_external_id", f"unknown parent {parent!r}")
-            )
-    if errors:
-        raise ValidationFailed(errors)
+    index_of = _check_unit_rows(rows, existing=existing, first_row=first_row)
     order: list[int] = []
     state: dict[str, str] = {}  # external id -> "visiting" | "done"
-    for start in first_row:
+    for start in index_of:
         path: list[str] = []
         node: str | None = start
-        while node is not None and node in first_row and state.get(node) != "done":
+        while node is not None and node in index_of and state.get(node) != "done":
             if state.get(node) == "visiting":
                 cycle = [*path[path.index(node) :], node]
-                rows_in_cycle = ", ".join(str(first_row[n] + 1) for n in cycle[:-1])
+                numbers = ", ".join(str(index_of[n] + first_row) for n in cycle[:-1])
                 raise ValidationFailed(
-                    [FieldError("rows", f"rows {rows_in_cycle} form a cycle: {' -> '.join(cycle)}")]
+                    [FieldError("rows", f"rows {numbers} form a cycle: {' -> '.join(cycle)}")]
                 )
             state[node] = "visiting"
             path.append(node)
-            node = rows[first_row[node]].parent_external_id
+            node = rows[index_of[node]].parent_external_id
         for external_id in reversed(path):
             state[external_id] = "done"
-            order.append(first_row[external_id])
+            order.append(index_of[external_id])
     return order
+
+
+def _check_unit_rows(
+    rows: Sequence[UnitImportRow], *, existing: set[str], first_row: int
+) -> dict[str, int]:
+    """The row index of every external id; refuses duplicates and unknown parents."""
+    errors: list[FieldError] = []
+    index_of: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row.external_id in index_of:
+            where = f"row {index_of[row.external_id] + first_row}"
+        elif row.external_id in existing:
+            where = "a unit already in the organisation"
+        else:
+            index_of[row.external_id] = index
+            continue
+        errors.append(
+            FieldError(
+                f"rows[{index + first_row}].external_id",
+                f"{row.external_id!r} is already used by {where}",
+            )
+        )
+    for index, row in enumerate(rows):
+        parent = row.parent_external_id
+        if parent and parent not in index_of and parent not in existing:
+            errors.append(
+                FieldError(
+                    f"rows[{index + first_row}].parent_external_id", f"unknown parent {parent!r}"
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return index_of
+
+
+def create_unit(session: Session, *, organisation_id: int, data: UnitCreate) -> Unit:
+    with session.begin():
+        require_organisation(session, organisation_id)
+        if data.parent_id is not None:
+            parent = repo.units_by_id(session, unit_ids=[data.parent_id]).get(data.parent_id)
+            if parent is None or parent.organisation_id != organisation_id:
+                raise ValidationFailed(
+                    [FieldError("parent_id", f"unit {data.parent_id} does not exist")]
+                )
+        if data.external_id is not None and any(
+            u.external_id == data.external_id
+            for u in repo.list_units(session, organisation_id=organisation_id)
+        ):
+            raise ValidationFailed(
+                [FieldError("external_id", f"{data.external_id!r} is already used")]
+            )
+        unit = Unit(organisation_id=organisation_id, **data.model_dump())
+        repo.add(session, unit)
+        return unit
+
+
+def list_units(session: Session, *, organisation_id: int) -> list[Unit]:
+    with session.begin():
+        return repo.list_units(session, organisation_id=organisation_id)
+
+
+def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
+    with session.begin():
+        return repo.get_campaign(session, campaign_id=campaign_id)
 
 
 def create_campaign(session: Session, *, organisation_id: int, data: CampaignCreate) -> Campaign:
     """A campaign with its instrument frozen at creation."""
     with session.begin():
-        _require_organisation(session, organisation_id)
+        require_organisation(session, organisation_id)
         instrument = _resolve_instrument(data.instrument)
         errors = _campaign_errors(
             session, organisation_id=organisation_id, data=data, instrument=instrument
@@ -198,10 +244,46 @@ def _campaign_errors(
     return errors
 
 
+def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate) -> Campaign:
+    """Apply the fields given; instrument, units and minimum group size are frozen once open."""
+    with session.begin():
+        campaign = require_campaign(session, campaign_id)
+        changes = data.model_dump(exclude_unset=True)
+        frozen = sorted(changes.keys() & {"instrument", "unit_ids", "min_group_size"})
+        if frozen and campaign.status != CampaignStatus.draft:
+            raise Conflict(
+                f"campaign {campaign_id} is {campaign.status}: its {', '.join(frozen)} can no"
+                " longer change"
+            )
+        merged = CampaignCreate(
+            name=changes.get("name", campaign.name),
+            min_group_size=changes.get("min_group_size", campaign.min_group_size),
+            opens_at=changes.get("opens_at", campaign.opens_at),
+            closes_at=changes.get("closes_at", campaign.closes_at),
+            instrument=changes.get("instrument", campaign.instrument_ref),
+            unit_ids=changes.get("unit_ids")
+            or [r.unit_id for r in repo.campaign_units(session, campaign_id=campaign_id)],
+            languages=list(campaign.languages),
+        )
+        instrument = _resolve_instrument(merged.instrument)
+        errors = _campaign_errors(
+            session, organisation_id=campaign.organisation_id, data=merged, instrument=instrument
+        )
+        if errors:
+            raise ValidationFailed(errors)
+        for field in ("name", "min_group_size", "opens_at", "closes_at"):
+            setattr(campaign, field, getattr(merged, field))
+        campaign.instrument_id, campaign.instrument_version = instrument.id, instrument.version
+        if "unit_ids" in changes:
+            repo.replace_campaign_units(session, campaign_id=campaign_id, unit_ids=merged.unit_ids)
+        session.add(campaign)
+        return campaign
+
+
 def set_invited(session: Session, *, campaign_id: int, invited: Mapping[int, int]) -> None:
     """Record how many people were invited in each unit of the campaign."""
     with session.begin():
-        campaign = _require_campaign(session, campaign_id)
+        campaign = require_campaign(session, campaign_id)
         known = {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
         errors = [
             FieldError(f"invited.{unit_id}", "unit is not part of the campaign")
@@ -230,7 +312,7 @@ def _move_campaign(
     session: Session, campaign_id: int, before: CampaignStatus, after: CampaignStatus
 ) -> Campaign:
     with session.begin():
-        campaign = _require_campaign(session, campaign_id)
+        campaign = require_campaign(session, campaign_id)
         if campaign.status != before:
             raise Conflict(
                 f"campaign {campaign_id} is {campaign.status}; only a {before} one becomes {after}"
@@ -249,7 +331,7 @@ def submit_responses(
 ) -> int:
     """Store answers to an open campaign, all or none; returns how many were stored."""
     with session.begin():
-        campaign = _require_campaign(session, campaign_id)
+        campaign = require_campaign(session, campaign_id)
         if campaign.status != CampaignStatus.open:
             raise Conflict(f"campaign {campaign_id} is {campaign.status}, not open")
         instrument = load_builtin(campaign.instrument_ref)
@@ -318,8 +400,8 @@ def answer_errors(
 def load_campaign_data(session: Session, *, campaign_id: int) -> CampaignData:
     """The campaign's responses as a wide DataFrame, with its units and instrument."""
     with session.begin():
-        campaign = _require_campaign(session, campaign_id)
-        organisation = _require_organisation(session, campaign.organisation_id)
+        campaign = require_campaign(session, campaign_id)
+        organisation = require_organisation(session, campaign.organisation_id)
         instrument = load_builtin(campaign.instrument_ref)
         rows = repo.response_answers(session, campaign_id=campaign_id)
         invited = {
@@ -330,6 +412,7 @@ def load_campaign_data(session: Session, *, campaign_id: int) -> CampaignData:
         campaign_id=campaign_id,
         campaign_name=campaign.name,
         organisation_name=organisation.name,
+        languages=tuple(campaign.languages),
         min_group_size=campaign.min_group_size,
         instrument=instrument,
         responses=answers_frame(rows, item_ids=instrument.item_ids),
@@ -348,14 +431,14 @@ def answers_frame(
     return frame
 
 
-def _require_organisation(session: Session, organisation_id: int) -> Organisation:
+def require_organisation(session: Session, organisation_id: int) -> Organisation:
     organisation = repo.get_organisation(session, organisation_id=organisation_id)
     if organisation is None:
         raise NotFound("organisation", organisation_id)
     return organisation
 
 
-def _require_campaign(session: Session, campaign_id: int) -> Campaign:
+def require_campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = repo.get_campaign(session, campaign_id=campaign_id)
     if campaign is None:
         raise NotFound("campaign", campaign_id)

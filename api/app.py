@@ -1,0 +1,79 @@
+"""The HTTP API: every route under ``/api/v1``, OpenAPI at ``/docs``, errors as JSON that name
+the field and the reason."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from api.access import Forbidden, Unauthenticated
+from api.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The application; without an engine it opens ``DATABASE_URL`` at start-up and migrates it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if engine is None:
+            from api.db import make_engine, upgrade_database
+            from api.settings import get_settings
+
+            app.state.engine = make_engine(get_settings().database_url)
+            upgrade_database(app.state.engine)
+        else:
+            app.state.engine = engine
+        yield
+
+    app = FastAPI(
+        title="transversal",
+        summary="Surveys of horizontal and vertical accountability, with team reports.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    if engine is not None:
+        app.state.engine = engine
+    _add_error_handlers(app)
+    from api.routes import organisation, respond, results
+
+    for module in (organisation, respond, results):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    statuses: dict[type[ServiceError], int] = {
+        Unauthenticated: 401,
+        Forbidden: 403,
+        NotFound: 404,
+        Conflict: 409,
+    }
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        if isinstance(exc, ValidationFailed):
+            return _error(422, str(exc), list(exc.errors))
+        return _error(statuses.get(type(exc), 400), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"] if p != "body") or "body", e["msg"])
+            for e in exc.errors()
+        ]
+        return _error(422, f"{len(errors)} problem(s) with the request", errors)

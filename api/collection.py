@@ -1,0 +1,308 @@
+"""Collecting answers: invitations, the respondent's form, drafts, submission and progress.
+
+A respondent holds nothing but a one-time token. Submitting stores the response with its unit,
+language and day only, and uses the token up, in one transaction: nobody can link a response
+back to the invitation it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api import repositories as repo
+from api.access import TOKEN_PREFIX, Principal, digest, new_secret
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.models import (
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    InvitationCreate,
+    ResponseCreate,
+    utc_now,
+)
+from api.services import answer_errors, require_campaign
+from instrument import Instrument, load_builtin
+
+
+class Option(BaseModel):
+    value: int
+    label: str
+
+
+class FormItem(BaseModel):
+    id: str
+    text: str
+
+
+class RespondForm(BaseModel):
+    """What a respondent's browser needs to show the questionnaire and resume a draft."""
+
+    campaign: str
+    language: str
+    languages: list[str]
+    options: list[Option]
+    not_applicable: str = Field(description="Label of the 'does not apply' choice, sent as null.")
+    items: list[FormItem]
+    answers: dict[str, int | None] = Field(description="The saved draft, to resume from.")
+    answered: int
+    total: int
+    closes_at: datetime | None
+
+
+class AnswersIn(BaseModel):
+    """Answers by item id: an integer on the response scale, or null for 'does not apply'."""
+
+    answers: dict[str, int | None]
+    language: str | None = Field(default=None, min_length=2, max_length=2)
+
+
+class UnitProgress(BaseModel):
+    unit_id: int
+    name: str
+    invited: int
+    responses: int
+    response_rate: float | None
+
+
+class CampaignProgress(BaseModel):
+    campaign_id: int
+    status: CampaignStatus
+    invited: int
+    responses: int
+    units: list[UnitProgress]
+
+
+def visible_campaign(session: Session, *, principal: Principal, campaign_id: int) -> Campaign:
+    """The campaign if this key may see it; otherwise it does not exist, as far as the key knows."""
+    campaign = repo.get_campaign(session, campaign_id=campaign_id)
+    if campaign is None or campaign.organisation_id != principal.organisation_id:
+        raise NotFound("campaign", campaign_id)
+    if not principal.is_admin:
+        units = {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
+        if not units & principal.units:
+            raise NotFound("campaign", campaign_id)
+    return campaign
+
+
+def get_visible_campaign(session: Session, *, principal: Principal, campaign_id: int) -> Campaign:
+    with session.begin():
+        return visible_campaign(session, principal=principal, campaign_id=campaign_id)
+
+
+def visible_campaigns(session: Session, *, principal: Principal) -> list[Campaign]:
+    """The campaigns this key may see: all of the organisation's, or a leader's own."""
+    with session.begin():
+        campaigns = repo.list_campaigns(session, organisation_id=principal.organisation_id)
+        if principal.is_admin:
+            return campaigns
+        return [
+            c
+            for c in campaigns
+            if c.id is not None
+            and {r.unit_id for r in repo.campaign_units(session, campaign_id=c.id)}
+            & principal.units
+        ]
+
+
+def issue_invitations(
+    session: Session, *, principal: Principal, campaign_id: int, data: InvitationCreate
+) -> list[str]:
+    """New one-time tokens for a unit of the campaign; they are returned this once."""
+    principal.require_admin()
+    with session.begin():
+        campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        if campaign.status == CampaignStatus.closed:
+            raise Conflict(f"campaign {campaign_id} is closed")
+        units = {row.unit_id: row for row in repo.campaign_units(session, campaign_id=campaign_id)}
+        if data.unit_id not in units:
+            raise ValidationFailed(
+                [FieldError("unit_id", f"unit {data.unit_id} is not part of the campaign")]
+            )
+        tokens = [new_secret(TOKEN_PREFIX) for _ in range(data.count)]
+        repo.insert_invitations(
+            session,
+            campaign_id=campaign_id,
+            unit_id=data.unit_id,
+            token_hashes=[digest(t) for t in tokens],
+        )
+        invited = units[data.unit_id].invited + data.count
+        repo.set_campaign_units(session, campaign_id=campaign_id, invited={data.unit_id: invited})
+        return tokens
+
+
+def respond_form(session: Session, *, token: str, language: str | None = None) -> RespondForm:
+    with session.begin():
+        invitation, campaign = _invitation(session, token)
+        instrument = load_builtin(campaign.instrument_ref)
+        chosen = language or invitation.draft_language or campaign.languages[0]
+        if chosen not in campaign.languages:
+            raise ValidationFailed(
+                [FieldError("language", f"{chosen!r} is not a language of the campaign")]
+            )
+        draft = dict(invitation.draft or {})
+        scale = instrument.response_scale
+        return RespondForm(
+            campaign=campaign.name,
+            language=chosen,
+            languages=list(campaign.languages),
+            options=[
+                Option(value=v, label=label)
+                for v, label in zip(scale.values, scale.labels[chosen], strict=True)
+            ],
+            not_applicable=scale.not_applicable[chosen],
+            items=[
+                FormItem(id=i, text=instrument.item(i).text[chosen]) for i in instrument.item_ids
+            ],
+            answers=draft,
+            answered=len(draft),
+            total=len(instrument.item_ids),
+            closes_at=campaign.closes_at,
+        )
+
+
+def save_draft(session: Session, *, token: str, data: AnswersIn) -> int:
+    """Keep partial answers to resume later; returns how many items are answered so far."""
+    with session.begin():
+        invitation, campaign = _invitation(session, token, lock=True)
+        _require_accepting(campaign)
+        instrument = load_builtin(campaign.instrument_ref)
+        merged = {**(invitation.draft or {}), **data.answers}
+        language = data.language or invitation.draft_language or campaign.languages[0]
+        _check_answers(invitation, campaign, instrument, merged, language, complete=False)
+        invitation.draft = merged
+        invitation.draft_language = language
+        session.add(invitation)
+        return len(merged)
+
+
+def submit(session: Session, *, token: str, data: AnswersIn) -> None:
+    """Store the response and use the token up, in one transaction."""
+    with session.begin():
+        invitation, campaign = _invitation(session, token, lock=True)
+        _require_accepting(campaign)
+        instrument = load_builtin(campaign.instrument_ref)
+        merged = {**(invitation.draft or {}), **data.answers}
+        language = data.language or invitation.draft_language or campaign.languages[0]
+        _check_answers(invitation, campaign, instrument, merged, language, complete=True)
+        repo.insert_responses(
+            session,
+            rows=[
+                {
+                    "campaign_id": campaign.id,
+                    "unit_id": invitation.unit_id,
+                    "language": language,
+                    "submitted_on": utc_now().date(),
+                    "answers": merged,
+                }
+            ],
+        )
+        invitation.used = True
+        invitation.draft = None
+        invitation.draft_language = None
+        session.add(invitation)
+
+
+def campaign_progress(
+    session: Session, *, principal: Principal, campaign_id: int
+) -> CampaignProgress:
+    """Invitations and responses per unit: counts only. A leader sees their own units."""
+    with session.begin():
+        campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        invited = repo.count_invitations(session, campaign_id=campaign_id)
+        planned = {
+            row.unit_id: row.invited
+            for row in repo.campaign_units(session, campaign_id=campaign_id)
+        }
+        responses = repo.count_responses(session, campaign_id=campaign_id)
+        names = {u.id: u.name for u in repo.units_by_id(session, unit_ids=planned).values()}
+    units = [
+        _unit_progress(
+            unit_id, names[unit_id], max(invited.get(unit_id, 0), planned[unit_id]), responses
+        )
+        for unit_id in sorted(planned, key=lambda u: names[u])
+        if principal.sees(unit_id)
+    ]
+    return CampaignProgress(
+        campaign_id=campaign_id,
+        status=CampaignStatus(campaign.status),
+        invited=sum(u.invited for u in units),
+        responses=sum(u.responses for u in units),
+        units=units,
+    )
+
+
+def _unit_progress(
+    unit_id: int, name: str, invited: int, responses: Mapping[int, int]
+) -> UnitProgress:
+    count = responses.get(unit_id, 0)
+    return UnitProgress(
+        unit_id=unit_id,
+        name=name,
+        invited=invited,
+        responses=count,
+        response_rate=count / invited if invited else None,
+    )
+
+
+def _invitation(session: Session, token: str, *, lock: bool = False) -> tuple[Invitation, Campaign]:
+    # An unknown token and a used one take the same path up to here: one lookup by digest.
+    invitation = repo.invitation_by_hash(session, token_hash=digest(token), lock=lock)
+    if invitation is None:
+        raise NotFound("invitation", "for this token")
+    if invitation.used:
+        raise Conflict("this invitation has already been used to submit answers")
+    return invitation, require_campaign(session, invitation.campaign_id)
+
+
+def _require_accepting(campaign: Campaign) -> None:
+    now = utc_now()
+    opens = campaign.opens_at.isoformat() if campaign.opens_at else "when HR opens it"
+    closes = campaign.closes_at.isoformat() if campaign.closes_at else "when HR closes it"
+    window = f"it opens {opens} and closes {closes}"
+    opens_at = _aware(campaign.opens_at)
+    closes_at = _aware(campaign.closes_at)
+    if campaign.status != CampaignStatus.open:
+        raise Conflict(f"the campaign is {campaign.status}, not open: {window}")
+    if opens_at is not None and now < opens_at:
+        raise Conflict(f"the campaign has not opened yet: {window}")
+    if closes_at is not None and now >= closes_at:
+        raise Conflict(f"the campaign has closed: {window}")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _check_answers(
+    invitation: Invitation,
+    campaign: Campaign,
+    instrument: Instrument,
+    answers: dict[str, int | None],
+    language: str,
+    *,
+    complete: bool,
+) -> None:
+    response = ResponseCreate(unit_id=invitation.unit_id, language=language, answers=answers)
+    errors = answer_errors(
+        response,
+        instrument=instrument,
+        units={invitation.unit_id},
+        languages=campaign.languages,
+        prefix="",
+    )
+    errors = [FieldError(e.field.lstrip("."), e.reason) for e in errors]
+    if complete:
+        errors += [
+            FieldError(f"answers.{item_id}", "is required: answer it, or choose 'does not apply'")
+            for item_id in instrument.item_ids
+            if item_id not in answers
+        ]
+    if errors:
+        raise ValidationFailed(errors)

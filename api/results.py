@@ -1,0 +1,203 @@
+"""Results of a campaign for the people allowed to see them, and the PDF report of a unit.
+
+Figures come from ``analysis.analyse_campaign``; units under the campaign's minimum group size
+appear only as suppressed, with the reason, and never with a number.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from analysis import CampaignAnalysis, analyse_campaign
+from api import services
+from api.access import Principal
+from api.collection import get_visible_campaign
+from api.errors import Conflict, NotFound
+from reports import SuppressedTeamError, UnitInfo, build_team_view, render_team_pdf
+
+
+class ScaleQuality(BaseModel):
+    scale: str
+    k: int | None
+    n: int | None
+    alpha: float | None
+    alpha_ci_low: float | None
+    alpha_ci_high: float | None
+    omega: float | None
+    icc1: float | None
+    icc2: float | None
+
+
+class ScaleScore(BaseModel):
+    scale: str
+    shown: bool
+    n: int | None
+    mean: float | None
+    sd: float | None
+    ci_low: float | None
+    ci_high: float | None
+    rwg_j: float | None
+    diff: float | None
+    diff_ci_low: float | None
+    diff_ci_high: float | None
+
+
+class UnitResult(BaseModel):
+    unit_id: int
+    name: str
+    respondents: int
+    suppressed: bool
+    reason: str | None
+    profile: str | None
+    scores: list[ScaleScore]
+
+
+class CampaignResults(BaseModel):
+    campaign_id: int
+    instrument: str
+    min_group_size: int
+    scales: list[ScaleQuality]
+    units: list[UnitResult]
+
+
+def campaign_results(
+    session: Session, *, principal: Principal, campaign_id: int
+) -> CampaignResults:
+    get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    data = services.load_campaign_data(session, campaign_id=campaign_id)
+    analysis = analyse_campaign(
+        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
+    )
+    names = {u.id: u.name for u in data.units if u.id is not None}
+    units = [
+        _unit_result(analysis, unit_id=unit_id, name=names[unit_id])
+        for unit_id in sorted(data.invited, key=lambda u: names[u])
+        if principal.sees(unit_id)
+    ]
+    return CampaignResults(
+        campaign_id=campaign_id,
+        instrument=data.instrument.ref,
+        min_group_size=data.min_group_size,
+        scales=_quality(analysis),
+        units=units,
+    )
+
+
+def _quality(analysis: CampaignAnalysis) -> list[ScaleQuality]:
+    icc = analysis.icc.set_index("scale")
+    rows = []
+    for row in analysis.reliability.to_dict("records"):
+        scale = str(row["scale"])
+        agreement = icc.loc[scale] if scale in icc.index else None
+        rows.append(
+            ScaleQuality(
+                scale=scale,
+                k=_int(row.get("k")),
+                n=_int(row.get("n")),
+                alpha=_float(row.get("alpha")),
+                alpha_ci_low=_float(row.get("alpha_ci_low")),
+                alpha_ci_high=_float(row.get("alpha_ci_high")),
+                omega=_float(row.get("omega")),
+                icc1=_float(agreement["icc1"]) if agreement is not None else None,
+                icc2=_float(agreement["icc2"]) if agreement is not None else None,
+            )
+        )
+    return rows
+
+
+def _unit_result(analysis: CampaignAnalysis, *, unit_id: int, name: str) -> UnitResult:
+    team = str(unit_id)
+    sizes = analysis.team_sizes.set_index("team")["respondents"]
+    respondents = int(sizes.get(team, 0))
+    suppressed = analysis.suppressed.set_index("team")["reason"]
+    if team in suppressed.index or respondents < analysis.min_group_size:
+        reason = (
+            str(suppressed[team])
+            if team in suppressed.index
+            else f"{respondents} respondents, fewer than the minimum of {analysis.min_group_size}"
+        )
+        return UnitResult(
+            unit_id=unit_id,
+            name=name,
+            respondents=respondents,
+            suppressed=True,
+            reason=reason,
+            profile=None,
+            scores=[],
+        )
+    rows = analysis.teams[analysis.teams["team"] == team].to_dict("records")
+    profiles = analysis.profiles.set_index("team")["profile"]
+    return UnitResult(
+        unit_id=unit_id,
+        name=name,
+        respondents=respondents,
+        suppressed=False,
+        reason=None,
+        profile=str(profiles[team]) if team in profiles.index else None,
+        scores=[_score(row) for row in rows],
+    )
+
+
+def _score(row: dict[object, object]) -> ScaleScore:
+    shown = bool(row["shown"])
+    figures = ("mean", "sd", "ci_low", "ci_high", "rwg_j", "diff", "diff_ci_low", "diff_ci_high")
+    values = {f: (_float(row.get(f)) if shown else None) for f in figures}
+    return ScaleScore(
+        scale=str(row["scale"]), shown=shown, n=_int(row.get("n")) if shown else None, **values
+    )
+
+
+def unit_report_pdf(
+    session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
+) -> bytes:
+    """The unit's PDF report, for an admin or a leader whose subtree holds the unit."""
+    get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    data = services.load_campaign_data(session, campaign_id=campaign_id)
+    if not principal.sees(unit_id) or unit_id not in data.invited:
+        raise NotFound("unit", unit_id)
+    chosen = language or data.languages[0]
+    if chosen not in data.languages:
+        raise NotFound("report language", chosen)
+    analysis = analyse_campaign(
+        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
+    )
+    units = {
+        str(u.id): UnitInfo(
+            unit_id=str(u.id),
+            name=u.name,
+            parent_id=str(u.parent_id) if u.parent_id is not None else None,
+            kind=str(u.kind),
+        )
+        for u in data.units
+    }
+    try:
+        view = build_team_view(
+            analysis,
+            instrument=data.instrument,
+            team_id=str(unit_id),
+            units=units,
+            organisation_name=data.organisation_name,
+            campaign_name=data.campaign_name,
+            language=chosen,
+            generated_at=datetime.now(UTC),
+            invited={str(k): v for k, v in data.invited.items()},
+        )
+    except SuppressedTeamError as refused:
+        raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
+    return render_team_pdf(view)
+
+
+def _float(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+def _int(value: object) -> int | None:
+    number = _float(value)
+    return None if number is None else round(number)

@@ -1,0 +1,218 @@
+"""HR's routes: keys, units, campaigns, invitations and progress."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, status
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from api import access, collection, services
+from api.deps import PrincipalDep, SessionDep
+from api.errors import FieldError, NotFound, ValidationFailed
+from api.models import (
+    ApiKeyCreate,
+    ApiKeyIssued,
+    CampaignCreate,
+    CampaignPublic,
+    CampaignUpdate,
+    InvitationCreate,
+    UnitCreate,
+    UnitPublic,
+)
+
+router = APIRouter()
+
+CSV_MEDIA_TYPE = "text/csv"
+
+
+class InvitationsIssued(BaseModel):
+    campaign_id: int
+    unit_id: int
+    tokens: list[str]
+    respond_paths: list[str]
+
+
+@router.post("/keys", status_code=status.HTTP_201_CREATED, tags=["access"])
+def create_key(data: ApiKeyCreate, principal: PrincipalDep, session: SessionDep) -> ApiKeyIssued:
+    """A new admin or leader key for the caller's organisation; the secret is shown once."""
+    principal.require_admin()
+    return access.issue_key(session, organisation_id=principal.organisation_id, data=data)
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, tags=["units"])
+def create_unit(data: UnitCreate, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
+    principal.require_admin()
+    unit = services.create_unit(session, organisation_id=principal.organisation_id, data=data)
+    return UnitPublic.model_validate(unit, from_attributes=True)
+
+
+@router.get("/units", tags=["units"])
+def list_units(principal: PrincipalDep, session: SessionDep) -> list[UnitPublic]:
+    """The organisation's units; a leader sees their unit and everything under it."""
+    units = services.list_units(session, organisation_id=principal.organisation_id)
+    return [
+        UnitPublic.model_validate(u, from_attributes=True)
+        for u in units
+        if u.id is not None and principal.sees(u.id)
+    ]
+
+
+@router.post(
+    "/units/import",
+    status_code=status.HTTP_201_CREATED,
+    tags=["units"],
+    openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def import_units(
+    principal: PrincipalDep,
+    session: SessionDep,
+    body: Annotated[str, Body(media_type=CSV_MEDIA_TYPE)],
+) -> list[UnitPublic]:
+    """An org chart as CSV with the header ``external_id,name,parent_external_id`` (and an
+    optional ``kind``). Rows are numbered as in a spreadsheet; any bad row refuses the file."""
+    principal.require_admin()
+    rows = parse_unit_csv(body)
+    created = services.import_units(
+        session, organisation_id=principal.organisation_id, rows=rows, first_row=2
+    )
+    return [UnitPublic.model_validate(u, from_attributes=True) for u in created]
+
+
+def parse_unit_csv(text: str) -> list[services.UnitImportRow]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    required = {"external_id", "name", "parent_external_id"}
+    header = set(reader.fieldnames or ())
+    if not required <= header:
+        missing = ", ".join(sorted(required - header))
+        raise ValidationFailed([FieldError("header", f"missing column(s): {missing}")])
+    rows: list[services.UnitImportRow] = []
+    errors: list[FieldError] = []
+    for line, record in enumerate(reader, start=2):
+        try:
+            rows.append(
+                services.UnitImportRow.model_validate(
+                    {
+                        "external_id": record["external_id"],
+                        "name": record["name"],
+                        "parent_external_id": record["parent_external_id"] or None,
+                        **({"kind": record["kind"]} if record.get("kind") else {}),
+                    }
+                )
+            )
+        except ValidationError as exc:
+            errors += [
+                FieldError(f"rows[{line}].{'.'.join(map(str, e['loc']))}", e["msg"])
+                for e in exc.errors()
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    return rows
+
+
+@router.post("/campaigns", status_code=status.HTTP_201_CREATED, tags=["campaigns"])
+def create_campaign(
+    data: CampaignCreate, principal: PrincipalDep, session: SessionDep
+) -> CampaignPublic:
+    principal.require_admin()
+    campaign = services.create_campaign(
+        session, organisation_id=principal.organisation_id, data=data
+    )
+    return CampaignPublic.model_validate(campaign, from_attributes=True)
+
+
+@router.get("/campaigns", tags=["campaigns"])
+def list_campaigns(principal: PrincipalDep, session: SessionDep) -> list[CampaignPublic]:
+    campaigns = collection.visible_campaigns(session, principal=principal)
+    return [CampaignPublic.model_validate(c, from_attributes=True) for c in campaigns]
+
+
+@router.get("/campaigns/{campaign_id}", tags=["campaigns"])
+def get_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
+    campaign = collection.get_visible_campaign(
+        session, principal=principal, campaign_id=campaign_id
+    )
+    return CampaignPublic.model_validate(campaign, from_attributes=True)
+
+
+@router.patch("/campaigns/{campaign_id}", tags=["campaigns"])
+def update_campaign(
+    campaign_id: int, data: CampaignUpdate, principal: PrincipalDep, session: SessionDep
+) -> CampaignPublic:
+    """Change a campaign; its instrument, units and minimum group size only while in draft."""
+    principal.require_admin()
+    _require_own_campaign(principal, session, campaign_id)
+    campaign = services.update_campaign(session, campaign_id=campaign_id, data=data)
+    return CampaignPublic.model_validate(campaign, from_attributes=True)
+
+
+@router.post("/campaigns/{campaign_id}/open", tags=["campaigns"])
+def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
+    principal.require_admin()
+    _require_own_campaign(principal, session, campaign_id)
+    campaign = services.open_campaign(session, campaign_id=campaign_id)
+    return CampaignPublic.model_validate(campaign, from_attributes=True)
+
+
+@router.post("/campaigns/{campaign_id}/close", tags=["campaigns"])
+def close_campaign(
+    campaign_id: int, principal: PrincipalDep, session: SessionDep
+) -> CampaignPublic:
+    principal.require_admin()
+    _require_own_campaign(principal, session, campaign_id)
+    campaign = services.close_campaign(session, campaign_id=campaign_id)
+    return CampaignPublic.model_validate(campaign, from_attributes=True)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    tags=["campaigns"],
+    response_model=InvitationsIssued,
+    responses={201: {"content": {CSV_MEDIA_TYPE: {}}}},
+)
+def create_invitations(
+    campaign_id: int,
+    data: InvitationCreate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> InvitationsIssued | Response:
+    """New one-time tokens, shown this once: JSON, or CSV for a mail merge
+    (``Accept: text/csv``)."""
+    tokens = collection.issue_invitations(
+        session, principal=principal, campaign_id=campaign_id, data=data
+    )
+    paths = [f"/api/v1/respond/{token}" for token in tokens]
+    if accept and CSV_MEDIA_TYPE in accept:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["campaign_id", "unit_id", "token", "respond_path"])
+        writer.writerows(
+            [campaign_id, data.unit_id, t, p] for t, p in zip(tokens, paths, strict=True)
+        )
+        return PlainTextResponse(
+            out.getvalue(), status_code=status.HTTP_201_CREATED, media_type=CSV_MEDIA_TYPE
+        )
+    return InvitationsIssued(
+        campaign_id=campaign_id, unit_id=data.unit_id, tokens=tokens, respond_paths=paths
+    )
+
+
+@router.get("/campaigns/{campaign_id}/progress", tags=["campaigns"])
+def campaign_progress(
+    campaign_id: int, principal: PrincipalDep, session: SessionDep
+) -> collection.CampaignProgress:
+    """Invitations and responses per unit, counts only."""
+    return collection.campaign_progress(session, principal=principal, campaign_id=campaign_id)
+
+
+def _require_own_campaign(
+    principal: access.Principal, session: SessionDep, campaign_id: int
+) -> None:
+    campaign = services.get_campaign(session, campaign_id=campaign_id)
+    if campaign is None or campaign.organisation_id != principal.organisation_id:
+        raise NotFound("campaign", campaign_id)

@@ -1,0 +1,40 @@
+"""The respondent's routes: the token in the path is the only credential."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from api import collection
+from api.deps import SessionDep
+
+router = APIRouter(prefix="/respond", tags=["respond"])
+
+
+class DraftSaved(BaseModel):
+    answered: int
+    total: int
+
+
+@router.get("/{token}")
+def get_form(
+    token: str, session: SessionDep, language: str | None = None
+) -> collection.RespondForm:
+    """The questionnaire in the chosen language, with the answers saved so far."""
+    return collection.respond_form(session, token=token, language=language)
+
+
+@router.put("/{token}/draft")
+def save_draft(token: str, data: collection.AnswersIn, session: SessionDep) -> DraftSaved:
+    """Save partial answers, to resume later with the same link."""
+    answered = collection.save_draft(session, token=token, data=data)
+    form = collection.respond_form(session, token=token)
+    return DraftSaved(answered=answered, total=form.total)
+
+
+@router.post("/{token}", status_code=status.HTTP_204_NO_CONTENT)
+def submit(token: str, data: collection.AnswersIn, session: SessionDep) -> Response:
+    """Submit the answers (merged over the saved draft). Every item needs an answer or null for
+    'does not apply'. The token is used up."""
+    collection.submit(session, token=token, data=data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

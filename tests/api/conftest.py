@@ -1,0 +1,53 @@
+"""HTTP fixtures: the app on a fresh database (SQLite or PostgreSQL), an organisation with an
+admin key, and helpers to talk to it as HR, as a leader and as a respondent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, SQLModel
+
+from api.access import init_organisation
+from api.app import create_app
+from api.models import OrganisationCreate
+
+INSTRUMENT = "transversal-core@1.0.0"
+
+
+@dataclass(frozen=True)
+class Org:
+    """An organisation on a running app: its id and its first admin key."""
+
+    client: TestClient
+    organisation_id: int
+    admin_key: str
+
+    def headers(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.admin_key}"}
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(engine)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def org(client: TestClient, engine: Engine) -> Org:
+    with Session(engine, expire_on_commit=False) as session:
+        organisation, key = init_organisation(session, OrganisationCreate(name="Acme"))
+    assert organisation.id is not None
+    return Org(client=client, organisation_id=organisation.id, admin_key=key.key)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table: compare before and after a refused request."""
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
