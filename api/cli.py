@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
+from api.models import Role
 from instrument import Instrument, InstrumentError, builtin_refs, load_instrument
 
 app = typer.Typer(
@@ -19,8 +22,12 @@ app = typer.Typer(
 )
 instrument_app = typer.Typer(help="Check and list instruments.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(instrument_app, name="instrument")
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
 
 console = Console()
 if not console.is_terminal:
@@ -92,12 +99,84 @@ def _instrument_summary(instrument: Instrument) -> Table:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database named by DATABASE_URL to the newest schema."""
+    _migrated_engine()
+    console.print("[green]database schema is up to date[/]")
+
+
+def _migrated_engine() -> Engine:
     from api.db import make_engine, upgrade_database
     from api.settings import get_settings
 
     engine = make_engine(get_settings().database_url)
     upgrade_database(engine)
-    console.print("[green]database schema is up to date[/]")
+    return engine
+
+
+@app.command()
+def init(
+    org: Annotated[str, typer.Option("--org", help="The organisation's name.")],
+) -> None:
+    """Create an organisation in DATABASE_URL and print its first admin key (shown once)."""
+    from api.access import init_organisation
+    from api.db import session_scope
+    from api.models import OrganisationCreate
+
+    engine = _migrated_engine()
+    with session_scope(engine) as session:
+        organisation, key = _refusing(
+            lambda: init_organisation(session, OrganisationCreate(name=org))
+        )
+    console.print(f"organisation {organisation.id}: {organisation.name}")
+    console.print(f"admin key (shown once, store it now): [bold]{key.key}[/]")
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[int, typer.Option("--org", help="The organisation's id.")],
+    role: Annotated[Role, typer.Option(help="admin: the whole organisation; leader: one unit.")],
+    unit: Annotated[int | None, typer.Option(help="The leader's unit id.")] = None,
+) -> None:
+    """Create an API key and print it (shown once)."""
+    from api.access import issue_key
+    from api.db import session_scope
+    from api.models import ApiKeyCreate
+
+    engine = _migrated_engine()
+    with session_scope(engine) as session:
+        key = _refusing(
+            lambda: issue_key(
+                session, organisation_id=org, data=ApiKeyCreate(role=role, unit_id=unit)
+            )
+        )
+    scope = f"unit {key.unit_id} and below" if key.unit_id else "the whole organisation"
+    console.print(f"{key.role} key {key.id} for {scope} (shown once): [bold]{key.key}[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs); the schema is migrated at start."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+def _refusing(action: Callable[[], T]) -> T:
+    """Run a use case; a refusal is printed with its reasons and ends the command with code 1."""
+    from api.errors import ServiceError, ValidationFailed
+
+    try:
+        return action()
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            errors.print(f"[red]{error.field}[/]: {error.reason}")
+    except ServiceError as exc:
+        errors.print(f"[red]{exc}[/]")
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """The main job: a simulated organisation answers the survey, the analysis runs, and every
 eligible team gets its PDF report.
 
-It goes through the same services the API uses, on a fresh embedded SQLite store.
+The answers go in through the HTTP API with real one-time tokens, as respondents' do, on a fresh
+embedded SQLite store.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Engine
 
 from analysis import (
     CampaignAnalysis,
-    SimulatedOrganisation,
     analyse_campaign,
     simulate_organisation,
 )
 from api import services
 from api.db import make_engine, session_scope, upgrade_database
-from api.models import CampaignCreate, OrganisationCreate, ResponseCreate, UnitKind
+from api.demo_collect import collect_over_http
 from instrument import Instrument, load_builtin
 from reports import (
     SuppressedTeamError,
@@ -71,7 +70,7 @@ Step = Callable[[str, int], None]
 
 
 def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> DemoSummary:
-    """Simulate, store through the services, analyse and render into ``out``."""
+    """Simulate, collect through the API, analyse and render into ``out``."""
     advance = step or (lambda _description, _n: None)
     out.mkdir(parents=True, exist_ok=True)
     database = out / "demo.sqlite"
@@ -85,10 +84,15 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
 
     with _engine(database) as engine:
         upgrade_database(engine)
-        campaign_id, unit_ids = _store(
-            engine, simulated, instrument=instrument, languages=languages, seed=seed
+        campaign_id, unit_ids = collect_over_http(
+            engine,
+            simulated,
+            instrument=instrument,
+            campaign_name=DEMO_CAMPAIGN,
+            languages=languages,
+            seed=seed,
         )
-        advance("stored the answers through the services", 1)
+        advance("collected the answers through the HTTP API", 1)
         with session_scope(engine) as session:
             data = services.load_campaign_data(session, campaign_id=campaign_id)
     analysis = analyse_campaign(
@@ -140,92 +144,6 @@ def _engine(database: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-def _store(
-    engine: Engine,
-    simulated: SimulatedOrganisation,
-    *,
-    instrument: Instrument,
-    languages: dict[str, str],
-    seed: int,
-) -> tuple[int, dict[str, int]]:
-    """Create the organisation, its chart and a campaign, and submit every simulated answer."""
-    units_frame = simulated.units
-    responses = simulated.responses
-    root = units_frame.loc[units_frame["kind"] == "organisation", "name"].iat[0]
-    with session_scope(engine) as session:
-        organisation = services.create_organisation(session, OrganisationCreate(name=str(root)))
-        assert organisation.id is not None
-        rows = [
-            services.UnitImportRow(
-                external_id=str(u.unit_id),
-                name=str(u.name),
-                kind=UnitKind(str(u.kind)),
-                parent_external_id=None if pd.isna(u.parent_id) else str(u.parent_id),
-            )
-            for u in units_frame.itertuples()
-        ]
-        created = services.import_units(session, organisation_id=organisation.id, rows=rows)
-        unit_ids = {u.external_id: u.id for u in created if u.external_id and u.id}
-        team_ids = [
-            unit_ids[str(t)] for t in units_frame.loc[units_frame.kind == "team", "unit_id"]
-        ]
-        campaign = services.create_campaign(
-            session,
-            organisation_id=organisation.id,
-            data=CampaignCreate(
-                name=DEMO_CAMPAIGN,
-                instrument=instrument.ref,
-                unit_ids=team_ids,
-                languages=list(instrument.languages),
-            ),
-        )
-        assert campaign.id is not None
-        invited = _invitations(responses, unit_ids=unit_ids, team_ids=team_ids, seed=seed)
-        services.set_invited(session, campaign_id=campaign.id, invited=invited)
-        services.open_campaign(session, campaign_id=campaign.id)
-        services.submit_responses(
-            session,
-            campaign_id=campaign.id,
-            responses=_response_payloads(
-                responses, unit_ids=unit_ids, languages=languages, instrument=instrument
-            ),
-        )
-        services.close_campaign(session, campaign_id=campaign.id)
-    return campaign.id, unit_ids
-
-
-def _invitations(
-    responses: pd.DataFrame, *, unit_ids: dict[str, int], team_ids: list[int], seed: int
-) -> dict[int, int]:
-    """How many were invited per team: the respondents over a plausible response rate."""
-    rng = np.random.default_rng(seed + 1)
-    counts = responses["team"].astype(str).map(unit_ids).value_counts()
-    return {
-        team: int(np.ceil(counts.get(team, 0) / rng.uniform(0.55, 0.95))) or 3 for team in team_ids
-    }
-
-
-def _response_payloads(
-    responses: pd.DataFrame,
-    *,
-    unit_ids: dict[str, int],
-    languages: dict[str, str],
-    instrument: Instrument,
-) -> list[ResponseCreate]:
-    """Unanswered items are left out of the payload (missing), as a web form would send them."""
-    items = list(instrument.item_ids)
-    values = responses[items].to_numpy()
-    payloads = []
-    for row, team in zip(values, responses["team"].astype(str), strict=True):
-        answers: dict[str, int | None] = {
-            item: int(value) for item, value in zip(items, row, strict=True) if not np.isnan(value)
-        }
-        payloads.append(
-            ResponseCreate(unit_id=unit_ids[team], language=languages[team], answers=answers)
-        )
-    return payloads
 
 
 def team_languages(team_ids: list[str], *, seed: int) -> dict[str, str]:

@@ -27,6 +27,8 @@ NAMING_CONVENTION = {
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+# For nullable JSON: Python None is stored as SQL NULL, not as the JSON text 'null'.
+NullableJsonColumn = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utc_now() -> datetime:
@@ -235,5 +237,7 @@ class Invitation(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     used: bool = False
-    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn, nullable=True))
+    draft: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(NullableJsonColumn, nullable=True)
+    )
     draft_language: str | None = Field(default=None, max_length=2)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
+from api.access import authenticate
 from api.cli import app
+from api.db import make_engine
+from api.settings import get_settings
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE
 
@@ -57,3 +63,47 @@ def test_instrument_list_shows_the_packaged_instrument() -> None:
     result = runner.invoke(app, ["instrument", "list"])
     assert result.exit_code == 0
     assert "transversal-core@1.0.0" in result.output
+
+
+def _key(output: str) -> str:
+    found = re.search(r"tvk_[A-Za-z0-9_-]+", output)
+    assert found, output
+    return found.group(0)
+
+
+def test_init_creates_an_organisation_and_prints_a_working_admin_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "cli.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["init", "--org", "Acme Care"])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "organisation 1: Acme Care" in _said(result.output)
+    engine = make_engine(f"sqlite:///{database}")
+    with Session(engine) as session:
+        principal = authenticate(session, key=_key(result.output))
+    engine.dispose()
+    assert principal.is_admin
+    assert principal.organisation_id == 1
+
+
+def test_keys_create_refuses_a_leader_without_a_unit_and_names_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    get_settings.cache_clear()
+    runner.invoke(app, ["init", "--org", "Acme Care"])
+    refused = runner.invoke(app, ["keys", "create", "--org", "1", "--role", "leader"])
+    unknown = runner.invoke(
+        app, ["keys", "create", "--org", "1", "--role", "leader", "--unit", "9"]
+    )
+    admin = runner.invoke(app, ["keys", "create", "--org", "1", "--role", "admin"])
+    get_settings.cache_clear()
+    assert refused.exit_code == 1
+    assert "unit_id: a leader key needs the leader's unit" in _said(refused.output)
+    assert unknown.exit_code == 1
+    assert "unit_id: unit 9 does not exist" in _said(unknown.output)
+    assert admin.exit_code == 0
+    assert "admin key 2 for the whole organisation" in _said(admin.output)
