@@ -3,8 +3,9 @@ the field and the reason."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,9 +42,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     if engine is not None:
         app.state.engine = engine
     _add_error_handlers(app)
-    from api.routes import organisation, respond, results
+    from api.routes import exchange, organisation, respond, results
 
-    for module in (organisation, respond, results):
+    for module in (organisation, respond, results, exchange):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 
@@ -54,6 +55,14 @@ def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> 
         body["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    """The dotted path of the input an error is about; ``body`` for the body as a whole."""
+    if error["type"] == "json_invalid":
+        # Its location is ("body", character offset): the offset is no field.
+        return "body"
+    return ".".join(str(p) for p in error["loc"] if p != "body") or "body"
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -72,8 +81,5 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldError(".".join(str(p) for p in e["loc"] if p != "body") or "body", e["msg"])
-            for e in exc.errors()
-        ]
+        errors = [FieldError(_field(e), e["msg"]) for e in exc.errors()]
         return _error(422, f"{len(errors)} problem(s) with the request", errors)

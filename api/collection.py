@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
 
 from api import repositories as repo
@@ -26,6 +26,8 @@ from api.models import (
 )
 from api.services import answer_errors, require_campaign
 from instrument import Instrument, load_builtin
+
+_USED = "this invitation has already been used to submit answers"
 
 
 class Option(BaseModel):
@@ -56,7 +58,8 @@ class RespondForm(BaseModel):
 class AnswersIn(BaseModel):
     """Answers by item id: an integer on the response scale, or null for 'does not apply'."""
 
-    answers: dict[str, int | None]
+    # Strict: true, 7.0 and "7" are not answers on the scale, so they are refused, not coerced.
+    answers: dict[str, StrictInt | None]
     language: str | None = Field(default=None, min_length=2, max_length=2)
 
 
@@ -173,9 +176,10 @@ def save_draft(session: Session, *, token: str, data: AnswersIn) -> int:
         merged = {**(invitation.draft or {}), **data.answers}
         language = data.language or invitation.draft_language or campaign.languages[0]
         _check_answers(invitation, campaign, instrument, merged, language, complete=False)
-        invitation.draft = merged
-        invitation.draft_language = language
-        session.add(invitation)
+        if not repo.save_draft(
+            session, invitation_id=_id(invitation), answers=merged, language=language
+        ):
+            raise Conflict(_USED)
         return len(merged)
 
 
@@ -188,6 +192,9 @@ def submit(session: Session, *, token: str, data: AnswersIn) -> None:
         merged = {**(invitation.draft or {}), **data.answers}
         language = data.language or invitation.draft_language or campaign.languages[0]
         _check_answers(invitation, campaign, instrument, merged, language, complete=True)
+        # The guarded update, not the row lock, is what lets only one submission through.
+        if not repo.use_invitation(session, invitation_id=_id(invitation)):
+            raise Conflict(_USED)
         repo.insert_responses(
             session,
             rows=[
@@ -200,10 +207,6 @@ def submit(session: Session, *, token: str, data: AnswersIn) -> None:
                 }
             ],
         )
-        invitation.used = True
-        invitation.draft = None
-        invitation.draft_language = None
-        session.add(invitation)
 
 
 def campaign_progress(
@@ -254,8 +257,13 @@ def _invitation(session: Session, token: str, *, lock: bool = False) -> tuple[In
     if invitation is None:
         raise NotFound("invitation", "for this token")
     if invitation.used:
-        raise Conflict("this invitation has already been used to submit answers")
+        raise Conflict(_USED)
     return invitation, require_campaign(session, invitation.campaign_id)
+
+
+def _id(invitation: Invitation) -> int:
+    assert invitation.id is not None
+    return invitation.id
 
 
 def _require_accepting(campaign: Campaign) -> None:

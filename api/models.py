@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import AwareDatetime, field_validator
 from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -106,6 +107,9 @@ class CampaignBase(SQLModel):
 
 
 class CampaignCreate(CampaignBase):
+    # A time without an offset is ambiguous (and the database refuses it): ask for the offset.
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
     instrument: str = Field(description="The instrument as id@version, frozen at creation.")
     unit_ids: list[int] = Field(min_length=1)
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
@@ -115,11 +119,19 @@ class CampaignUpdate(SQLModel):
     """Changes to a campaign; instrument, units and minimum group size only while in draft."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
     min_group_size: int | None = Field(default=None, ge=3, le=100)
     instrument: str | None = None
     unit_ids: list[int] | None = Field(default=None, min_length=1)
+
+    @field_validator("name", "min_group_size", "instrument", "unit_ids", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Left out means "keep"; these fields have no empty value that null could set.
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
 
 
 class Campaign(CampaignBase, table=True):

@@ -4,12 +4,17 @@ services that call them own the transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert
+from sqlalchemy import CursorResult, func, insert, null, update
 from sqlmodel import Session, SQLModel, col, select
 
 from api.models import ApiKey, Campaign, CampaignUnit, Invitation, Organisation, Response, Unit
+
+# Ids are 32-bit INTEGER columns. A larger id cannot exist, and the databases refuse to compare
+# one with the column (PostgreSQL: integer out of range; SQLite: overflow) rather than find
+# nothing, so lookups answer "no such row" without asking.
+_ID_RANGE = range(-(2**31), 2**31)
 
 
 def add(session: Session, row: SQLModel) -> None:
@@ -19,10 +24,14 @@ def add(session: Session, row: SQLModel) -> None:
 
 
 def get_organisation(session: Session, *, organisation_id: int) -> Organisation | None:
+    if organisation_id not in _ID_RANGE:
+        return None
     return session.get(Organisation, organisation_id)
 
 
 def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
+    if campaign_id not in _ID_RANGE:
+        return None
     return session.get(Campaign, campaign_id)
 
 
@@ -32,7 +41,7 @@ def list_units(session: Session, *, organisation_id: int) -> list[Unit]:
 
 
 def units_by_id(session: Session, *, unit_ids: Iterable[int]) -> dict[int, Unit]:
-    statement = select(Unit).where(col(Unit.id).in_(list(unit_ids)))
+    statement = select(Unit).where(col(Unit.id).in_([u for u in unit_ids if u in _ID_RANGE]))
     return {unit.id: unit for unit in session.exec(statement) if unit.id is not None}
 
 
@@ -133,6 +142,37 @@ def invitation_by_hash(
     return session.exec(statement).first()
 
 
+def save_draft(
+    session: Session, *, invitation_id: int, answers: Mapping[str, Any], language: str
+) -> bool:
+    """Keep a draft on an unused invitation; False if the invitation has been used meanwhile."""
+    statement = (
+        update(Invitation)
+        .where(col(Invitation.id) == invitation_id, col(Invitation.used).is_(False))
+        .values(draft=dict(answers), draft_language=language)
+    )
+    return _rows_changed(session, statement) == 1
+
+
+def use_invitation(session: Session, *, invitation_id: int) -> bool:
+    """Mark an unused invitation used and drop its draft; False if it was used already.
+
+    The condition on ``used`` makes the update the guard: of two submissions with one token,
+    one changes the row and the other changes nothing, even where ``lock`` holds no row
+    (SQLite reads outside any transaction and ignores FOR UPDATE).
+    """
+    statement = (
+        update(Invitation)
+        .where(col(Invitation.id) == invitation_id, col(Invitation.used).is_(False))
+        .values(used=True, draft=null(), draft_language=None)
+    )
+    return _rows_changed(session, statement) == 1
+
+
+def _rows_changed(session: Session, statement: Any) -> int:
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
 def count_invitations(session: Session, *, campaign_id: int) -> dict[int, int]:
     statement = (
         select(Invitation.unit_id, func.count())
@@ -140,3 +180,15 @@ def count_invitations(session: Session, *, campaign_id: int) -> dict[int, int]:
         .group_by(col(Invitation.unit_id))
     )
     return dict(session.exec(statement).all())
+
+
+def response_contents(
+    session: Session, *, campaign_id: int
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """(unit id, language, answers) of every response to a campaign: neither its id nor its day."""
+    statement = select(Response.unit_id, Response.language, Response.answers).where(
+        Response.campaign_id == campaign_id
+    )
+    return [
+        (unit_id, language, dict(answers)) for unit_id, language, answers in session.exec(statement)
+    ]

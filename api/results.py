@@ -16,7 +16,7 @@ from analysis import CampaignAnalysis, analyse_campaign
 from api import services
 from api.access import Principal
 from api.collection import get_visible_campaign
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from reports import SuppressedTeamError, UnitInfo, build_team_view, render_team_pdf
 
 
@@ -161,7 +161,9 @@ def unit_report_pdf(
         raise NotFound("unit", unit_id)
     chosen = language or data.languages[0]
     if chosen not in data.languages:
-        raise NotFound("report language", chosen)
+        raise ValidationFailed(
+            [FieldError("language", f"{chosen!r} is not a language of the campaign")]
+        )
     analysis = analyse_campaign(
         data.responses, instrument=data.instrument, min_group_size=data.min_group_size
     )

@@ -1,0 +1,422 @@
+"""Raw answers out of the service for HR's own analyses, and paper or spreadsheet answers in.
+
+Only an admin key may export or import: a leader never reads raw answers.
+
+Export
+------
+One row per response: ``unit_id``, ``unit_name``, ``language``, then a column per item in form
+order. Codes: the answer on the response scale; ``-9`` for 'does not apply / prefer not to
+say'; blank (CSV) or system-missing (SPSS) for an item left unanswered. Neither the response id
+nor the day of submission is exported: both add a way to link a row to other records (a day
+narrows down who answered) and neither adds anything to an analysis. Rows are sorted by unit,
+then by the answers themselves, so that their order says nothing about the order of submission.
+
+Small groups are folded before a row leaves the service. Walking up the organisation tree from
+the deepest units, a unit whose rows (its own plus those already folded into it) number fewer
+than the campaign's minimum group size hands them all to its parent, and they are exported under
+the parent's id and name. As the walk is bottom-up, a parent is judged only once everything
+below it has been folded into it: a department short on its own answers stays when the teams
+folded into it bring it up to the minimum, and goes up the tree when they do not. A unit that
+has enough may take in a single small child: the child's rows merge with the unit's own and
+cannot be told apart from them. A unit without responses does not appear. When a root of the
+tree is still short after the walk there is nowhere left to fold its rows, and the export is
+refused (409). The codebook lists every unit whose rows were folded, and where they went, by
+name: never a count.
+
+Import
+------
+A CSV with the export's columns (comma- or semicolon-separated): ``unit_id`` or
+``unit_external_id``; ``language``, optional, the campaign's first language when absent or
+blank; ``unit_name``, optional and ignored; a column per item, any subset in any order. A cell
+holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', or nothing for
+'not answered'. Every row passes the rules of an online submission
+(``api.services.answer_errors``) and every problem is reported as ``rows[<line>].<column>``,
+lines numbered as in a spreadsheet (the header is line 1). One bad row refuses the file: nothing
+is stored. A draft campaign takes no answers (409); an open or a closed one does, since paper
+forms may arrive after a campaign has closed. An imported response carries the day of the
+import, as an online one carries the day it was submitted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api import repositories as repo
+from api.access import Principal
+from api.collection import visible_campaign
+from api.errors import Conflict, FieldError, ValidationFailed
+from api.models import CampaignStatus, ResponseCreate
+from api.services import answer_errors
+from instrument import Instrument, load_builtin
+
+NOT_APPLICABLE = -9
+"""The code of 'does not apply / prefer not to say', in the export and in the import."""
+UNIT_COLUMNS = ("unit_id", "unit_name", "language")
+UNIT_EXTERNAL_ID = "unit_external_id"
+_NOT_APPLICABLE_CELLS = frozenset({str(NOT_APPLICABLE), "na"})
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_UNRESOLVED = -1
+"""Stands in for a unit already reported as missing or unknown, so it is not reported twice."""
+
+
+class FoldedUnit(BaseModel):
+    """A unit whose rows are exported under another unit, higher in the tree."""
+
+    unit_id: int
+    unit_name: str
+    folded_into_unit_id: int
+    folded_into_unit_name: str
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    unit_id: int
+    unit_name: str
+    language: str
+    codes: tuple[int | None, ...]
+    """One per item in form order: the answer, ``NOT_APPLICABLE``, or None when unanswered."""
+
+
+@dataclass(frozen=True)
+class AnswerExport:
+    """A campaign's answers after folding, as plain values, ready to be written out."""
+
+    campaign_id: int
+    campaign_name: str
+    languages: tuple[str, ...]
+    min_group_size: int
+    instrument: Instrument
+    rows: tuple[ExportRow, ...]
+    units: Mapping[int, str]
+    """The units that appear in the rows: id → name."""
+    folded: tuple[FoldedUnit, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*UNIT_COLUMNS, *self.instrument.item_ids)
+
+
+def export_answers(session: Session, *, principal: Principal, campaign_id: int) -> AnswerExport:
+    """Every response of the campaign, small units folded into their parents (admins only)."""
+    principal.require_admin()
+    with session.begin():
+        campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        responses = repo.response_contents(session, campaign_id=campaign_id)
+        units = repo.list_units(session, organisation_id=campaign.organisation_id)
+    instrument = load_builtin(campaign.instrument_ref)
+    names = {u.id: u.name for u in units if u.id is not None}
+    destination = fold_small_units(
+        Counter(unit_id for unit_id, _, _ in responses),
+        parents={u.id: u.parent_id for u in units if u.id is not None},
+        names=names,
+        min_group_size=campaign.min_group_size,
+    )
+    rows = sorted(
+        (
+            ExportRow(
+                unit_id=destination[unit_id],
+                unit_name=names[destination[unit_id]],
+                language=language,
+                codes=_codes(answers, item_ids=instrument.item_ids),
+            )
+            for unit_id, language, answers in responses
+        ),
+        key=_row_order,
+    )
+    folded = [
+        FoldedUnit(
+            unit_id=unit_id,
+            unit_name=names[unit_id],
+            folded_into_unit_id=target,
+            folded_into_unit_name=names[target],
+        )
+        for unit_id, target in destination.items()
+        if target != unit_id
+    ]
+    return AnswerExport(
+        campaign_id=campaign_id,
+        campaign_name=campaign.name,
+        languages=tuple(campaign.languages),
+        min_group_size=campaign.min_group_size,
+        instrument=instrument,
+        rows=tuple(rows),
+        units={row.unit_id: row.unit_name for row in rows},
+        folded=tuple(sorted(folded, key=lambda f: (f.unit_name, f.unit_id))),
+    )
+
+
+def fold_small_units(
+    counts: Mapping[int, int],
+    *,
+    parents: Mapping[int, int | None],
+    names: Mapping[int, str],
+    min_group_size: int,
+) -> dict[int, int]:
+    """The unit each unit's responses are exported under, for every unit with responses.
+
+    ``counts`` gives the responses of each unit, ``parents`` the organisation tree. The rule is
+    the module's: bottom-up, a unit short of ``min_group_size`` hands its rows to its parent.
+    Refuses with ``Conflict`` when a root is left short.
+    """
+    depths = _depths({**dict.fromkeys(counts), **parents})
+    pooled = {unit: count for unit, count in counts.items() if count > 0}
+    moved: dict[int, int] = {}
+    for unit in sorted(depths, key=lambda u: (-depths[u], u)):
+        size = pooled.get(unit, 0)
+        if not 0 < size < min_group_size:
+            continue
+        parent = parents.get(unit)
+        if parent is None:
+            raise Conflict(
+                f"the export would single out respondents: {names.get(unit, unit)!r}, with the"
+                " units folded into it, has fewer responses than the minimum group size of"
+                f" {min_group_size}, and no parent unit to fold them into"
+            )
+        pooled[parent] = pooled.get(parent, 0) + size
+        pooled[unit] = 0
+        moved[unit] = parent
+    destination: dict[int, int] = {}
+    for unit, count in counts.items():
+        if count > 0:
+            target = unit
+            while target in moved:
+                target = moved[target]
+            destination[unit] = target
+    return destination
+
+
+def _depths(parents: Mapping[int, int | None]) -> dict[int, int]:
+    """Each unit's distance from its root (0 for a root)."""
+    depths: dict[int, int] = {}
+    for start in parents:
+        path: list[int] = []
+        node: int | None = start
+        while node is not None and node not in depths and node not in path:
+            path.append(node)
+            node = parents.get(node)
+        # A unit seen twice on one path would be a cycle, which the unit services never store.
+        base = depths[node] + 1 if node is not None and node in depths else 0
+        for offset, unit in enumerate(reversed(path)):
+            depths[unit] = base + offset
+    return depths
+
+
+def _codes(answers: Mapping[str, int | None], *, item_ids: Sequence[str]) -> tuple[int | None, ...]:
+    return tuple(
+        None if item_id not in answers else _code(answers[item_id]) for item_id in item_ids
+    )
+
+
+def _code(value: int | None) -> int:
+    return NOT_APPLICABLE if value is None else int(value)
+
+
+def _row_order(row: ExportRow) -> tuple[str, int, tuple[int, ...], str]:
+    # The answers themselves order the rows: nothing about when or how they were stored.
+    unanswered = NOT_APPLICABLE - 1
+    codes = tuple(unanswered if code is None else code for code in row.codes)
+    return row.unit_name, row.unit_id, codes, row.language
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+class ImportReport(BaseModel):
+    imported: int
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What a campaign accepts: its instrument, units and languages."""
+
+    instrument: Instrument
+    units: set[int]
+    languages: tuple[str, ...]
+    external_ids: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the columns of an import file are: the unit's, the language's and each item's."""
+
+    width: int
+    unit: tuple[int, str] | None
+    language: int | None
+    items: tuple[tuple[int, str], ...]
+
+
+def import_answers(
+    session: Session, *, principal: Principal, campaign_id: int, table: Sequence[Sequence[str]]
+) -> ImportReport:
+    """Store the responses of a CSV table (header first), all or none (admins only)."""
+    principal.require_admin()
+    with session.begin():
+        campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        if campaign.status == CampaignStatus.draft:
+            raise Conflict(
+                f"campaign {campaign_id} is a draft: answers can be imported once it is open,"
+                " and after it has closed"
+            )
+        rules = _Rules(
+            instrument=load_builtin(campaign.instrument_ref),
+            units={row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)},
+            languages=tuple(campaign.languages),
+            external_ids={
+                u.external_id: u.id
+                for u in repo.list_units(session, organisation_id=campaign.organisation_id)
+                if u.external_id is not None and u.id is not None
+            },
+        )
+        responses = read_responses(table, rules=rules)
+        repo.insert_responses(
+            session,
+            rows=[
+                {
+                    "campaign_id": campaign_id,
+                    "unit_id": r.unit_id,
+                    "language": r.language,
+                    "answers": dict(r.answers),
+                }
+                for r in responses
+            ],
+        )
+        return ImportReport(imported=len(responses))
+
+
+def read_responses(table: Sequence[Sequence[str]], *, rules: _Rules) -> list[ResponseCreate]:
+    """The responses of a table, or ``ValidationFailed`` listing every problem in it."""
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise ValidationFailed([FieldError("rows[1]", "the header line is missing")])
+    layout, errors = _read_header(table[0], rules=rules)
+    responses: list[ResponseCreate] = []
+    for line, cells in enumerate(table[1:], start=2):
+        if any(cell.strip() for cell in cells):
+            response, problems = _read_row(cells, line=line, layout=layout, rules=rules)
+            errors += problems
+            if response is not None:
+                responses.append(response)
+    if not responses and not errors:
+        errors.append(FieldError("rows", "the file has no responses under its header"))
+    if errors:
+        raise ValidationFailed(errors)
+    return responses
+
+
+def _read_header(header: Sequence[str], *, rules: _Rules) -> tuple[_Layout, list[FieldError]]:
+    errors: list[FieldError] = []
+    known = {*UNIT_COLUMNS, UNIT_EXTERNAL_ID, *rules.instrument.item_ids}
+    found: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            errors.append(FieldError(f"rows[1].(column {index + 1})", "the column has no name"))
+        elif name in found:
+            errors.append(
+                FieldError(f"rows[1].{name}", f"duplicate column: also column {found[name] + 1}")
+            )
+        elif name not in known:
+            errors.append(
+                FieldError(
+                    f"rows[1].{name}",
+                    f"unknown column: not an item of {rules.instrument.ref}, nor one of"
+                    f" {', '.join((*UNIT_COLUMNS, UNIT_EXTERNAL_ID))}",
+                )
+            )
+        else:
+            found[name] = index
+    unit_columns = [c for c in ("unit_id", UNIT_EXTERNAL_ID) if c in found]
+    if not unit_columns:
+        errors.append(FieldError("rows[1].unit_id", "missing column: unit_id or unit_external_id"))
+    elif len(unit_columns) == 2:
+        errors.append(
+            FieldError(f"rows[1].{UNIT_EXTERNAL_ID}", "give unit_id or unit_external_id, not both")
+        )
+    layout = _Layout(
+        width=len(header),
+        unit=(found[unit_columns[0]], unit_columns[0]) if unit_columns else None,
+        language=found.get("language"),
+        items=tuple((found[i], i) for i in rules.instrument.item_ids if i in found),
+    )
+    return layout, errors
+
+
+def _read_row(
+    cells: Sequence[str], *, line: int, layout: _Layout, rules: _Rules
+) -> tuple[ResponseCreate | None, list[FieldError]]:
+    where = f"rows[{line}]"
+    if len(cells) != layout.width:
+        return None, [FieldError(where, f"has {len(cells)} cells, the header {layout.width}")]
+    unit_id, errors = _read_unit(cells, where=where, layout=layout, rules=rules)
+    answers, problems = _read_answers(cells, where=where, layout=layout)
+    errors += problems
+    language = cells[layout.language].strip() if layout.language is not None else ""
+    # The cells are typed above; answer_errors then applies every rule of an online submission,
+    # stricter than the model's own (a language of the campaign, not just two letters).
+    response = ResponseCreate.model_construct(
+        unit_id=_UNRESOLVED if unit_id is None else unit_id,
+        language=language or rules.languages[0],
+        answers=answers,
+    )
+    problems = answer_errors(
+        response,
+        instrument=rules.instrument,
+        units={_UNRESOLVED} if unit_id is None else rules.units,
+        languages=rules.languages,
+        prefix=where,
+    )
+    unit_column = f"{where}.{layout.unit[1] if layout.unit else 'unit_id'}"
+    errors += [
+        FieldError(
+            e.field.replace(f"{where}.answers.", f"{where}.").replace(
+                f"{where}.unit_id", unit_column
+            ),
+            e.reason,
+        )
+        for e in problems
+    ]
+    return (None if errors else response), errors
+
+
+def _read_unit(
+    cells: Sequence[str], *, where: str, layout: _Layout, rules: _Rules
+) -> tuple[int | None, list[FieldError]]:
+    if layout.unit is None:
+        return None, []  # the missing column is reported once, for the header
+    index, column = layout.unit
+    cell = cells[index].strip()
+    if not cell:
+        reason = "is required"
+    elif column == UNIT_EXTERNAL_ID:
+        if cell in rules.external_ids:
+            return rules.external_ids[cell], []
+        reason = f"no unit of the organisation has the external id {cell!r}"
+    elif cell.isascii() and cell.isdigit():
+        return int(cell), []
+    else:
+        reason = f"{cell!r} is not a unit id (a whole number)"
+    return None, [FieldError(f"{where}.{column}", reason)]
+
+
+def _read_answers(
+    cells: Sequence[str], *, where: str, layout: _Layout
+) -> tuple[dict[str, int | None], list[FieldError]]:
+    """The answers of a row by item id, with the cells that are not answers."""
+    answers: dict[str, int | None] = {}
+    errors: list[FieldError] = []
+    for index, item_id in layout.items:
+        cell = cells[index].strip()
+        if cell.lower() in _NOT_APPLICABLE_CELLS:
+            answers[item_id] = None
+        elif _INTEGER.fullmatch(cell):
+            answers[item_id] = int(cell)
+        elif cell:
+            errors.append(FieldError(f"{where}.{item_id}", f"{cell!r} is not an integer, -9 or na"))
+    if not answers and not errors:
+        errors.append(FieldError(where, "no item is answered: give -9 or na for 'does not apply'"))
+    return answers, errors

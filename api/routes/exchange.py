@@ -1,0 +1,341 @@
+"""HR's routes for raw answers: export as CSV or SPSS with a codebook, and import from CSV.
+
+The rules (who may, small-group folding, codes, what an import accepts) are ``api.exchange``'s;
+this module writes its plain values out in the format asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import pyreadstat
+from fastapi import APIRouter, Body, Query, status
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api import exchange
+from api.deps import PrincipalDep, SessionDep
+from api.errors import FieldError, ValidationFailed
+
+router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["exchange"])
+
+CSV_MEDIA_TYPE = "text/csv"
+SAV_MEDIA_TYPE = "application/x-spss-sav"
+NOT_ANSWERED = "not answered: a blank cell in CSV, system-missing in SPSS"
+_COLUMN_LABELS = {
+    "unit_id": {
+        "en": "Unit (units under the minimum group size folded into their parent)",
+        "fr": "Unité (unités sous la taille minimale regroupées dans leur unité parente)",
+    },
+    "unit_name": {"en": "Unit name", "fr": "Nom de l'unité"},
+    "language": {"en": "Language of the form (ISO 639-1)", "fr": "Langue du questionnaire"},
+}
+# SPSS limits, in bytes: longer texts are cut at a character boundary.
+_FILE_LABEL_BYTES, _VARIABLE_LABEL_BYTES, _VALUE_LABEL_BYTES = 64, 256, 120
+
+
+class CodedValue(BaseModel):
+    value: int
+    label: dict[str, str]
+
+
+class CodebookVariable(BaseModel):
+    name: str
+    label: dict[str, str]
+    type: Literal["numeric", "string"]
+    measure: Literal["nominal", "ordinal"]
+    scale_id: str | None = None
+    scale_name: dict[str, str] | None = None
+    reverse: bool | None = None
+    values: list[CodedValue]
+    missing: list[CodedValue]
+
+
+class Codebook(BaseModel):
+    """What each column of the export holds, and which units were folded into which."""
+
+    campaign_id: int
+    campaign_name: str
+    instrument: str
+    languages: list[str]
+    min_group_size: int
+    not_answered: str = NOT_ANSWERED
+    variables: list[CodebookVariable]
+    folding: list[exchange.FoldedUnit]
+
+
+@router.get(
+    "/export.csv", response_class=Response, responses={200: {"content": {CSV_MEDIA_TYPE: {}}}}
+)
+def export_csv(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """A row per response: unit (small units folded into their parent), language, a column per
+    item. ``-9``: does not apply; blank: not answered. Admins only."""
+    export = exchange.export_answers(session, principal=principal, campaign_id=campaign_id)
+    return Response(
+        answers_csv(export),
+        media_type=CSV_MEDIA_TYPE,
+        headers=_attachment(f"campaign-{campaign_id}-answers.csv"),
+    )
+
+
+@router.get(
+    "/export.sav", response_class=Response, responses={200: {"content": {SAV_MEDIA_TYPE: {}}}}
+)
+def export_sav(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """The CSV export as an SPSS file, with variable and value labels and ``-9`` user-missing."""
+    export = exchange.export_answers(session, principal=principal, campaign_id=campaign_id)
+    return Response(
+        answers_sav(export),
+        media_type=SAV_MEDIA_TYPE,
+        headers=_attachment(f"campaign-{campaign_id}-answers.sav"),
+    )
+
+
+@router.get(
+    "/codebook", response_model=Codebook, responses={200: {"content": {CSV_MEDIA_TYPE: {}}}}
+)
+def codebook(
+    campaign_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Codebook | Response:
+    """Every variable of the export with its labels, scale, keying, values and missing codes,
+    and the folding applied to small units. Admins only."""
+    export = exchange.export_answers(session, principal=principal, campaign_id=campaign_id)
+    book = build_codebook(export)
+    if format_ == "csv":
+        return Response(
+            codebook_csv(book),
+            media_type=CSV_MEDIA_TYPE,
+            headers=_attachment(f"campaign-{campaign_id}-codebook.csv"),
+        )
+    return book
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def import_answers(
+    campaign_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    body: Annotated[str, Body(media_type=CSV_MEDIA_TYPE)],
+) -> exchange.ImportReport:
+    """Answers from paper or a spreadsheet, with the export's columns, into an open or closed
+    campaign. Every problem is listed by spreadsheet line; any problem refuses the file."""
+    principal.require_admin()
+    return exchange.import_answers(
+        session, principal=principal, campaign_id=campaign_id, table=read_csv_table(body)
+    )
+
+
+def read_csv_table(text: str) -> list[list[str]]:
+    """The cells of a CSV text, separated by commas or, as spreadsheets in French write them,
+    by semicolons."""
+    text = text.lstrip("\ufeff")
+    header = text.split("\n", 1)[0]
+    reader = csv.reader(
+        io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","
+    )
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ValidationFailed(
+            [FieldError(f"rows[{reader.line_num}]", f"not readable as CSV: {exc}")]
+        ) from None
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will show as text: a cell that starts like a formula (``=cmd|...``)
+    gets a leading apostrophe, so opening an export can never run what a unit name holds.
+    Only for text cells: numeric codes such as -9 stay numbers."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def answers_csv(export: exchange.AnswerExport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(export.columns)
+    writer.writerows(
+        (
+            row.unit_id,
+            spreadsheet_safe(row.unit_name),
+            row.language,
+            *("" if c is None else c for c in row.codes),
+        )
+        for row in export.rows
+    )
+    return out.getvalue()
+
+
+def answers_sav(export: exchange.AnswerExport) -> bytes:
+    """The export as an SPSS file, labelled in the campaign's first language."""
+    language = export.languages[0]
+    items = list(export.instrument.item_ids)
+    scale = export.instrument.response_scale
+    frame = pd.DataFrame.from_records(
+        [(r.unit_id, r.unit_name, r.language, *r.codes) for r in export.rows],
+        columns=list(export.columns),
+    ).astype({"unit_id": "int64", **dict.fromkeys(items, "float64")})
+    unit_values: dict[int | float, str] = {
+        unit_id: _clip(name, _VALUE_LABEL_BYTES) for unit_id, name in export.units.items()
+    }
+    item_values: dict[int | float, str] = {
+        value: _clip(label, _VALUE_LABEL_BYTES)
+        for value, label in zip(scale.values, scale.labels[language], strict=True)
+    }
+    item_values[exchange.NOT_APPLICABLE] = _clip(scale.not_applicable[language], _VALUE_LABEL_BYTES)
+    variable_labels = {c: _column_label(c, language) for c in exchange.UNIT_COLUMNS}
+    variable_labels |= {i: export.instrument.item(i).text[language] for i in items}
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "answers.sav"
+        pyreadstat.write_sav(
+            frame,
+            path,
+            file_label=_clip(export.campaign_name, _FILE_LABEL_BYTES),
+            column_labels={
+                c: _clip(text, _VARIABLE_LABEL_BYTES) for c, text in variable_labels.items()
+            },
+            variable_value_labels={"unit_id": unit_values, **dict.fromkeys(items, item_values)},
+            missing_ranges={i: [exchange.NOT_APPLICABLE] for i in items},
+            variable_measure={
+                **dict.fromkeys(exchange.UNIT_COLUMNS, "nominal"),
+                **dict.fromkeys(items, "ordinal"),
+            },
+            variable_format={"unit_id": "F10.0", **dict.fromkeys(items, "F2.0")},
+        )
+        return path.read_bytes()
+
+
+def build_codebook(export: exchange.AnswerExport) -> Codebook:
+    languages = export.languages
+    instrument = export.instrument
+    scale = instrument.response_scale
+    scale_of = {item_id: s for s in instrument.scales for item_id in s.items}
+    values = [
+        CodedValue(value=v, label={lang: scale.labels[lang][i] for lang in languages})
+        for i, v in enumerate(scale.values)
+    ]
+    missing = [
+        CodedValue(
+            value=exchange.NOT_APPLICABLE,
+            label={lang: scale.not_applicable[lang] for lang in languages},
+        )
+    ]
+    units = [
+        CodedValue(value=unit_id, label=dict.fromkeys(languages, name))
+        for unit_id, name in sorted(export.units.items())
+    ]
+    variables = [
+        _unit_variable("unit_id", languages, type_="numeric", values=units),
+        _unit_variable("unit_name", languages, type_="string", values=[]),
+        _unit_variable("language", languages, type_="string", values=[]),
+    ]
+    for item_id in instrument.item_ids:
+        item = instrument.item(item_id)
+        owner = scale_of.get(item_id)
+        variables.append(
+            CodebookVariable(
+                name=item_id,
+                label={lang: item.text[lang] for lang in languages},
+                type="numeric",
+                measure="ordinal",
+                scale_id=owner.id if owner else None,
+                scale_name={lang: owner.name[lang] for lang in languages} if owner else None,
+                reverse=item.reverse,
+                values=values,
+                missing=missing,
+            )
+        )
+    return Codebook(
+        campaign_id=export.campaign_id,
+        campaign_name=export.campaign_name,
+        instrument=instrument.ref,
+        languages=list(languages),
+        min_group_size=export.min_group_size,
+        variables=variables,
+        folding=list(export.folded),
+    )
+
+
+def codebook_csv(book: Codebook) -> str:
+    """A row per variable, a column per language for each text; the folding in the notes of
+    ``unit_id``."""
+    langs = book.languages
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "name",
+            *(f"label_{lang}" for lang in langs),
+            "type",
+            "measure",
+            "scale_id",
+            *(f"scale_name_{lang}" for lang in langs),
+            "reverse",
+            *(f"values_{lang}" for lang in langs),
+            *(f"missing_{lang}" for lang in langs),
+            "notes",
+        ]
+    )
+    folding = "; ".join(f"{f.unit_name} into {f.folded_into_unit_name}" for f in book.folding)
+    for v in book.variables:
+        writer.writerow(
+            [
+                v.name,
+                *(spreadsheet_safe(v.label[lang]) for lang in langs),
+                v.type,
+                v.measure,
+                v.scale_id or "",
+                *(spreadsheet_safe((v.scale_name or {}).get(lang, "")) for lang in langs),
+                "" if v.reverse is None else str(v.reverse).lower(),
+                *(
+                    spreadsheet_safe("; ".join(f"{c.value}={c.label[lang]}" for c in v.values))
+                    for lang in langs
+                ),
+                *("; ".join(f"{c.value}={c.label[lang]}" for c in v.missing) for lang in langs),
+                spreadsheet_safe(f"folded: {folding}") if v.name == "unit_id" and folding else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _unit_variable(
+    name: str,
+    languages: tuple[str, ...],
+    *,
+    type_: Literal["numeric", "string"],
+    values: list[CodedValue],
+) -> CodebookVariable:
+    return CodebookVariable(
+        name=name,
+        label={lang: _column_label(name, lang) for lang in languages},
+        type=type_,
+        measure="nominal",
+        values=values,
+        missing=[],
+    )
+
+
+def _column_label(column: str, language: str) -> str:
+    labels = _COLUMN_LABELS[column]
+    return labels.get(language, labels["en"])
+
+
+def _clip(text: str, limit: int) -> str:
+    return text.encode()[:limit].decode(errors="ignore")
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
