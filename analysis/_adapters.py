@@ -67,3 +67,150 @@ def one_factor_ml(correlation: FloatArray) -> tuple[FloatArray, FloatArray]:
     if loadings.sum() < 0:
         loadings = -loadings
     return loadings, uniquenesses
+
+
+def fit_factors(correlation: FloatArray, *, n_factors: int, method: str) -> FloatArray:
+    """Unrotated loadings of an ``n_factors`` model fitted to a correlation matrix.
+
+    ``method`` is ``"minres"`` (least squares on the residuals, psych's default)
+    or ``"ml"`` (the objective of R's ``factanal``). factor-analyzer starts from 1 − SMC and
+    bounds the uniquenesses in [0.005, 1], as psych::fa does. The columns come in the order
+    of the eigenvalues of the reduced correlation matrix; their signs are arbitrary.
+    """
+    model = FactorAnalyzer(n_factors=n_factors, rotation=None, method=method, is_corr_matrix=True)
+    with warnings.catch_warnings():
+        # scikit-learn 1.7 warns about an argument factor-analyzer 0.5.1 still passes.
+        warnings.simplefilter("ignore", FutureWarning)
+        # factor-analyzer writes into the matrix it is given: hand it a copy.
+        model.fit(np.array(correlation, dtype=np.float64, copy=True))
+    return np.array(model.loadings_, dtype=np.float64).reshape(len(correlation), n_factors)
+
+
+def rotate_loadings(loadings: FloatArray, *, rotation: str) -> tuple[FloatArray, FloatArray | None]:
+    """Rotate loadings by ``"oblimin"``, ``"promax"`` or ``"varimax"`` as psych::fa does.
+
+    Varimax and promax use Kaiser normalisation (R's ``varimax`` default and psych's
+    ``kaiser(rotate = "Promax")``, power 4); oblimin is GPArotation's direct oblimin with
+    gamma 0, no normalisation, tolerance 1e-5 and at most 1000 iterations.
+
+    Returns
+    -------
+    rotated, phi : ndarray
+        The rotated (pattern) loadings, in factor-analyzer's column order, and the factor
+        correlations in the same order; ``phi`` is None for an orthogonal rotation.
+    """
+    # A local import: sections of this module are appended independently, leaving the shared
+    # import block at the top alone.
+    from factor_analyzer.rotator import Rotator
+
+    rotator = Rotator(method=rotation, max_iter=1000, tol=1e-5)
+    rotated = rotator.fit_transform(np.array(loadings, dtype=np.float64, copy=True))
+    phi = None if rotator.phi_ is None else np.array(rotator.phi_, dtype=np.float64)
+    return np.array(rotated, dtype=np.float64), phi
+
+
+def chi2_survival(statistic: float, df: float) -> float:
+    """P(X > statistic) for a chi-square variable X with ``df`` degrees of freedom."""
+    return float(stats.chi2.sf(statistic, df))
+
+
+# -- Confirmatory factor analysis (semopy) -----------------------------------------------------
+# The imports of this section are local: semopy takes about a second to import and only the CFA
+# needs it, and the section is appended to a module others edit at the same time. The p-value
+# of the chi-square test uses ``chi2_survival`` above.
+
+
+def noncentral_chi2_cdf(statistic: float, df: int, noncentrality: float) -> float:
+    """P(X <= statistic) for a chi-square variable with the given noncentrality (0: central)."""
+    if noncentrality == 0:
+        return float(stats.chi2.cdf(statistic, df))
+    return float(stats.ncx2.cdf(statistic, df, noncentrality))
+
+
+def fit_ml_cfa(
+    values: FloatArray, *, indicators: tuple[tuple[int, ...], ...], max_iterations: int
+) -> tuple[FloatArray, FloatArray, FloatArray, bool, int]:
+    """Fit a confirmatory factor model by maximum likelihood with semopy.
+
+    Each factor loads on its own items only, its first item is the marker (loading fixed to
+    1), the factors covary freely and every item has a free residual variance: lavaan's
+    ``cfa()`` defaults. semopy's Wishart objective ``MLW`` is lavaan's F_ML.
+
+    Parameters
+    ----------
+    values : ndarray
+        Complete data, one row per respondent and one column per item.
+    indicators : tuple of tuple of int
+        For each factor, the column indices of its items, marker first.
+    max_iterations : int
+        Iteration limit of the optimiser (SLSQP).
+
+    Returns
+    -------
+    loadings : ndarray
+        Items x factors, unstandardised, on the metric of ``values``.
+    factor_covariance : ndarray
+        Factors x factors.
+    implied_covariance : ndarray
+        semopy's model-implied covariance matrix Σ, items x items, on the metric of ``values``.
+    converged : bool
+        The optimiser reported success and Σ is finite and positive definite.
+    n_parameters : int
+        The number of free parameters semopy estimated.
+
+    Notes
+    -----
+    Items and factors are renamed ``v0, v1, ...`` and ``f0, f1, ...`` in the model description,
+    so that any column name is safe in semopy's lavaan-like syntax. Two departures from
+    semopy's defaults, both needed to reach lavaan's estimates:
+
+    - the optimiser's ``ftol`` is 1e-12 instead of 1e-6: with the default, semopy stops where
+      chi-square is right to 2e-4 but standardised loadings are off by up to 5e-4;
+    - the items are divided by their standard deviations before the fit and the estimates
+      mapped back (ML is scale-free, so this is the same optimum): with items whose variances
+      differ by orders of magnitude, semopy otherwise reports success far from the optimum.
+
+    semopy bounds variances below by 0 where lavaan leaves them free, so in a Heywood case a
+    residual variance here is 0 where lavaan's is negative.
+    """
+    import pandas as pd
+    import semopy
+
+    scale = values.std(axis=0)
+    items = [f"v{j}" for j in range(values.shape[1])]
+    factors = [f"f{k}" for k in range(len(indicators))]
+    description = "\n".join(
+        f"{factor} =~ {' + '.join(items[j] for j in group)}"
+        for factor, group in zip(factors, indicators, strict=True)
+    )
+    model = semopy.Model(description)
+    result = model.fit(
+        pd.DataFrame(values / scale, columns=items),
+        obj="MLW",
+        solver="SLSQP",
+        options={"ftol": 1e-12, "maxiter": max_iterations},
+    )
+    matrices = model.inspect(mode="mx")
+    loadings = matrices["Lambda"].loc[items, factors].to_numpy(dtype=np.float64)
+    factor_covariance = matrices["Psi"].loc[factors, factors].to_numpy(dtype=np.float64)
+    sigma, _ = model.calc_sigma()
+    implied = pd.DataFrame(sigma, index=model.vars["observed"], columns=model.vars["observed"])
+    implied_covariance = implied.loc[items, items].to_numpy(dtype=np.float64)
+    # Back to the data's metric: Σ = D Σ* D; a marker's loading stays 1, so Λ = D Λ* M⁻¹ and
+    # Ψ = M Ψ* M, with D the items' and M the markers' standard deviations.
+    markers = scale[[group[0] for group in indicators]]
+    loadings = loadings * np.outer(scale, 1 / markers)
+    factor_covariance = factor_covariance * np.outer(markers, markers)
+    implied_covariance = implied_covariance * np.outer(scale, scale)
+    converged = bool(result.success) and _finite_positive_definite(implied_covariance)
+    return loadings, factor_covariance, implied_covariance, converged, len(model.param_vals)
+
+
+def _finite_positive_definite(matrix: FloatArray) -> bool:
+    if not np.isfinite(matrix).all():
+        return False
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
