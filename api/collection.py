@@ -170,28 +170,18 @@ def respond_form(session: Session, *, token: str, language: str | None = None) -
 def save_draft(session: Session, *, token: str, data: AnswersIn) -> int:
     """Keep partial answers to resume later; returns how many items are answered so far."""
     with session.begin():
-        invitation, campaign = _invitation(session, token, lock=True)
-        _require_accepting(campaign)
-        instrument = load_builtin(campaign.instrument_ref)
-        merged = {**(invitation.draft or {}), **data.answers}
-        language = data.language or invitation.draft_language or campaign.languages[0]
-        _check_answers(invitation, campaign, instrument, merged, language, complete=False)
+        invitation, answers, language = _accepted_answers(session, token, data, complete=False)
         if not repo.save_draft(
-            session, invitation_id=_id(invitation), answers=merged, language=language
+            session, invitation_id=_id(invitation), answers=answers, language=language
         ):
             raise Conflict(_USED)
-        return len(merged)
+        return len(answers)
 
 
 def submit(session: Session, *, token: str, data: AnswersIn) -> None:
     """Store the response and use the token up, in one transaction."""
     with session.begin():
-        invitation, campaign = _invitation(session, token, lock=True)
-        _require_accepting(campaign)
-        instrument = load_builtin(campaign.instrument_ref)
-        merged = {**(invitation.draft or {}), **data.answers}
-        language = data.language or invitation.draft_language or campaign.languages[0]
-        _check_answers(invitation, campaign, instrument, merged, language, complete=True)
+        invitation, answers, language = _accepted_answers(session, token, data, complete=True)
         # The guarded update, not the row lock, is what lets only one submission through.
         if not repo.use_invitation(session, invitation_id=_id(invitation)):
             raise Conflict(_USED)
@@ -199,14 +189,28 @@ def submit(session: Session, *, token: str, data: AnswersIn) -> None:
             session,
             rows=[
                 {
-                    "campaign_id": campaign.id,
+                    "campaign_id": invitation.campaign_id,
                     "unit_id": invitation.unit_id,
                     "language": language,
                     "submitted_on": utc_now().date(),
-                    "answers": merged,
+                    "answers": answers,
                 }
             ],
         )
+
+
+def _accepted_answers(
+    session: Session, token: str, data: AnswersIn, *, complete: bool
+) -> tuple[Invitation, dict[str, int | None], str]:
+    """The invitation, the answers merged over its draft and their language, once the campaign
+    is taking answers and the answers pass every rule (all items when ``complete``)."""
+    invitation, campaign = _invitation(session, token, lock=True)
+    _require_accepting(campaign)
+    instrument = load_builtin(campaign.instrument_ref)
+    merged = {**(invitation.draft or {}), **data.answers}
+    language = data.language or invitation.draft_language or campaign.languages[0]
+    _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
+    return invitation, merged, language
 
 
 def campaign_progress(

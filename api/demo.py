@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from analysis import (
     CampaignAnalysis,
-    analyse_campaign,
     simulate_organisation,
 )
 from api import services
@@ -95,20 +94,10 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         advance("collected the answers through the HTTP API", 1)
         with session_scope(engine) as session:
             data = services.load_campaign_data(session, campaign_id=campaign_id)
-    analysis = analyse_campaign(
-        data.responses, instrument=instrument, min_group_size=data.min_group_size
-    )
+    analysis = data.analyse()
     advance("analysed the campaign", 1)
-    units = {
-        str(u.id): UnitInfo(
-            unit_id=str(u.id),
-            name=u.name,
-            parent_id=str(u.parent_id) if u.parent_id is not None else None,
-            kind=str(u.kind),
-        )
-        for u in data.units
-    }
-    invited_by_team = {str(unit_id): count for unit_id, count in data.invited.items()}
+    units = data.report_units()
+    invited_by_team = data.invited_by_team()
     generated_at = datetime.now(UTC)
     outcomes = _render_teams(
         analysis,

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from analysis import CampaignAnalysis, analyse_campaign
+from analysis import CampaignAnalysis
 from api import services
 from api.access import Principal
 from api.collection import get_visible_campaign
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from reports import SuppressedTeamError, UnitInfo, build_team_view, render_team_pdf
+from reports import SuppressedTeamError, build_team_view, render_team_pdf
 
 
 class ScaleQuality(BaseModel):
@@ -69,9 +69,7 @@ def campaign_results(
 ) -> CampaignResults:
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
     data = services.load_campaign_data(session, campaign_id=campaign_id)
-    analysis = analyse_campaign(
-        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
-    )
+    analysis = data.analyse()
     names = {u.id: u.name for u in data.units if u.id is not None}
     units = [
         _unit_result(analysis, unit_id=unit_id, name=names[unit_id])
@@ -164,29 +162,17 @@ def unit_report_pdf(
         raise ValidationFailed(
             [FieldError("language", f"{chosen!r} is not a language of the campaign")]
         )
-    analysis = analyse_campaign(
-        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
-    )
-    units = {
-        str(u.id): UnitInfo(
-            unit_id=str(u.id),
-            name=u.name,
-            parent_id=str(u.parent_id) if u.parent_id is not None else None,
-            kind=str(u.kind),
-        )
-        for u in data.units
-    }
     try:
         view = build_team_view(
-            analysis,
+            data.analyse(),
             instrument=data.instrument,
             team_id=str(unit_id),
-            units=units,
+            units=data.report_units(),
             organisation_name=data.organisation_name,
             campaign_name=data.campaign_name,
             language=chosen,
             generated_at=datetime.now(UTC),
-            invited={str(k): v for k, v in data.invited.items()},
+            invited=data.invited_by_team(),
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None

@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from analysis import CampaignAnalysis, analyse_campaign
 from api import repositories as repo
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
@@ -29,6 +30,7 @@ from api.models import (
     utc_now,
 )
 from instrument import Instrument, InstrumentError, load_builtin
+from reports import UnitInfo
 
 
 class UnitImportRow(BaseModel):
@@ -57,6 +59,27 @@ class CampaignData:
     and ``team``: the unit id as a string."""
     units: tuple[Unit, ...]
     invited: Mapping[int, int]
+
+    def analyse(self) -> CampaignAnalysis:
+        """The campaign's analysis, with its minimum group size applied."""
+        return analyse_campaign(
+            self.responses, instrument=self.instrument, min_group_size=self.min_group_size
+        )
+
+    def report_units(self) -> dict[str, UnitInfo]:
+        """The organisation's units as the reports know them, by the analysis' team ids."""
+        return {
+            str(u.id): UnitInfo(
+                unit_id=str(u.id),
+                name=u.name,
+                parent_id=str(u.parent_id) if u.parent_id is not None else None,
+                kind=str(u.kind),
+            )
+            for u in self.units
+        }
+
+    def invited_by_team(self) -> dict[str, int]:
+        return {str(unit_id): count for unit_id, count in self.invited.items()}
 
 
 def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:
@@ -315,7 +338,8 @@ def _move_campaign(
         campaign = require_campaign(session, campaign_id)
         if campaign.status != before:
             raise Conflict(
-                f"campaign {campaign_id} is {campaign.status}; only a {before} one becomes {after}"
+                f"campaign {campaign_id} is {campaign.status};"
+                f" it must be {before} to become {after}"
             )
         campaign.status = after
         session.add(campaign)

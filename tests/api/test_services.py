@@ -270,7 +270,7 @@ def test_answers_to_a_campaign_that_is_not_open_are_refused(
                 campaign_id=campaign["campaign"],
                 responses=[ResponseCreate(unit_id=campaign["t1"], answers={item: 5})],
             )
-        with pytest.raises(Conflict, match="only a draft one becomes open"):
+        with pytest.raises(Conflict, match="is closed; it must be draft to become open"):
             services.open_campaign(session, campaign_id=campaign["campaign"])
     assert _table_counts(engine) == before
 
