@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, status
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from api import access, collection, services
+from api import access, collection, org_chart, services
 from api.deps import PrincipalDep, SessionDep
 from api.errors import FieldError, NotFound, ValidationFailed
 from api.models import (
@@ -46,14 +46,14 @@ def create_key(data: ApiKeyCreate, principal: PrincipalDep, session: SessionDep)
 @router.post("/units", status_code=status.HTTP_201_CREATED, tags=["units"])
 def create_unit(data: UnitCreate, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
     principal.require_admin()
-    unit = services.create_unit(session, organisation_id=principal.organisation_id, data=data)
+    unit = org_chart.create_unit(session, organisation_id=principal.organisation_id, data=data)
     return UnitPublic.model_validate(unit, from_attributes=True)
 
 
 @router.get("/units", tags=["units"])
 def list_units(principal: PrincipalDep, session: SessionDep) -> list[UnitPublic]:
     """The organisation's units; a leader sees their unit and everything under it."""
-    units = services.list_units(session, organisation_id=principal.organisation_id)
+    units = org_chart.list_units(session, organisation_id=principal.organisation_id)
     return [
         UnitPublic.model_validate(u, from_attributes=True)
         for u in units
@@ -76,25 +76,25 @@ def import_units(
     optional ``kind``). Rows are numbered as in a spreadsheet; any bad row refuses the file."""
     principal.require_admin()
     rows = parse_unit_csv(body)
-    created = services.import_units(
+    created = org_chart.import_units(
         session, organisation_id=principal.organisation_id, rows=rows, first_row=2
     )
     return [UnitPublic.model_validate(u, from_attributes=True) for u in created]
 
 
-def parse_unit_csv(text: str) -> list[services.UnitImportRow]:
+def parse_unit_csv(text: str) -> list[org_chart.UnitImportRow]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     required = {"external_id", "name", "parent_external_id"}
     header = set(reader.fieldnames or ())
     if not required <= header:
         missing = ", ".join(sorted(required - header))
         raise ValidationFailed([FieldError("header", f"missing column(s): {missing}")])
-    rows: list[services.UnitImportRow] = []
+    rows: list[org_chart.UnitImportRow] = []
     errors: list[FieldError] = []
     for line, record in enumerate(reader, start=2):
         try:
             rows.append(
-                services.UnitImportRow.model_validate(
+                org_chart.UnitImportRow.model_validate(
                     {
                         "external_id": record["external_id"],
                         "name": record["name"],

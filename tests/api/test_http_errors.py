@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session, SQLModel, col
 
-from api import repositories, services
+from api import org_chart, repositories, services
 from api.access import authenticate, init_organisation, issue_key
 from api.collection import issue_invitations
 from api.models import (
@@ -152,7 +152,7 @@ def world(org: Org, engine: Engine) -> World:
     # Staged through the services rather than over HTTP: it is the scenery of these tests,
     # not their subject, and building it over HTTP for each of them is markedly slower.
     with Session(engine, expire_on_commit=False) as session:
-        created = services.import_units(
+        created = org_chart.import_units(
             session, organisation_id=org.organisation_id, rows=parse_unit_csv(CHART)
         )
         units = {u.external_id or "": u.id or 0 for u in created}
@@ -198,7 +198,7 @@ def elsewhere(engine: Engine) -> Elsewhere:
     with Session(engine, expire_on_commit=False) as session:
         organisation, _ = init_organisation(session, OrganisationCreate(name="Globex"))
         assert organisation.id is not None
-        unit = services.create_unit(
+        unit = org_chart.create_unit(
             session, organisation_id=organisation.id, data=UnitCreate(name="Lab")
         )
         assert unit.id is not None

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session, SQLModel
 
-from api import services
+from api import org_chart, services
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.models import (
     CampaignCreate,
@@ -23,7 +23,7 @@ from api.models import (
     Unit,
     UnitKind,
 )
-from api.services import UnitImportRow
+from api.org_chart import UnitImportRow
 from instrument import load_builtin
 
 INSTRUMENT = "transversal-core@1.0.0"
@@ -58,7 +58,7 @@ def campaign(engine: Engine) -> dict[str, int]:
     with _session(engine) as session:
         organisation = services.create_organisation(session, OrganisationCreate(name="Acme"))
         assert organisation.id is not None
-        units = services.import_units(session, organisation_id=organisation.id, rows=_chart())
+        units = org_chart.import_units(session, organisation_id=organisation.id, rows=_chart())
         ids = {u.external_id: u.id for u in units}
         created = services.create_campaign(
             session,
@@ -96,7 +96,7 @@ def test_import_units_builds_the_tree_with_parents_given_after_children(engine: 
     with _session(engine) as session:
         organisation = services.create_organisation(session, OrganisationCreate(name="Acme"))
         assert organisation.id is not None
-        units = services.import_units(session, organisation_id=organisation.id, rows=rows)
+        units = org_chart.import_units(session, organisation_id=organisation.id, rows=rows)
     by_external = {u.external_id: u for u in units}
     assert by_external["t1"].parent_id == by_external["ops"].id
     assert by_external["ops"].parent_id == by_external["org"].id
@@ -133,7 +133,7 @@ def test_a_broken_org_chart_is_refused_whole_with_its_row_numbers(
         assert organisation.id is not None
         before = _table_counts(engine)
         with pytest.raises(ValidationFailed) as refused:
-            services.import_units(session, organisation_id=organisation.id, rows=rows)
+            org_chart.import_units(session, organisation_id=organisation.id, rows=rows)
     assert [str(e) for e in refused.value.errors] == expected
     assert _table_counts(engine) == before
 
@@ -296,7 +296,7 @@ def test_units_of_an_organisation_are_its_own(campaign: dict[str, int], engine: 
     with _session(engine) as session:
         other = services.create_organisation(session, OrganisationCreate(name="Other"))
         assert other.id is not None
-        services.import_units(
+        org_chart.import_units(
             session, organisation_id=other.id, rows=[UnitImportRow(external_id="org", name="O")]
         )
         data = services.load_campaign_data(session, campaign_id=campaign["campaign"])
