@@ -8,12 +8,11 @@ from analysis.aggregation import (
     compare_to_rest,
     icc,
     organisation_statistics,
-    rwg_j,
-    scale_agreement,
     team_statistics,
 )
 from analysis.campaign import CampaignAnalysis, analyse_campaign
 from analysis.cfa import CfaDataError, CfaModelError, CfaResult, fit_cfa, fit_scales_cfa
+from analysis.comparison import favourability, shrunken_means, wilson_interval
 from analysis.efa import (
     BartlettResult,
     EfaResult,
@@ -24,12 +23,35 @@ from analysis.efa import (
     kmo,
     parallel_analysis,
 )
+from analysis.interrater import AgreementResult, agreement, rwg_j, scale_agreement
+from analysis.invariance import (
+    InvarianceResult,
+    InvarianceRule,
+    LevelFit,
+    ScaleInvarianceResult,
+    measurement_invariance,
+    scale_invariance,
+)
 from analysis.profile import place_teams
-from analysis.reliability import AlphaResult, cronbach_alpha, omega_total, scale_reliability
+from analysis.quality import (
+    ExclusionPolicy,
+    ScreeningResult,
+    careless_indices,
+    screen_respondents,
+)
+from analysis.reliability import (
+    AlphaResult,
+    ReliabilityResult,
+    cronbach_alpha,
+    omega_total,
+    reliability,
+    scale_reliability,
+)
 from analysis.scoring import reverse_key, score_scales
 from analysis.simulate import SimulatedOrganisation, SimulationTruth, simulate_organisation
 
 __all__ = [
+    "AgreementResult",
     "AlphaResult",
     "BartlettResult",
     "CampaignAnalysis",
@@ -37,28 +59,44 @@ __all__ = [
     "CfaModelError",
     "CfaResult",
     "EfaResult",
+    "ExclusionPolicy",
+    "InvarianceResult",
+    "InvarianceRule",
     "KmoResult",
+    "LevelFit",
     "ParallelResult",
+    "ReliabilityResult",
+    "ScaleInvarianceResult",
+    "ScreeningResult",
     "SimulatedOrganisation",
     "SimulationTruth",
+    "agreement",
     "analyse_campaign",
     "bartlett",
+    "careless_indices",
     "compare_to_rest",
     "cronbach_alpha",
     "efa",
+    "favourability",
     "fit_cfa",
     "fit_scales_cfa",
     "icc",
     "kmo",
+    "measurement_invariance",
     "omega_total",
     "organisation_statistics",
     "parallel_analysis",
     "place_teams",
+    "reliability",
     "reverse_key",
     "rwg_j",
     "scale_agreement",
+    "scale_invariance",
     "scale_reliability",
     "score_scales",
+    "screen_respondents",
+    "shrunken_means",
     "simulate_organisation",
     "team_statistics",
+    "wilson_interval",
 ]

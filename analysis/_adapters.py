@@ -214,3 +214,16 @@ def _finite_positive_definite(matrix: FloatArray) -> bool:
     except np.linalg.LinAlgError:
         return False
     return True
+
+
+# -- Proportions and screening (comparison.py, quality.py) -------------------------------------
+
+
+def normal_quantile(probability: ArrayLike) -> FloatArray:
+    """The standard normal quantile function (probit), elementwise."""
+    return np.asarray(special.ndtri(np.asarray(probability, dtype=np.float64)), dtype=np.float64)
+
+
+def chi2_upper_tail(statistic: ArrayLike, df: ArrayLike) -> FloatArray:
+    """P(X > statistic) for chi-square variables with ``df`` degrees of freedom, elementwise."""
+    return np.asarray(stats.chi2.sf(statistic, df), dtype=np.float64)

@@ -1,4 +1,4 @@
-"""From individuals to teams: team descriptives, ICC(1)/ICC(2), rwg(j), team versus the rest.
+"""From individuals to teams: team descriptives, ICC(1)/ICC(2), agreement, team versus the rest.
 
 Every function works on all teams at once from group sums, sums of squares and counts
 (pandas groupby and numpy broadcasting); there is no loop over teams. ``teams`` is a Series
@@ -15,8 +15,6 @@ import pandas as pd
 
 from analysis import _adapters
 from analysis._adapters import FloatArray
-from analysis.scoring import reverse_key
-from instrument.model import Instrument
 
 
 def team_statistics(scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95) -> pd.DataFrame:
@@ -46,6 +44,19 @@ def team_statistics(scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95)
     References
     ----------
     Student (1908). The probable error of a mean. Biometrika, 6, 1-25.
+
+    Examples
+    --------
+    Two teams of three; the first interval is R's ``t.test(c(1, 2, 3))$conf.int``:
+
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"HA": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    >>> teams = pd.Series(["A", "A", "A", "B", "B", "B"])
+    >>> table = team_statistics(scores, teams=teams)
+    >>> print(table.round(3).to_string(index=False))
+    team scale  n  mean  sd  ci_low  ci_high
+       A    HA  3   2.0 1.0  -0.484    4.484
+       B    HA  3   5.0 1.0   2.516    7.484
     """
     moments = _moments(scores, teams=teams)
     n, mean, variance = moments.n, moments.mean(), moments.variance()
@@ -109,7 +120,16 @@ def icc(scores: pd.DataFrame, *, teams: pd.Series) -> pd.DataFrame:
 
     Examples
     --------
-    On bh1996, ``ICC1(aov(WBEING ~ as.factor(GRP)))`` is 0.04336905.
+    On bh1996, ``ICC1(aov(WBEING ~ as.factor(GRP)))`` is 0.04336905 (tested). By hand, for two
+    teams of three with means 2 and 5: MSB = 3·(1.5² + 1.5²) = 13.5, MSW = 4/4 = 1, so
+    ICC(1) = 12.5/15.5 and ICC(2) = 12.5/13.5:
+
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"HA": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    >>> teams = pd.Series(["A", "A", "A", "B", "B", "B"])
+    >>> print(icc(scores, teams=teams).round(4).to_string(index=False))
+    scale  n  n_teams   icc1   icc2    f      p
+       HA  6        2 0.8065 0.9259 13.5 0.0213
     """
     moments = _moments(scores, teams=teams)
     n = moments.n.sum(axis=0)
@@ -137,89 +157,6 @@ def icc(scores: pd.DataFrame, *, teams: pd.Series) -> pd.DataFrame:
             "p": p,
         }
     )
-
-
-def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFrame:
-    r"""Within-team agreement rwg(j) on a set of items (rwg for a single item).
-
-    Parameters
-    ----------
-    items : DataFrame
-        One column per item, reverse-keyed; NaN for missing answers.
-    teams : Series
-        The team of each respondent, on the index of ``items``.
-    options : int
-        The number of response options A.
-
-    Returns
-    -------
-    DataFrame
-        One row per team (sorted): team, n (members who answered at least one item), rwg_j.
-        NaN for teams with n < 2.
-
-    Notes
-    -----
-    With :math:`\sigma^2_{EU} = (A^2-1)/12`, the variance of a uniform answer over A options,
-    and :math:`\bar s^2` the mean over the :math:`J` items of the team's item variances
-    (divisor :math:`n-1`, on the members who answered the item; items answered by fewer than
-    two members are left out of the mean and of J), truncated at :math:`\sigma^2_{EU}`,
-
-    .. math:: r_{wg(j)} = \frac{J(1 - \bar s^2/\sigma^2_{EU})}
-              {J(1 - \bar s^2/\sigma^2_{EU}) + \bar s^2/\sigma^2_{EU}},
-
-    which is :math:`1 - s^2/\sigma^2_{EU}` for one item and lies in [0, 1]. On complete data
-    this is R multilevel's ``rwg.j(x, grpid, ranvar = (A^2 - 1)/12)``; multilevel deletes
-    respondents listwise first, this function uses every answer.
-
-    References
-    ----------
-    James, L. R., Demaree, R. G., & Wolf, G. (1984). Estimating within-group interrater
-    reliability with and without response bias. Journal of Applied Psychology, 69, 85-98.
-    """
-    if options < 2:
-        raise ValueError(f"options must be at least 2, is {options}")
-    _check_alignment(items, teams)
-    expected = (options**2 - 1) / 12
-    values = items.astype(np.float64)
-    variances = values.groupby(teams, sort=True).var(ddof=1)
-    members = values.notna().any(axis=1).astype(np.int64).groupby(teams, sort=True).sum()
-    ratio = np.minimum(variances.mean(axis=1, skipna=True), expected) / expected
-    j = variances.notna().sum(axis=1)
-    agreement = j * (1 - ratio) / (j * (1 - ratio) + ratio)
-    agreement = agreement.where((members >= 2) & (j >= 1))
-    return pd.DataFrame(
-        {
-            "team": variances.index.to_numpy(),
-            "n": members.to_numpy(dtype=np.int64),
-            "rwg_j": agreement.to_numpy(dtype=np.float64),
-        }
-    )
-
-
-def scale_agreement(
-    responses: pd.DataFrame, *, teams: pd.Series, instrument: Instrument
-) -> pd.DataFrame:
-    """rwg(j) of every team on every scale, after reverse keying.
-
-    Returns
-    -------
-    DataFrame
-        One row per (team, scale), teams sorted, scales in the instrument's order: team,
-        scale, rwg_j. See ``rwg_j`` for the formula.
-    """
-    keyed = reverse_key(responses, instrument=instrument)
-    options = instrument.response_scale.n_options
-    parts = [
-        rwg_j(keyed.reindex(columns=list(scale.items)), teams=teams, options=options)
-        .drop(columns="n")
-        .assign(scale=scale.id, order=position)
-        for position, scale in enumerate(instrument.scales)
-    ]
-    if not parts:
-        return pd.DataFrame(columns=["team", "scale", "rwg_j"])
-    combined = pd.concat(parts, ignore_index=True)
-    combined = combined.sort_values(["team", "order"], kind="stable", ignore_index=True)
-    return combined[["team", "scale", "rwg_j"]]
 
 
 def compare_to_rest(scores: pd.DataFrame, *, teams: pd.Series, ci: float = 0.95) -> pd.DataFrame:

@@ -20,9 +20,9 @@ from analysis.aggregation import (
     compare_to_rest,
     icc,
     organisation_statistics,
-    scale_agreement,
     team_statistics,
 )
+from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
 from analysis.reliability import scale_reliability
 from analysis.scoring import score_scales

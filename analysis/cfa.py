@@ -353,16 +353,15 @@ def _fit_statistics(sample: FloatArray, implied: FloatArray, *, n: int, n_parame
     """Every statistic that depends on Σ, by lavaan's formulas (see ``fit_cfa``)."""
     p = sample.shape[0]
     df = p * (p + 1) // 2 - n_parameters
-    logdet_implied = float(np.linalg.slogdet(implied)[1])
+    discrepancy = _ml_discrepancy(sample, implied)
+    chi2 = n * discrepancy
+    cfi, tli = _comparative_fit(
+        chi2, df=df, baseline_chi2=_baseline_chi2(sample, n=n), baseline_df=p * (p - 1) // 2
+    )
+    excess = chi2 - df
+    # log|Σ| + tr(SΣ⁻¹) = F_ML + log|S| + p
     logdet_sample = float(np.linalg.slogdet(sample)[1])
-    trace = float(np.trace(np.linalg.solve(implied, sample)))
-    chi2 = n * (logdet_implied - logdet_sample + trace - p)
-    baseline_chi2, baseline_df = _baseline_chi2(sample, n=n), p * (p - 1) // 2
-    excess, baseline_excess = chi2 - df, baseline_chi2 - baseline_df
-    worst = max(excess, baseline_excess, 0.0)
-    cfi = 1.0 if worst == 0 else 1 - max(excess, 0.0) / worst
-    tli = 1 - excess * baseline_df / (baseline_excess * df) if df > 0 else 1.0
-    loglik = -n / 2 * (p * np.log(2 * np.pi) + logdet_implied + trace)
+    loglik = -n / 2 * (p * np.log(2 * np.pi) + discrepancy + logdet_sample + p)
     ci_low, ci_high = _rmsea_interval(chi2, df=df, n=n)
     return _Fit(
         chi2=chi2,
@@ -377,6 +376,25 @@ def _fit_statistics(sample: FloatArray, implied: FloatArray, *, n: int, n_parame
         aic=float(-2 * loglik + 2 * n_parameters),
         bic=float(-2 * loglik + n_parameters * np.log(n)),
     )
+
+
+def _ml_discrepancy(sample: FloatArray, implied: FloatArray) -> float:
+    """F_ML = log|Σ| - log|S| + tr(SΣ⁻¹) - p, the ML discrepancy of the covariance structure."""
+    logdet_implied = float(np.linalg.slogdet(implied)[1])
+    logdet_sample = float(np.linalg.slogdet(sample)[1])
+    trace = float(np.trace(np.linalg.solve(implied, sample)))
+    return logdet_implied - logdet_sample + trace - len(sample)
+
+
+def _comparative_fit(
+    chi2: float, *, df: int, baseline_chi2: float, baseline_df: int
+) -> tuple[float, float]:
+    """CFI and TLI against the baseline model (formulas in ``fit_cfa``); TLI is 1 if df = 0."""
+    excess, baseline_excess = chi2 - df, baseline_chi2 - baseline_df
+    worst = max(excess, baseline_excess, 0.0)
+    cfi = 1.0 if worst == 0 else 1 - max(excess, 0.0) / worst
+    tli = 1 - excess * baseline_df / (baseline_excess * df) if df > 0 else 1.0
+    return cfi, tli
 
 
 def _baseline_chi2(sample: FloatArray, *, n: int) -> float:

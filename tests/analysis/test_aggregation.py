@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from analysis import (
+    agreement,
     compare_to_rest,
     icc,
     organisation_statistics,
@@ -227,3 +233,173 @@ def test_aggregation_leaves_its_inputs_untouched(function: object) -> None:
     function(scores, teams=teams)  # type: ignore[operator]
     pd.testing.assert_frame_equal(scores, scores_before)
     pd.testing.assert_series_equal(teams, teams_before)
+
+
+# -- agreement(): ICC, rwg(j), awg and AD_M together -------------------------------------------
+
+
+def agreement_example() -> tuple[pd.DataFrame, pd.Series]:
+    nan = np.nan
+    items = pd.DataFrame(
+        {
+            "q1": [3, 4, 5, 1, 5, 5, 5, 5, 4, 2, nan, 3, 3],
+            "q2": [3, 4, 4, 2, 4, 4, 5, 5, 4, 2, 3, 3, nan],
+        }
+    )
+    return items, pd.Series(list("aaabbcccdeeee"))
+
+
+def test_agreement_by_hand() -> None:
+    # 5 options, L = 1, H = 5: sigma_EU^2 = 2; awg's largest variance at mean M with k
+    # raters is ((H + L) M - M^2 - H L) k / (k - 1), defined for M in [(L(k-1)+H)/k,
+    # (H(k-1)+L)/k], which is [7/3, 11/3] for k = 3 and [3, 3] for k = 2.
+    # a: q1 = 3, 4, 5 (M 4 > 11/3: awg undefined; AD 2/3); q2 = 3, 4, 4 (M 11/3, s2 1/3,
+    #    largest (22 - 121/9 - 5) 3/2 = 16/3, awg 1 - (2/3)/(16/3) = 7/8; AD 4/9).
+    #    rwg_j: S = 2/3, ratio 1/3 -> (4/3)/(5/3) = 0.8; awg 7/8; adm (2/3 + 4/9)/2 = 5/9.
+    # b: q1 = 1, 5 (M 3, s2 8, largest 8, awg -1; AD 2); q2 = 2, 4 (s2 2, awg 1/2; AD 1).
+    #    rwg_j: S = 5 truncated to 2 -> 0; awg -1/4; adm 3/2.
+    # c: q1 = 5, 5, 5 (M = H: awg 1; AD 0); q2 = 4, 5, 5 (M 14/3 > 11/3: undefined; AD 4/9).
+    #    rwg_j: S = 1/6, ratio 1/12 -> (22/12)/(23/12) = 22/23; awg 1; adm 2/9.
+    # d: one member -> every index NaN.
+    # e: q1 = 2, -, 3, 3 and q2 = 2, 3, 3, -: each k = 3, M 8/3, s2 1/3, largest
+    #    (16 - 64/9 - 5) 3/2 = 35/6, awg 1 - (2/3)/(35/6) = 31/35; AD 4/9.
+    #    rwg_j: S = 1/3, ratio 1/6 -> (10/6)/(11/6) = 10/11; n = 4 members.
+    items, teams = agreement_example()
+    table = agreement(items, teams=teams, options=5).to_frame().set_index("team")
+    assert list(table.columns) == ["n", "mean", "rwg_j", "awg", "adm"]
+    assert list(table["n"]) == [3, 2, 3, 1, 4]
+    expected = {
+        "a": (0.8, 7 / 8, 5 / 9),
+        "b": (0.0, -1 / 4, 3 / 2),
+        "c": (22 / 23, 1.0, 2 / 9),
+        "e": (10 / 11, 31 / 35, 4 / 9),
+    }
+    for team, (rwg, awg, adm) in expected.items():
+        row = table.loc[team]
+        assert (row["rwg_j"], row["awg"], row["adm"]) == pytest.approx((rwg, awg, adm), abs=1e-12)
+    assert table.loc["d", ["rwg_j", "awg", "adm"]].isna().all()
+    # Team means of the members' scale means: a (3 + 4 + 4.5) / 3.
+    assert table.loc["a", "mean"] == pytest.approx(11.5 / 3, abs=1e-12)
+
+
+def test_agreement_icc_is_that_of_the_members_scale_means() -> None:
+    items, teams = agreement_example()
+    result = agreement(items, teams=teams, options=5)
+    reference = icc(items.mean(axis=1).to_frame("X"), teams=teams).iloc[0]
+    assert result.icc1 == pytest.approx(reference["icc1"], abs=1e-12)
+    assert result.icc2 == pytest.approx(reference["icc2"], abs=1e-12)
+    assert (result.n, result.n_teams) == (13, 5)
+
+
+@pytest.mark.parametrize(
+    ("answers", "awg"),
+    [
+        ([2.0, 4.0], 1 - 2 * 2 / 8),  # M = 3: the only defined mean for 2 raters on 1..5
+        ([2.0, 3.0], np.nan),  # M = 2.5 < 3: undefined
+        ([1.0, 1.0], 1.0),  # everyone at L
+        ([5.0, 5.0, 5.0], 1.0),  # everyone at H
+        # M = 7/3, on the lower bound: s2 = 16/3 is the largest possible, (9 - 49/9) 3/2.
+        ([1.0, 1.0, 5.0], -1.0),
+        ([1.0, 1.0, 4.0], np.nan),  # M = 2 < 7/3
+    ],
+)
+def test_awg_bounds(answers: list[float], awg: float) -> None:
+    items = pd.DataFrame({"q": answers})
+    result = agreement(items, teams=pd.Series(["t"] * len(answers)), options=5)
+    got = result.teams["awg"].iloc[0]
+    if np.isnan(awg):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(awg, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 7), min_size=2, max_size=12))
+def test_awg_never_leaves_minus_one_to_one(answers: list[int]) -> None:
+    # The variance of k answers in [L, H] with mean M is at most awg's denominator.
+    items = pd.DataFrame({"q": np.asarray(answers, dtype=float)})
+    awg = agreement(items, teams=pd.Series(["t"] * len(answers)), options=7).teams["awg"]
+    assert awg.isna().all() or (-1 - 1e-12 <= awg.iloc[0] <= 1 + 1e-12)
+
+
+def multilevel_awg(x: pd.DataFrame, grpid: pd.Series, low: float, high: float) -> pd.Series:
+    """A transcription of R multilevel's awg (cran/multilevel R/multilevel.R, version 2.8)."""
+    data = x.assign(grpid=grpid).dropna()  # na.exclude
+    out = {}
+    for group, q in data.groupby("grpid"):
+        q = q.drop(columns="grpid")
+        if len(q) <= 1:
+            out[group] = np.nan
+            continue
+        values = []
+        for column in q:  # apply(Q, 2, function(AW) ...)
+            aw = q[column]
+            m, k = aw.mean(), len(aw)
+            a_wg = 1 - (2 * aw.var()) / (((high + low) * m - m**2 - high * low) * (k / (k - 1)))
+            if m < (low * (k - 1) + high) / k or m > (high * (k - 1) + low) / k:
+                a_wg = np.nan
+            if m in (high, low):
+                a_wg = 1.0
+            values.append(a_wg)
+        out[group] = np.nanmean(values) if not np.isnan(values).all() else np.nan  # na.rm = T
+    return pd.Series(out)
+
+
+def multilevel_ad_m(x: pd.DataFrame, grpid: pd.Series) -> pd.Series:
+    """A transcription of R multilevel's ad.m with type = "mean" (same source)."""
+    data = x.assign(grpid=grpid).dropna()
+    out = {}
+    for group, q in data.groupby("grpid"):
+        q = q.drop(columns="grpid")
+        out[group] = (q - q.mean()).abs().sum().div(len(q)).mean() if len(q) > 1 else np.nan
+    return pd.Series(out)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [[f"LEAD{n:02d}" for n in range(1, 12)], ["LEAD05"]],
+    ids=["eleven items", "one item"],
+)
+def test_agreement_agrees_with_multilevel_on_lq2002(
+    lq2002: pd.DataFrame, columns: list[str]
+) -> None:
+    # R: awg(lq2002[, 3:13], lq2002$COMPID, range = c(1, 5)) and ad.m(...), the examples of
+    # multilevel's help pages, and rwg.j as in the rwg_j test above. The help pages print no
+    # values, so the references are transcriptions of multilevel's source; lq2002 is
+    # complete, so its listwise deletion changes nothing.
+    items, teams = lq2002[columns], lq2002["COMPID"]
+    table = agreement(items, teams=teams, options=5).to_frame().set_index("team")
+    assert len(table) == 49
+    existing = rwg_j(items, teams=teams, options=5).set_index("team")["rwg_j"]
+    np.testing.assert_allclose(table["rwg_j"], existing, rtol=1e-12)
+    awg = multilevel_awg(items, teams, low=1, high=5)
+    np.testing.assert_allclose(table["awg"], awg.loc[table.index], rtol=1e-12)
+    adm = multilevel_ad_m(items, teams)
+    np.testing.assert_allclose(table["adm"], adm.loc[table.index], rtol=1e-12)
+    assert table["awg"].notna().all()
+
+
+def test_agreement_refuses_bad_options_and_misaligned_teams() -> None:
+    items, teams = agreement_example()
+    with pytest.raises(ValueError, match="options"):
+        agreement(items, teams=teams, options=1)
+    with pytest.raises(ValueError, match="same index"):
+        agreement(items, teams=teams.set_axis(range(1, 14)), options=5)
+    with pytest.raises(ValueError, match=r"response scale 2\.\.5"):
+        agreement(items, teams=teams, options=4, low=2)
+
+
+def test_agreement_leaves_its_inputs_untouched() -> None:
+    items, teams = agreement_example()
+    items_before, teams_before = items.copy(), teams.copy()
+    agreement(items, teams=teams, options=5)
+    pd.testing.assert_frame_equal(items, items_before)
+    pd.testing.assert_series_equal(teams, teams_before)
+
+
+@pytest.mark.parametrize("name", ["analysis.aggregation", "analysis.interrater"])
+def test_aggregation_docstring_examples_run(name: str) -> None:
+    module = importlib.import_module(name)
+    outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted > 0
+    assert outcome.failed == 0

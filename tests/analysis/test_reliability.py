@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
+import analysis
 from analysis import cronbach_alpha, omega_total, scale_reliability
 from instrument.model import Instrument
 
@@ -132,3 +137,127 @@ def test_scale_reliability_reverse_keys_before_computing(small_instrument: Instr
     assert ha["k"] == 5
     assert ha["n"] == 200
     assert (table["alpha"] > 0.5).all(), "reverse items left unkeyed would pull alpha down"
+
+
+# -- reliability(): the scale and its items ----------------------------------------------------
+
+# psych::alpha on the bfi scales, items reverse-keyed as 7 - x, printed by the README of
+# github.com/jimmyrigby94/regcleaner (alpha_regex runs psych::alpha on each scale; commit
+# 44a37f344ea36eb548da663a00f9141ad84e5886): raw_alpha, std.alpha, average_r.
+BFI_SCALES = {
+    "A": (["A1", "A2", "A3", "A4", "A5"], (0.7030184, 0.7130286, 0.3319677)),
+    "C": (["C1", "C2", "C3", "C4", "C5"], (0.7267350, 0.7300726, 0.3510454)),
+    "E": (["E1", "E2", "E3", "E4", "E5"], (0.7617328, 0.7617951, 0.3901001)),
+    "N": (NEUROTICISM, (0.8139629, 0.8146747, 0.4678539)),
+    "O": (["O1", "O2", "O3", "O4", "O5"], (0.6001725, 0.6072684, 0.2362061)),
+}
+BFI_REVERSED = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+
+
+def keyed_bfi(bfi: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    block = bfi[items].astype(float)
+    reversed_here = [item for item in items if item in BFI_REVERSED]
+    block[reversed_here] = 7 - block[reversed_here]
+    return block
+
+
+@pytest.mark.parametrize("scale", list(BFI_SCALES))
+def test_reliability_matches_psych_on_every_bfi_scale(bfi: pd.DataFrame, scale: str) -> None:
+    items, (raw, std, average_r) = BFI_SCALES[scale]
+    result = analysis.reliability(keyed_bfi(bfi, items))
+    assert result.alpha == pytest.approx(raw, abs=1e-7)
+    assert result.alpha_std == pytest.approx(std, abs=1e-7)
+    assert result.average_r == pytest.approx(average_r, abs=1e-7)
+
+
+def test_item_statistics_match_psych_on_the_neuroticism_items(bfi: pd.DataFrame) -> None:
+    # psych::alpha on N1..N5, as printed (2 decimals) in the regcleaner README above:
+    # item.stats n, r.drop, mean, sd and alpha.drop raw_alpha. 6-decimal item values are not
+    # published that we could find; the next test checks them against a direct computation.
+    items = analysis.reliability(bfi[NEUROTICISM]).items.set_index("item")
+    assert list(items.index) == NEUROTICISM
+    assert list(items["n"]) == [2778, 2779, 2789, 2764, 2771]
+    np.testing.assert_allclose(items["r_drop"], [0.67, 0.65, 0.67, 0.54, 0.49], atol=0.005)
+    np.testing.assert_allclose(
+        items["alpha_if_deleted"], [0.76, 0.76, 0.76, 0.80, 0.81], atol=0.005
+    )
+    np.testing.assert_allclose(items["mean"], [2.9, 3.5, 3.2, 3.2, 3.0], atol=0.05)
+    np.testing.assert_allclose(items["sd"], [1.6, 1.5, 1.6, 1.6, 1.6], atol=0.05)
+
+
+def test_item_statistics_match_psych_on_the_reverse_keyed_agreeableness_items(
+    bfi: pd.DataFrame,
+) -> None:
+    # The same README, scale A with A1 reversed: r.drop and alpha.drop raw_alpha.
+    items = analysis.reliability(keyed_bfi(bfi, BFI_SCALES["A"][0])).items
+    np.testing.assert_allclose(items["r_drop"], [0.31, 0.56, 0.59, 0.39, 0.49], atol=0.005)
+    np.testing.assert_allclose(
+        items["alpha_if_deleted"], [0.72, 0.62, 0.60, 0.69, 0.64], atol=0.005
+    )
+
+
+def test_item_statistics_agree_with_a_direct_computation(bfi: pd.DataFrame) -> None:
+    # Alpha if deleted: alpha of the other four columns, whose pairwise covariances are the
+    # same entries. r.drop: on the rows that answered every item (pairwise = listwise there),
+    # the Pearson correlation of the item with the sum of the other items.
+    items = analysis.reliability(bfi[NEUROTICISM]).items.set_index("item")
+    complete = bfi[NEUROTICISM].dropna()
+    complete_items = analysis.reliability(complete).items.set_index("item")
+    for item in NEUROTICISM:
+        others = [other for other in NEUROTICISM if other != item]
+        alpha_rest = cronbach_alpha(bfi[others]).alpha
+        assert items.loc[item, "alpha_if_deleted"] == pytest.approx(alpha_rest, abs=1e-12)
+        direct = np.corrcoef(complete[item], complete[others].sum(axis=1))[0, 1]
+        assert complete_items.loc[item, "r_drop"] == pytest.approx(direct, abs=1e-12)
+        assert items.loc[item, "sd"] == pytest.approx(bfi[item].std(), abs=1e-12)
+
+
+def test_feldt_interval_uses_the_smallest_pairwise_count(bfi: pd.DataFrame) -> None:
+    result = analysis.reliability(bfi[NEUROTICISM], ci=0.9)
+    answered = bfi[NEUROTICISM].notna().astype(int)
+    n = int((answered.T @ answered).to_numpy().min())
+    assert result.n == n
+    # Feldt (1965): 1 - (1 - alpha) F quantiles on (n - 1, (n - 1)(k - 1)) df.
+    df1, df2 = n - 1, (n - 1) * 4
+    low = 1 - (1 - result.alpha) * stats.f.ppf(0.95, df1, df2)
+    high = 1 - (1 - result.alpha) * stats.f.ppf(0.05, df1, df2)
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), abs=1e-12)
+    assert result.ci == 0.9
+
+
+def test_to_frame_is_one_row_of_the_scale_figures(bfi: pd.DataFrame) -> None:
+    result = analysis.reliability(bfi[NEUROTICISM])
+    frame = result.to_frame()
+    assert frame.shape == (1, 8)
+    assert list(frame.columns) == [
+        "k", "n", "alpha", "alpha_std", "ci_low", "ci_high", "average_r", "omega",
+    ]  # fmt: skip
+    assert frame.loc[0, "alpha"] == result.alpha
+    assert frame.loc[0, "omega"] == pytest.approx(omega_total(bfi[NEUROTICISM]), abs=1e-12)
+    assert list(result.items.columns) == [
+        "item", "n", "mean", "sd", "r_drop", "alpha_if_deleted",
+    ]  # fmt: skip
+
+
+def test_two_items_have_an_r_drop_but_no_alpha_if_deleted() -> None:
+    items = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5]})
+    table = analysis.reliability(items).items
+    # With two items the rest is the other item: r.drop is their correlation, 0.8.
+    np.testing.assert_allclose(table["r_drop"], [0.8, 0.8], atol=1e-12)
+    assert table["alpha_if_deleted"].isna().all()
+
+
+def test_reliability_leaves_its_input_untouched(bfi: pd.DataFrame) -> None:
+    items = bfi[NEUROTICISM].copy()
+    before = items.copy()
+    analysis.reliability(items)
+    pd.testing.assert_frame_equal(items, before)
+
+
+def test_reliability_docstring_example_runs() -> None:
+    # importlib, not attribute access: analysis.reliability is the function, the module
+    # of the same name is only in sys.modules.
+    module = importlib.import_module("analysis.reliability")
+    outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted > 0
+    assert outcome.failed == 0
