@@ -1,4 +1,5 @@
-"""Psychometrics of transversal: scoring, reliability, factor analysis, aggregation, profiles.
+"""Psychometrics of transversal: scoring, reliability, factor analysis, aggregation, profiles,
+trends across waves.
 
 Pure functions on pandas DataFrames: nothing here reads a database, prints or rounds.
 Third-party statistics are reached only through ``analysis._adapters``.
@@ -49,6 +50,13 @@ from analysis.reliability import (
 )
 from analysis.scoring import reverse_key, score_scales
 from analysis.simulate import SimulatedOrganisation, SimulationTruth, simulate_organisation
+from analysis.trends import TrendResult, compare_waves
+from analysis.validity import (
+    StructureAssessment,
+    ValidityAssessment,
+    ValidityConventions,
+    assess_validity,
+)
 
 __all__ = [
     "AgreementResult",
@@ -70,11 +78,17 @@ __all__ = [
     "ScreeningResult",
     "SimulatedOrganisation",
     "SimulationTruth",
+    "StructureAssessment",
+    "TrendResult",
+    "ValidityAssessment",
+    "ValidityConventions",
     "agreement",
     "analyse_campaign",
+    "assess_validity",
     "bartlett",
     "careless_indices",
     "compare_to_rest",
+    "compare_waves",
     "cronbach_alpha",
     "efa",
     "favourability",

@@ -14,6 +14,7 @@ import numpy as np
 from factor_analyzer import FactorAnalyzer
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special, stats
+from threadpoolctl import threadpool_limits
 
 FloatArray = NDArray[np.float64]
 
@@ -184,12 +185,16 @@ def fit_ml_cfa(
         for factor, group in zip(factors, indicators, strict=True)
     )
     model = semopy.Model(description)
-    result = model.fit(
-        pd.DataFrame(values / scale, columns=items),
-        obj="MLW",
-        solver="SLSQP",
-        options={"ftol": 1e-12, "maxiter": max_iterations},
-    )
+    # One BLAS thread: the matrices are tiny (items x items), and with OpenBLAS's default
+    # threads the many small products of the optimiser contend, making the same fit take
+    # anywhere from 1 to 25 s on 2 cores (bench/bench_analysis.py).
+    with threadpool_limits(limits=1):
+        result = model.fit(
+            pd.DataFrame(values / scale, columns=items),
+            obj="MLW",
+            solver="SLSQP",
+            options={"ftol": 1e-12, "maxiter": max_iterations},
+        )
     matrices = model.inspect(mode="mx")
     loadings = matrices["Lambda"].loc[items, factors].to_numpy(dtype=np.float64)
     factor_covariance = matrices["Psi"].loc[factors, factors].to_numpy(dtype=np.float64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from sqlalchemy import Engine
 
 from api.models import Role
 from instrument import Instrument, InstrumentError, builtin_refs, load_instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="transversal: a survey of horizontal and vertical accountability in organisations.",
@@ -226,6 +229,102 @@ def _demo_table(summary: object) -> Table:
             str(team.invited),
             str(team.respondents),
             team.report.name if team.report else f"[yellow]suppressed: {team.reason}[/]",
+        )
+    return table
+
+
+@app.command()
+def validate(
+    campaign: Annotated[int | None, typer.Option(help="A campaign in DATABASE_URL.")] = None,
+    responses: Annotated[
+        Path | None, typer.Option(help="A wide CSV of raw answers, a column per item id.")
+    ] = None,
+    instrument: Annotated[
+        Path | None, typer.Option(help="The instrument file (TOML) of --responses.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for validity.html and .pdf.")] = Path("out"),
+    group: Annotated[
+        str | None, typer.Option(help="Test invariance across: department (with --campaign).")
+    ] = None,
+    team_column: Annotated[str, typer.Option(help="The team column of --responses.")] = "team",
+    language: Annotated[str, typer.Option(help="Language of the report: en or fr.")] = "en",
+    parallel_iterations: Annotated[
+        int, typer.Option(min=1, help="Random data sets of the parallel analysis.")
+    ] = 20,
+) -> None:
+    """Write the instrument validity report of a campaign or of a CSV of answers."""
+    from api.validate import InputError, write_validity_report
+
+    try:
+        frame, loaded, source = _validity_input(campaign, responses, instrument, group, team_column)
+        outcome = write_validity_report(
+            frame,
+            instrument=loaded,
+            out=out,
+            source=source,
+            group=group,
+            language=language,
+            parallel_iterations=parallel_iterations,
+        )
+    except InputError as exc:
+        errors.print(f"[red]{exc.field}[/]: {exc.reason}")
+        raise typer.Exit(1) from None
+    console.print(_validity_table(outcome))
+    console.print(f"Wrote {outcome.html} and {outcome.pdf}.")
+
+
+def _validity_input(
+    campaign: int | None,
+    responses: Path | None,
+    instrument: Path | None,
+    group: str | None,
+    team_column: str,
+) -> tuple[pd.DataFrame, Instrument, str]:
+    from api.validate import InputError, campaign_responses, read_responses_csv
+
+    if (campaign is None) == (responses is None):
+        raise InputError("--campaign/--responses", "give exactly one of them")
+    if campaign is not None:
+        return campaign_responses(_migrated_engine(), campaign_id=campaign, group=group)
+    assert responses is not None
+    if instrument is None:
+        raise InputError("--instrument", "required with --responses")
+    if group is not None:
+        raise InputError("--group", "only with --campaign (a CSV names no departments)")
+    try:
+        loaded = load_instrument(instrument)
+    except InstrumentError as exc:
+        raise InputError("--instrument", f"{exc.file} at {exc.where}: {exc.rule}") from None
+    frame = read_responses_csv(responses, instrument=loaded, team_column=team_column)
+    return frame, loaded, responses.name
+
+
+def _validity_table(outcome: object) -> Table:
+    from api.validate import ValidityOutcome
+
+    assert isinstance(outcome, ValidityOutcome)
+    assessment = outcome.assessment
+    structure = assessment.structure
+    table = Table(
+        title=f"Validity of {assessment.instrument_ref}",
+        caption=(
+            f"{assessment.n_analysed} of {assessment.n_respondents} respondents analysed "
+            f"({assessment.n_excluded} excluded); EFA: {structure.n_factors} factors "
+            f"for {structure.n_scales} scales"
+        ),
+    )
+    for column in ("scale", "alpha", "CFI", "SRMR", "holds together"):
+        table.add_column(column, justify="left" if column == "scale" else "right")
+    alphas = assessment.reliability.set_index("scale")["alpha"]
+    fits = assessment.cfa[assessment.cfa["kind"] == "scale"].set_index("model")
+    for row in assessment.summary.to_dict("records"):
+        scale = str(row["scale"])
+        table.add_row(
+            scale,
+            f"{alphas[scale]:.2f}",
+            f"{fits.at[scale, 'cfi']:.3f}",
+            f"{fits.at[scale, 'srmr']:.3f}",
+            "yes" if row["holds"] else f"[yellow]no: {', '.join(row['concerns'])}[/]",
         )
     return table
 

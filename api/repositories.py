@@ -3,10 +3,12 @@ services that call them own the transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, insert, null, update
+from sqlalchemy import CursorResult, String, func, insert, null, update
+from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, SQLModel, col, select
 
 from api.models import ApiKey, Campaign, CampaignUnit, Invitation, Organisation, Response, Unit
@@ -85,11 +87,17 @@ def insert_responses(session: Session, *, rows: Sequence[Mapping[str, Any]]) -> 
 
 
 def response_answers(session: Session, *, campaign_id: int) -> list[tuple[int, dict[str, Any]]]:
-    """(unit id, answers) of every response to a campaign."""
-    statement = select(Response.unit_id, Response.answers).where(
+    """(unit id, answers) of every response to a campaign.
+
+    The answers are read as JSON text and decoded in one pass over all of them: decoding row by
+    row through the driver and the ORM took most of the time of loading a large campaign.
+    """
+    statement = select(Response.unit_id, sql_cast(Response.answers, String)).where(
         Response.campaign_id == campaign_id
     )
-    return [(unit_id, dict(answers)) for unit_id, answers in session.exec(statement)]
+    rows = session.connection().execute(statement).all()
+    answers: list[dict[str, Any]] = json.loads("[" + ",".join(text for _, text in rows) + "]")
+    return [(unit_id, row_answers) for (unit_id, _), row_answers in zip(rows, answers, strict=True)]
 
 
 def count_responses(session: Session, *, campaign_id: int) -> dict[int, int]:

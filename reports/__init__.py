@@ -3,6 +3,7 @@
 - :mod:`reports.views`: the frozen view models, plain values only, that templates receive;
 - :mod:`reports.build`: ``build_team_view`` and ``build_organisation_view`` make them from a
   campaign analysis;
+- :mod:`reports.validity`: the instrument validity report, view, builder and rendering;
 - :mod:`reports.charts`: the charts, as SVG;
 - :mod:`reports.render`: HTML and PDF from a view, through :mod:`reports.fetcher`, which loads
   packaged files only;
@@ -17,6 +18,12 @@ from reports.render import (
     render_team_html,
     render_team_pdf,
 )
+from reports.validity import (
+    ValidityReportView,
+    build_validity_view,
+    render_validity_html,
+    render_validity_pdf,
+)
 from reports.views import (
     OrganisationReportView,
     SuppressedTeamError,
@@ -29,10 +36,14 @@ __all__ = [
     "SuppressedTeamError",
     "TeamReportView",
     "UnitInfo",
+    "ValidityReportView",
     "build_organisation_view",
     "build_team_view",
+    "build_validity_view",
     "render_organisation_html",
     "render_organisation_pdf",
     "render_team_html",
     "render_team_pdf",
+    "render_validity_html",
+    "render_validity_pdf",
 ]

@@ -220,6 +220,115 @@ _EN: dict[str, str] = {
     "months": (
         "January February March April May June July August September October November December"
     ),
+    "validity_title": "Instrument validity report",
+    "validity_source": "Data",
+    "validity_analysed": "Respondents analysed",
+    "validity_excluded": "Excluded as careless",
+    "validity_summary_title": "Summary",
+    "validity_summary_intro": (
+        "This report asks whether the survey measures, in this sample, what it is meant to: "
+        "whether the items of each scale are answered consistently, form one factor of their "
+        "own, and mean the same thing across groups. A scale that does not hold together gives "
+        "scores that mix several things or mostly noise: its means and differences should then "
+        "be read with caution, or not at all."
+    ),
+    "validity_hold": "Scales that hold together in this sample",
+    "validity_not_hold": "Scales that do not, and why",
+    "validity_none": "none",
+    "validity_concern.no_reliability": "reliability could not be estimated",
+    "validity_concern.low_alpha": "alpha below the .70 convention: the items agree too little",
+    "validity_concern.no_cfa": "the one-factor model could not be fitted",
+    "validity_concern.poor_fit": "one factor does not describe the items well (CFI or SRMR)",
+    "validity_concern.split": "its items spread over several factors",
+    "validity_concern.merged": "its items share a factor with another scale",
+    "validity_quality_title": "Data quality",
+    "validity_quality_intro": (
+        "Before any other check, respondents who answered without reading are screened out. "
+        "Each rule flags a pattern; only the rules marked 'exclude' remove a respondent, the "
+        "others only warn. {excluded} of {respondents} respondents were excluded; the following"
+        " sections rest on the other {analysed}."
+    ),
+    "validity_rule": "Rule",
+    "validity_threshold": "Threshold",
+    "validity_action": "Action",
+    "validity_flagged": "Flagged",
+    "validity_excluded_by": "Excluded by it",
+    "validity_rule.longstring": "Same answer in a row (share of the items)",
+    "validity_rule.irv": "Little variation in the answers (SD)",
+    "validity_rule.mahalanobis": "Unusual pattern (Mahalanobis p)",
+    "validity_rule.reverse_disagreement": "Contradicts reversed items (points)",
+    "validity_action.exclude": "exclude",
+    "validity_action.warn": "warn",
+    "validity_reliability_title": "Reliability",
+    "validity_reliability_intro": (
+        "Cronbach's alpha and McDonald's omega say how consistently the items of a scale are "
+        "answered. By convention, .70 is acceptable and .80 good for comparing groups; these "
+        "are conventions, not laws. The weakest item is the one that correlates least with the "
+        "rest of its scale (r.drop)."
+    ),
+    "validity_weakest": "Weakest item (r.drop)",
+    "validity_structure_title": "Structure",
+    "validity_efa_intro": (
+        "An exploratory factor analysis of all {items} items, with the number of factors chosen"
+        " by parallel analysis, looks for the structure in the answers without being told the "
+        "scales. It found {found} factors; the instrument intends {intended} scales. KMO = "
+        "{kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p = {p}."
+    ),
+    "validity_efa_failed": "The exploratory factor analysis could not be run: {reason}.",
+    "validity_main_factor": "Main factor",
+    "validity_share_on_main": "Items on it",
+    "validity_factor_count": "Factors",
+    "validity_shares_with": "Shares it with",
+    "validity_cfa_intro": (
+        "A confirmatory factor analysis fits each scale as one factor of its own items. Each "
+        "scale is fitted on its own, because such a model uses only respondents who answered "
+        "every item in it: one model of all the items would keep too few of them. The team-"
+        "level scales of a module are also fitted together, to test that they are distinct. Hu "
+        "and Bentler's conventions are CFI and TLI of .95 or more, RMSEA of .06 or less and "
+        "SRMR of .08 or less: conventions, not laws. A 3-item scale has 0 degrees of freedom "
+        "and fits perfectly by construction."
+    ),
+    "validity_model": "Model",
+    "validity_block": "together",
+    "validity_agreement_title": "Agreement within teams",
+    "validity_agreement_intro": (
+        "A team score makes sense when members of a team answer alike. ICC(1) is the share of "
+        "the variance that lies between teams; ICC(2) is the reliability of a team's mean (.70 "
+        "by convention); rwg(j) is the agreement within a team, here its median over teams (.70"
+        " by convention)."
+    ),
+    "validity_agreement_missing": "Agreement was not assessed: {reason}.",
+    "validity_teams_count": "Teams",
+    "validity_rwg_median": "Median rwg(j)",
+    "validity_invariance_title": "Comparability across groups",
+    "validity_invariance_intro": (
+        "Measurement invariance asks whether a scale means the same thing in each group "
+        "({group}). Only when it holds at the scalar level can the groups' means be compared."
+    ),
+    "validity_invariance_none": (
+        "No grouping was given: comparability across groups was not tested."
+    ),
+    "validity_group": "Groups",
+    "validity_verdict": "Verdict",
+    "validity_verdict.scalar": "means can be compared across groups",
+    "validity_verdict.metric": "relations can be compared, means cannot",
+    "validity_verdict.configural": "same structure, but neither means nor relations comparable",
+    "validity_verdict.none": "the scale does not have the same structure in every group",
+    "validity_not_tested": "not tested: {reason}",
+    "validity_methods_title": "Methods",
+    "validity_methods_body": (
+        "Careless respondents: longest run of identical answers, within-person SD, Mahalanobis "
+        "distance and reversed-item disagreement (Curran 2016). Reliability: Cronbach's alpha "
+        "with its Feldt interval and McDonald's omega total, reverse-keyed items recoded first."
+        " Structure: parallel analysis (Horn 1965), minimum-residual factoring with oblimin "
+        "rotation, each item assigned to its highest loading; maximum-likelihood CFA on "
+        "complete answers, scale by scale. Agreement: ICC(1) and ICC(2) from a one-way ANOVA "
+        "(Bliese 2000), rwg(j) against a uniform null. Invariance: multi-group CFA, configural,"
+        " metric and scalar, judged by changes in CFI and RMSEA (Chen 2007). Conventions "
+        "(Nunnally 1978; Hu & Bentler 1999) are guides, not laws."
+    ),
+    "validity_department": "department",
+    "validity_language": "language of the answers",
 }
 
 _FR: dict[str, str] = {
@@ -445,6 +554,123 @@ _FR: dict[str, str] = {
     "months": (
         "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
     ),
+    "validity_title": "Rapport de validité de l'instrument",
+    "validity_source": "Données",
+    "validity_analysed": "Répondants analysés",
+    "validity_excluded": "Exclus pour réponses négligentes",
+    "validity_summary_title": "Synthèse",
+    "validity_summary_intro": (
+        "Ce rapport examine si le questionnaire mesure, dans cet échantillon, ce qu'il est "
+        "censé mesurer : si les items de chaque échelle reçoivent des réponses cohérentes, "
+        "forment un facteur qui leur est propre et ont le même sens d'un groupe à l'autre. Une "
+        "échelle qui ne tient pas donne des scores qui mêlent plusieurs choses ou surtout du "
+        "bruit : ses moyennes et ses écarts sont alors à lire avec prudence, voire pas du tout."
+    ),
+    "validity_hold": "Échelles qui tiennent dans cet échantillon",
+    "validity_not_hold": "Échelles qui ne tiennent pas, et pourquoi",
+    "validity_none": "aucune",
+    "validity_concern.no_reliability": "la fidélité n'a pas pu être estimée",
+    "validity_concern.low_alpha": (
+        "alpha sous la convention de 0,70 : les items s'accordent trop peu"
+    ),
+    "validity_concern.no_cfa": "le modèle à un facteur n'a pas pu être ajusté",
+    "validity_concern.poor_fit": "un facteur décrit mal les items (CFI ou SRMR)",
+    "validity_concern.split": "ses items se répartissent sur plusieurs facteurs",
+    "validity_concern.merged": "ses items partagent un facteur avec une autre échelle",
+    "validity_quality_title": "Qualité des données",
+    "validity_quality_intro": (
+        "Avant toute autre analyse, les répondants qui ont répondu sans lire sont écartés. "
+        "Chaque règle repère un type de réponse ; seules les règles marquées « exclure » "
+        "retirent un répondant, les autres ne font qu'avertir. {excluded} répondants sur "
+        "{respondents} ont été exclus ; les sections suivantes portent sur les {analysed} "
+        "autres."
+    ),
+    "validity_rule": "Règle",
+    "validity_threshold": "Seuil",
+    "validity_action": "Action",
+    "validity_flagged": "Signalés",
+    "validity_excluded_by": "Exclus par elle",
+    "validity_rule.longstring": "Même réponse à la suite (part des items)",
+    "validity_rule.irv": "Réponses peu variées (écart-type)",
+    "validity_rule.mahalanobis": "Profil inhabituel (p de Mahalanobis)",
+    "validity_rule.reverse_disagreement": "Contredit les items inversés (points)",
+    "validity_action.exclude": "exclure",
+    "validity_action.warn": "avertir",
+    "validity_reliability_title": "Fidélité",
+    "validity_reliability_intro": (
+        "L'alpha de Cronbach et l'oméga de McDonald disent avec quelle cohérence les items "
+        "d'une échelle reçoivent des réponses. Par convention, 0,70 est acceptable et 0,80 bon "
+        "pour comparer des groupes ; ce sont des conventions, non des lois. L'item le plus "
+        "faible est celui qui est le moins corrélé avec le reste de son échelle (r.drop)."
+    ),
+    "validity_weakest": "Item le plus faible (r.drop)",
+    "validity_structure_title": "Structure",
+    "validity_efa_intro": (
+        "Une analyse factorielle exploratoire des {items} items, dont le nombre de facteurs est"
+        " choisi par analyse parallèle, cherche la structure des réponses sans connaître les "
+        "échelles. Elle trouve {found} facteurs ; l'instrument prévoit {intended} échelles. KMO"
+        " = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de "
+        "Bartlett = {p}."
+    ),
+    "validity_efa_failed": "L'analyse factorielle exploratoire n'a pas pu être menée : {reason}.",
+    "validity_main_factor": "Facteur principal",
+    "validity_share_on_main": "Items sur ce facteur",
+    "validity_factor_count": "Facteurs",
+    "validity_shares_with": "Partagé avec",
+    "validity_cfa_intro": (
+        "Une analyse factorielle confirmatoire ajuste chaque échelle comme un facteur de ses "
+        "propres items. Chaque échelle est ajustée séparément, car un tel modèle n'utilise que "
+        "les répondants qui ont répondu à tous ses items : un modèle de tous les items en "
+        "garderait trop peu. Les échelles de niveau équipe d'un module sont aussi ajustées "
+        "ensemble, pour vérifier qu'elles sont distinctes. Les conventions de Hu et Bentler "
+        "sont un CFI et un TLI d'au moins 0,95, un RMSEA d'au plus 0,06 et un SRMR d'au plus "
+        "0,08 : des conventions, non des lois. Une échelle de 3 items a 0 degré de liberté et "
+        "s'ajuste parfaitement par construction."
+    ),
+    "validity_model": "Modèle",
+    "validity_block": "ensemble",
+    "validity_agreement_title": "Accord au sein des équipes",
+    "validity_agreement_intro": (
+        "Un score d'équipe a un sens quand les membres d'une équipe répondent de façon "
+        "semblable. L'ICC(1) est la part de la variance située entre les équipes ; l'ICC(2) est"
+        " la fidélité de la moyenne d'une équipe (0,70 par convention) ; le rwg(j) est l'accord"
+        " au sein d'une équipe, ici sa médiane sur les équipes (0,70 par convention)."
+    ),
+    "validity_agreement_missing": "L'accord n'a pas été évalué : {reason}.",
+    "validity_teams_count": "Équipes",
+    "validity_rwg_median": "rwg(j) médian",
+    "validity_invariance_title": "Comparabilité entre groupes",
+    "validity_invariance_intro": (
+        "L'invariance de mesure examine si une échelle a le même sens dans chaque groupe "
+        "({group}). Ce n'est qu'au niveau scalaire que les moyennes des groupes peuvent être "
+        "comparées."
+    ),
+    "validity_invariance_none": (
+        "Aucun regroupement n'a été donné : la comparabilité entre groupes n'a pas été testée."
+    ),
+    "validity_group": "Groupes",
+    "validity_verdict": "Verdict",
+    "validity_verdict.scalar": "les moyennes sont comparables entre groupes",
+    "validity_verdict.metric": "les relations sont comparables, les moyennes non",
+    "validity_verdict.configural": "même structure, mais ni moyennes ni relations comparables",
+    "validity_verdict.none": "l'échelle n'a pas la même structure dans chaque groupe",
+    "validity_not_tested": "non testé : {reason}",
+    "validity_methods_title": "Méthodes",
+    "validity_methods_body": (
+        "Réponses négligentes : plus longue suite de réponses identiques, écart-type intra-"
+        "individuel, distance de Mahalanobis et désaccord avec les items inversés (Curran "
+        "2016). Fidélité : alpha de Cronbach avec son intervalle de Feldt et oméga total de "
+        "McDonald, après recodage des items inversés. Structure : analyse parallèle (Horn "
+        "1965), factorisation par résidus minimaux avec rotation oblimin, chaque item rattaché "
+        "à sa plus forte saturation ; AFC par maximum de vraisemblance sur les réponses "
+        "complètes, échelle par échelle. Accord : ICC(1) et ICC(2) d'une ANOVA à un facteur "
+        "(Bliese 2000), rwg(j) contre une distribution uniforme. Invariance : AFC multigroupe, "
+        "configurale, métrique et scalaire, jugée sur les variations du CFI et du RMSEA (Chen "
+        "2007). Les conventions (Nunnally 1978 ; Hu et Bentler 1999) sont des repères, non des "
+        "lois."
+    ),
+    "validity_department": "département",
+    "validity_language": "langue des réponses",
 }
 
 

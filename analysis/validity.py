@@ -1,0 +1,413 @@
+"""Does the instrument measure what it intends to, in this sample? The checks of a validity report.
+
+``assess_validity`` screens out careless respondents, then asks of every scale: are its items
+reliable together (alpha, omega), do they form one factor of their own (EFA of all items,
+CFA of each scale), do team members agree enough to speak of a team score (ICC, rwg(j)),
+and does the scale mean the same across groups (measurement invariance). Each check that
+cannot be made for a scale is recorded with its reason instead of raising, so one odd scale
+does not cost the report of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from analysis.aggregation import icc
+from analysis.cfa import CfaResult, fit_scales_cfa
+from analysis.efa import EfaResult, efa, parallel_analysis
+from analysis.interrater import scale_agreement
+from analysis.invariance import scale_invariance
+from analysis.quality import ScreeningResult, screen_respondents
+from analysis.reliability import reliability
+from analysis.scoring import reverse_key, score_scales
+from instrument.model import Instrument
+
+T = TypeVar("T")
+
+CONCERNS = ("no_reliability", "low_alpha", "no_cfa", "poor_fit", "split", "merged")
+"""Why a scale may not hold together, in the order the report lists them."""
+
+_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+"""What a check of one scale may raise on awkward data; anything else is a bug and propagates."""
+
+
+@dataclass(frozen=True)
+class ValidityConventions:
+    """Conventional cut-offs, not laws. A scale holds together when alpha >= ``alpha``, its
+    one-factor CFA converged with CFI >= ``cfi`` and SRMR <= ``srmr`` (Hu & Bentler's
+    combination rule), and in the EFA its items share a factor no other scale's items lead.
+    TLI and RMSEA are reported against their conventions but do not enter the verdict: on
+    the few degrees of freedom of a 4- to 6-item scale RMSEA is erratic (Kenny, Kaniskan &
+    McCoach 2015). ``alpha_good`` is the second, stricter reliability convention."""
+
+    alpha: float = 0.70
+    alpha_good: float = 0.80
+    cfi: float = 0.95
+    tli: float = 0.95
+    rmsea: float = 0.06
+    srmr: float = 0.08
+
+
+@dataclass(frozen=True)
+class StructureAssessment:
+    """The EFA of all items. ``n_factors`` is parallel analysis' count (None when the EFA could
+    not be run, ``reason`` then says why); ``items``: item, scale, factor (highest absolute
+    loading), loading; ``scales``: scale, main_factor, share_on_main (items whose highest
+    loading is on it), n_factors (distinct factors its items lead), shared (all on one),
+    merged_with (other scales whose main factor is the same)."""
+
+    n_items: int
+    n_scales: int
+    n_factors: int | None
+    kmo: float
+    bartlett_chi2: float
+    bartlett_df: int
+    bartlett_p: float
+    items: pd.DataFrame
+    scales: pd.DataFrame
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ValidityAssessment:
+    """Everything ``assess_validity`` found. Frames, one row per scale unless said:
+
+    - ``reliability``: scale, k, n, alpha, alpha_ci_low, alpha_ci_high, omega, weakest_item,
+      weakest_r_drop, reason;
+    - ``cfa``: one row per model (kind "scale", or "block" for the team-level scales of a
+      module fitted together): model, kind, scales, k, n, n_dropped, chi2, df, pvalue, cfi,
+      tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, converged, reason;
+    - ``agreement``: scale, n, n_teams, icc1, icc2, rwg_j_median, rwg_j_teams (empty with
+      ``agreement_reason`` when there is no team column);
+    - ``invariance`` (None without ``group``): scale, verdict, means_comparable,
+      relations_comparable, n, n_groups, statement, reason;
+    - ``summary``: scale, holds, concerns (codes of ``CONCERNS``).
+    """
+
+    instrument_ref: str
+    n_respondents: int
+    n_excluded: int
+    screening: ScreeningResult
+    reliability: pd.DataFrame
+    structure: StructureAssessment
+    cfa: pd.DataFrame
+    agreement: pd.DataFrame
+    agreement_reason: str | None
+    group: str | None
+    invariance: pd.DataFrame | None
+    summary: pd.DataFrame
+    conventions: ValidityConventions
+
+    @property
+    def n_analysed(self) -> int:
+        return self.n_respondents - self.n_excluded
+
+
+def assess_validity(
+    responses: pd.DataFrame,
+    *,
+    instrument: Instrument,
+    group: str | None = None,
+    teams: str = "team",
+    conventions: ValidityConventions = ValidityConventions(),
+    parallel_iterations: int = 20,
+    seed: int = 0,
+) -> ValidityAssessment:
+    """Screen the respondents, then assess reliability, structure, agreement and invariance.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Raw answers, one column per item id (NaN: missing), and optionally the ``teams`` and
+        ``group`` columns. Never modified.
+    instrument : Instrument
+    group : str, optional
+        A column naming each respondent's group; measurement invariance is tested across it.
+    teams : str
+        The column naming each respondent's team; without it agreement is not assessed.
+    conventions : ValidityConventions
+    parallel_iterations : int
+        Random data sets of the parallel analysis (psych's ``n.iter``).
+    seed : int
+        Seed of the parallel analysis.
+
+    Returns
+    -------
+    ValidityAssessment
+
+    Notes
+    -----
+    Respondents that ``screen_respondents`` excludes under its default policy are left out of
+    every later check. Each scale's CFA is fitted on its own, a one-factor model of its items:
+    a CFA uses complete rows only, and one model of all the items would keep only those who
+    answered every one of them (a few per cent with 60 items and a few skipped answers each),
+    while a scale's model keeps everyone who answered that scale. The team-level scales of a
+    module are also fitted together when enough complete rows remain, which tests that they
+    are distinct. Reliability uses pairwise covariances (see ``reliability``).
+
+    References
+    ----------
+    Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure
+    analysis. Structural Equation Modeling, 6, 1-55. Nunnally, J. C. (1978). Psychometric
+    theory (2nd ed.). Horn, J. L. (1965). A rationale and test for the number of factors in
+    factor analysis. Psychometrika, 30, 179-185.
+    """
+    screening = screen_respondents(responses, instrument=instrument)
+    kept = responses.loc[~screening.respondents["excluded"].to_numpy(dtype=bool)]
+    rel = _reliability(kept, instrument=instrument)
+    structure = _structure(kept, instrument, iterations=parallel_iterations, seed=seed)
+    cfa = _cfa(kept, instrument=instrument)
+    agreement, agreement_reason = _agreement(kept, instrument=instrument, teams=teams)
+    invariance = None if group is None else _invariance(kept, instrument=instrument, group=group)
+    return ValidityAssessment(
+        instrument_ref=instrument.ref,
+        n_respondents=screening.n_respondents,
+        n_excluded=screening.n_excluded,
+        screening=screening,
+        reliability=rel,
+        structure=structure,
+        cfa=cfa,
+        agreement=agreement,
+        agreement_reason=agreement_reason,
+        group=group,
+        invariance=invariance,
+        summary=_summary(instrument, rel, structure, cfa, conventions),
+        conventions=conventions,
+    )
+
+
+def _attempt(check: Callable[[], T]) -> tuple[T | None, str | None]:
+    """The check's result, or None and the reason it could not be made."""
+    try:
+        return check(), None
+    except _FAILURES as error:
+        return None, str(error) or type(error).__name__
+
+
+def _reliability(kept: pd.DataFrame, *, instrument: Instrument) -> pd.DataFrame:
+    keyed = reverse_key(kept, instrument=instrument)
+    rows = []
+    for scale in instrument.scales:
+        items = keyed.reindex(columns=list(scale.items)).astype(np.float64)
+        result, reason = _attempt(lambda items=items: reliability(items))  # type: ignore[misc]
+        row: dict[str, object] = {"scale": scale.id, "k": len(scale.items), "reason": reason}
+        if result is not None:
+            weakest = result.items.loc[result.items["r_drop"].idxmin()]
+            row |= {
+                "n": result.n,
+                "alpha": result.alpha,
+                "alpha_ci_low": result.ci_low,
+                "alpha_ci_high": result.ci_high,
+                "omega": result.omega,
+                "weakest_item": str(weakest["item"]),
+                "weakest_r_drop": float(weakest["r_drop"]),
+            }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
+
+
+RELIABILITY_COLUMNS = (
+    "scale",
+    "k",
+    "n",
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega",
+    "weakest_item",
+    "weakest_r_drop",
+    "reason",
+)
+
+
+def _structure(
+    kept: pd.DataFrame, instrument: Instrument, *, iterations: int, seed: int
+) -> StructureAssessment:
+    items = reverse_key(kept, instrument=instrument).reindex(columns=list(instrument.item_ids))
+    items = items.astype(np.float64)
+    owner = {item: scale.id for scale in instrument.scales for item in scale.items}
+
+    def fit() -> tuple[int, EfaResult]:
+        parallel = parallel_analysis(items, iterations=iterations, seed=seed)
+        if parallel.n_factors < 1:
+            raise ValueError("parallel analysis retains no factor")
+        return parallel.n_factors, efa(items, n_factors=parallel.n_factors)
+
+    result, reason = _attempt(fit)
+    empty = StructureAssessment(
+        len(owner), len(instrument.scales), None, np.nan, np.nan, 0, np.nan,
+        pd.DataFrame(columns=["item", "scale", "factor", "loading"]),
+        pd.DataFrame(columns=list(_STRUCTURE_COLUMNS)), reason,
+    )  # fmt: skip
+    if result is None:
+        return empty
+    n_factors, full = result
+    loadings = full.loadings
+    leading = loadings.abs().idxmax(axis=1)
+    by_item = pd.DataFrame(
+        {
+            "item": loadings.index.to_numpy(),
+            "scale": [owner[item] for item in loadings.index],
+            "factor": leading.to_numpy(),
+            "loading": [loadings.at[item, leading[item]] for item in loadings.index],
+        }
+    )
+    return StructureAssessment(
+        n_items=len(owner),
+        n_scales=len(instrument.scales),
+        n_factors=n_factors,
+        kmo=full.kmo.overall,
+        bartlett_chi2=full.bartlett.chi2,
+        bartlett_df=full.bartlett.df,
+        bartlett_p=full.bartlett.p,
+        items=by_item,
+        scales=_scale_factors(by_item, instrument),
+        reason=None,
+    )
+
+
+_STRUCTURE_COLUMNS = ("scale", "main_factor", "share_on_main", "n_factors", "shared", "merged_with")
+
+
+def _scale_factors(by_item: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    main: dict[str, str] = {}
+    rows = []
+    for scale in instrument.scales:
+        factors = by_item.loc[by_item["scale"] == scale.id, "factor"]
+        main[scale.id] = str(factors.mode().sort_values().iloc[0])
+        rows.append(
+            {
+                "scale": scale.id,
+                "main_factor": main[scale.id],
+                "share_on_main": float((factors == main[scale.id]).mean()),
+                "n_factors": int(factors.nunique()),
+                "shared": bool(factors.nunique() == 1),
+            }
+        )
+    for row in rows:
+        row["merged_with"] = tuple(
+            other for other, factor in main.items() if other != row["scale"]
+            and factor == row["main_factor"]
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(_STRUCTURE_COLUMNS))
+
+
+CFA_COLUMNS = (
+    "model", "kind", "scales", "k", "n", "n_dropped", "chi2", "df", "pvalue", "cfi", "tli",
+    "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "converged", "reason",
+)  # fmt: skip
+
+
+def _cfa(kept: pd.DataFrame, *, instrument: Instrument) -> pd.DataFrame:
+    models: list[tuple[str, str, tuple[str, ...]]] = [
+        (scale.id, "scale", (scale.id,)) for scale in instrument.scales
+    ]
+    for module in instrument.modules:
+        block = tuple(s.id for s in instrument.scales_in(module) if s.level == "team")
+        if len(block) >= 2:
+            models.append(("+".join(block), "block", block))
+    rows = []
+    for name, kind, scales in models:
+        k = sum(len(instrument.scale(scale_id).items) for scale_id in scales)
+        result, reason = _attempt(
+            lambda scales=scales: fit_scales_cfa(kept, instrument=instrument, scales=scales)  # type: ignore[misc]
+        )
+        row: dict[str, object] = {"model": name, "kind": kind, "scales": scales, "k": k}
+        if result is not None:
+            row |= _fit_row(result)
+            if not result.converged:
+                reason = "the estimation did not converge"
+        rows.append(row | {"reason": reason})
+    return pd.DataFrame(rows, columns=list(CFA_COLUMNS))
+
+
+def _fit_row(result: CfaResult) -> dict[str, object]:
+    names = ("n", "n_dropped", "chi2", "df", "pvalue", "cfi", "tli", "rmsea")
+    return {name: getattr(result, name) for name in names} | {
+        "rmsea_ci_low": result.rmsea_ci_low,
+        "rmsea_ci_high": result.rmsea_ci_high,
+        "srmr": result.srmr,
+        "converged": result.converged,
+    }
+
+
+def _agreement(
+    kept: pd.DataFrame, *, instrument: Instrument, teams: str
+) -> tuple[pd.DataFrame, str | None]:
+    columns = ["scale", "n", "n_teams", "icc1", "icc2", "rwg_j_median", "rwg_j_teams"]
+    if teams not in kept.columns:
+        return pd.DataFrame(columns=columns), f"no {teams!r} column: agreement needs teams"
+    team_of = kept[teams].astype(str)
+    scores = score_scales(kept, instrument=instrument)[list(instrument.scale_ids)]
+    iccs = icc(scores, teams=team_of)
+    rwg = scale_agreement(kept, teams=team_of, instrument=instrument).dropna(subset=["rwg_j"])
+    per_scale = rwg.groupby("scale")["rwg_j"].agg(["median", "count"])
+    frame = iccs[["scale", "n", "n_teams", "icc1", "icc2"]].assign(
+        rwg_j_median=iccs["scale"].map(per_scale["median"]).astype(np.float64),
+        rwg_j_teams=iccs["scale"].map(per_scale["count"]).fillna(0).astype(np.int64),
+    )
+    return frame[columns].reset_index(drop=True), None
+
+
+def _invariance(kept: pd.DataFrame, *, instrument: Instrument, group: str) -> pd.DataFrame:
+    columns = ["scale", "verdict", "means_comparable", "relations_comparable", "n", "n_groups"]
+    if group not in kept.columns:
+        raise ValueError(f"group {group!r} is not a column of the responses")
+    rows = []
+    for scale_id in instrument.scale_ids:
+        found, reason = _attempt(
+            lambda scale_id=scale_id: scale_invariance(  # type: ignore[misc]
+                kept, instrument=instrument, group=group, scales=[scale_id]
+            )
+        )
+        row: dict[str, object] = {"scale": scale_id, "statement": None, "reason": reason}
+        if found is not None:
+            result = found.by_scale[scale_id]
+            row |= {
+                "verdict": result.verdict,
+                "means_comparable": result.means_comparable,
+                "relations_comparable": result.relations_comparable,
+                "n": result.n,
+                "n_groups": len(result.groups),
+                "statement": result.statement,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*columns, "statement", "reason"])
+
+
+def _summary(
+    instrument: Instrument,
+    rel: pd.DataFrame,
+    structure: StructureAssessment,
+    cfa: pd.DataFrame,
+    conventions: ValidityConventions,
+) -> pd.DataFrame:
+    alphas = rel.set_index("scale")["alpha"]
+    fits = dict(cfa[cfa["kind"] == "scale"].set_index("model").iterrows())
+    factors = structure.scales.set_index("scale")
+    rows = []
+    for scale_id in instrument.scale_ids:
+        alpha, fit = alphas.get(scale_id), fits[scale_id]
+        concerns = {
+            "no_reliability": pd.isna(alpha),
+            "low_alpha": not pd.isna(alpha) and alpha < conventions.alpha,
+            "no_cfa": fit["reason"] is not None,
+            "poor_fit": fit["reason"] is None and _poor_fit(fit, conventions),
+            "split": scale_id in factors.index and not factors.at[scale_id, "shared"],
+            "merged": scale_id in factors.index and bool(factors.at[scale_id, "merged_with"]),
+        }
+        found = tuple(code for code in CONCERNS if concerns[code])
+        rows.append({"scale": scale_id, "holds": not found, "concerns": found})
+    return pd.DataFrame(rows, columns=["scale", "holds", "concerns"])
+
+
+def _poor_fit(fit: pd.Series, conventions: ValidityConventions) -> bool:
+    # A 3-item scale has 0 degrees of freedom: it fits perfectly by construction.
+    if fit["df"] == 0:
+        return False
+    return bool(fit["cfi"] < conventions.cfi or fit["srmr"] > conventions.srmr)

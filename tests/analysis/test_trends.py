@@ -1,0 +1,243 @@
+"""Trends across two survey waves: Welch changes, withheld where invariance or size forbids."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import analysis
+import analysis.trends
+from analysis import compare_waves, simulate_organisation
+from analysis.invariance import Verdict
+from analysis.trends import SHIFTED
+from instrument.model import Instrument
+
+
+def split_waves(instrument: Instrument, *, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One simulated organisation's respondents split at random into two waves.
+
+    The simulator cannot draw a second wave of the same organisation (a new seed draws new
+    loadings and team effects), so each team's members are split: same teams, same
+    measurement model, independent respondents, no true change.
+    """
+    responses = simulate_organisation(
+        instrument=instrument, n_teams=60, mean_team_size=14, seed=seed
+    ).responses
+    second = np.random.default_rng(seed).random(len(responses)) < 0.5
+    return responses[~second], responses[second]
+
+
+def shift_items(
+    responses: pd.DataFrame, items: list[str], *, instrument: Instrument
+) -> pd.DataFrame:
+    """Add 1 to the keyed answer of each item (raw -1 on reverse items), clipped to 1..7.
+
+    The simulator has no latent-mean parameter, so the planted change is on the answers.
+    """
+    shifted = responses.copy()
+    for item in items:
+        step = -1.0 if item in instrument.reverse_item_ids else 1.0
+        shifted[item] = (shifted[item] + step).clip(1, 7)
+    return shifted
+
+
+def scalar_everywhere(instrument: Instrument) -> dict[str, Verdict]:
+    return dict.fromkeys(instrument.scale_ids, "scalar")
+
+
+def scale_items(instrument: Instrument, scale_id: str) -> list[str]:
+    return list(next(s for s in instrument.scales if s.id == scale_id).items)
+
+
+def test_a_planted_shift_is_detected_and_unchanged_scales_keep_zero_in_their_interval(
+    packaged_instrument: Instrument,
+) -> None:
+    # Invariance passed as scalar everywhere to test the intervals alone, over 20 organisations.
+    instrument = packaged_instrument
+    detected, covered, intervals = 0, 0, 0
+    for seed in range(20):
+        previous, current = split_waves(instrument, seed=seed)
+        current = shift_items(current, scale_items(instrument, "HA"), instrument=instrument)
+        trend = compare_waves(
+            previous, current, instrument=instrument, group_invariance=scalar_everywhere(instrument)
+        )
+        overall = trend.organisation.set_index("scale")
+        detected += bool(overall.loc["HA", "change_ci_low"] > 0)
+        # LC is left out: none of its facets moved, but it is not independent of them.
+        others = overall.drop(index=["HA", "LC"])
+        covered += int(((others["change_ci_low"] < 0) & (others["change_ci_high"] > 0)).sum())
+        intervals += len(others)
+    assert detected == 20
+    # Observed: HA changed by 0.86 on average (0.75 to 0.97; clipping keeps it below 1), and
+    # 248 of 260 95 % intervals on a true change of 0 held 0 (95.4 %); 90 % tolerates chance.
+    assert covered / intervals >= 0.90
+
+
+def test_a_uniform_shift_passes_the_invariance_check_and_is_shown(
+    packaged_instrument: Instrument,
+) -> None:
+    # A +1 shift of every answer is close to, not exactly, a factor-mean shift (clipping at 7,
+    # unequal loadings): on seeds 0-2 the scalar step let it through on 1 and 2, not on 0.
+    instrument = packaged_instrument
+    previous, current = split_waves(instrument, seed=1)
+    current = shift_items(current, scale_items(instrument, "HA"), instrument=instrument)
+    trend = compare_waves(previous, current, instrument=instrument)
+    overall = trend.organisation.set_index("scale")
+    assert trend.invariance.set_index("scale").loc["HA", "verdict"] == "scalar"
+    assert overall.loc["HA", "shown"]
+    assert 0 < overall.loc["HA", "change_ci_low"] < overall.loc["HA", "change"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_intercept_shift_on_one_item_withholds_the_scale(
+    packaged_instrument: Instrument, seed: int
+) -> None:
+    instrument = packaged_instrument
+    previous, current = split_waves(instrument, seed=seed)
+    current = shift_items(current, ["HA02"], instrument=instrument)
+    trend = compare_waves(previous, current, instrument=instrument)
+    assert trend.invariance.set_index("scale").loc["HA", "verdict"] != "scalar"
+    ha = trend.teams[trend.teams["scale"] == "HA"]
+    assert not ha["shown"].any()
+    assert ha["change"].isna().all()
+    assert ha["reason"].str.contains(SHIFTED, regex=False).all()
+    overall = trend.organisation.set_index("scale")
+    assert not overall.loc["HA", "shown"]
+    assert overall.loc["HA", "reason"] == SHIFTED
+
+
+def test_small_teams_are_withheld_with_the_reason(packaged_instrument: Instrument) -> None:
+    instrument = packaged_instrument
+    previous, current = split_waves(instrument, seed=4)
+    trend = compare_waves(
+        previous, current, instrument=instrument, group_invariance=scalar_everywhere(instrument)
+    )
+    table = trend.to_frame()
+    small = (table["n_previous"] < 5) | (table["n_current"] < 5)
+    assert small.any()
+    assert (~small).any()
+    assert not table.loc[small, "shown"].any()
+    assert table.loc[small, "change"].isna().all()
+    assert table.loc[small, "reason"].str.startswith("fewer than 5 respondents").all()
+    # A wave under the minimum shows no mean or sd of its own.
+    for wave in ("previous", "current"):
+        under = table[f"n_{wave}"] < 5
+        assert table.loc[under, [f"mean_{wave}", f"sd_{wave}"]].isna().all().all()
+        assert table.loc[~under & (table[f"n_{wave}"] > 1), f"mean_{wave}"].notna().all()
+    assert table.loc[~small, "shown"].all()
+    assert table.loc[~small, "reason"].isna().all()
+    assert np.isfinite(table.loc[~small, "change"]).all()
+    fewer = compare_waves(
+        previous,
+        current,
+        instrument=instrument,
+        group_invariance=scalar_everywhere(instrument),
+        min_group_size=2,
+    ).to_frame()
+    assert fewer["shown"].sum() > table["shown"].sum()
+
+
+def test_a_team_in_one_wave_only_has_no_change(small_instrument: Instrument) -> None:
+    previous = simulate_organisation(instrument=small_instrument, team_sizes=[8, 8], seed=1)
+    current = previous.responses.assign(team=previous.responses["team"].iloc[0])
+    trend = compare_waves(
+        previous.responses,
+        current,
+        instrument=small_instrument,
+        group_invariance=scalar_everywhere(small_instrument),
+    )
+    gone = trend.teams[trend.teams["n_current"] == 0]
+    assert len(gone) == len(small_instrument.scale_ids) + 1
+    assert (gone["reason"] == "fewer than 5 respondents with a score in the current wave").all()
+
+
+def test_the_change_is_welch_s_interval_and_cohen_s_d(small_instrument: Instrument) -> None:
+    previous = simulate_organisation(instrument=small_instrument, team_sizes=[9, 7], seed=2)
+    current = simulate_organisation(instrument=small_instrument, team_sizes=[6, 11], seed=3)
+    trend = compare_waves(
+        previous.responses,
+        current.responses,
+        instrument=small_instrument,
+        group_invariance=scalar_everywhere(small_instrument),
+    )
+    before = analysis.score_scales(previous.responses, instrument=small_instrument)["VA"]
+    after = analysis.score_scales(current.responses, instrument=small_instrument)["VA"]
+    team = previous.responses["team"].iloc[0]
+    x = before[previous.responses["team"] == team].dropna()
+    y = after[current.responses["team"] == team].dropna()
+    # R: t.test(y, x, var.equal = FALSE)$conf.int, which scipy's Welch test reproduces.
+    low, high = stats.ttest_ind(y, x, equal_var=False).confidence_interval(0.95)
+    pooled = np.sqrt(((len(x) - 1) * x.var() + (len(y) - 1) * y.var()) / (len(x) + len(y) - 2))
+    row = trend.teams.set_index(["team", "scale"]).loc[(team, "VA")]
+    assert row["change"] == pytest.approx(y.mean() - x.mean(), abs=1e-12)
+    assert row["change_ci_low"] == pytest.approx(low, abs=1e-10)
+    assert row["change_ci_high"] == pytest.approx(high, abs=1e-10)
+    assert row["cohens_d"] == pytest.approx((y.mean() - x.mean()) / pooled, abs=1e-12)
+
+
+def test_a_scale_whose_invariance_cannot_be_tested_is_withheld(
+    packaged_instrument: Instrument,
+) -> None:
+    instrument = packaged_instrument
+    previous, current = split_waves(instrument, seed=0)
+    current = current.assign(VA01=4.0)
+    trend = compare_waves(previous, current, instrument=instrument)
+    overall = trend.organisation.set_index("scale")
+    assert not overall.loc["VA", "shown"]
+    assert overall.loc["VA", "reason"].startswith("invariance between waves could not be tested")
+    assert trend.invariance.set_index("scale").loc["VA", "verdict"] is None
+
+
+def test_a_composite_is_withheld_when_a_facet_is(small_instrument: Instrument) -> None:
+    organisation = simulate_organisation(instrument=small_instrument, team_sizes=[30, 30], seed=5)
+    verdicts = scalar_everywhere(small_instrument) | {"LC_BRO": "metric"}
+    trend = compare_waves(
+        organisation.responses,
+        organisation.responses,
+        instrument=small_instrument,
+        group_invariance=verdicts,
+    )
+    overall = trend.organisation.set_index("scale")
+    assert list(overall["shown"]) == [True, True, True, False, False]
+    assert overall.loc["LC", "reason"].startswith("not every facet")
+
+
+def test_mismatched_instruments_are_refused(packaged_instrument: Instrument) -> None:
+    previous, current = split_waves(packaged_instrument, seed=0)
+    with pytest.raises(ValueError, match="only the previous wave has HA03; only the current"):
+        compare_waves(previous, current.drop(columns="HA03"), instrument=packaged_instrument)
+    with pytest.raises(ValueError, match="only the current wave has HA99"):
+        compare_waves(previous, current.assign(HA99=1.0), instrument=packaged_instrument)
+
+
+def test_bad_arguments_are_refused(small_instrument: Instrument) -> None:
+    responses = simulate_organisation(instrument=small_instrument, seed=0).responses
+    with pytest.raises(ValueError, match="no verdict for VA, LC_MEM, LC_BRO"):
+        compare_waves(
+            responses, responses, instrument=small_instrument, group_invariance={"HA": "scalar"}
+        )
+    with pytest.raises(ValueError, match="no team column 'unit'"):
+        compare_waves(responses, responses, instrument=small_instrument, teams="unit")
+    with pytest.raises(ValueError, match="ci must lie"):
+        compare_waves(responses, responses, instrument=small_instrument, ci=1.0)
+    with pytest.raises(ValueError, match="min_group_size"):
+        compare_waves(responses, responses, instrument=small_instrument, min_group_size=0)
+
+
+def test_the_waves_are_not_mutated(small_instrument: Instrument) -> None:
+    previous = simulate_organisation(instrument=small_instrument, seed=6).responses
+    current = simulate_organisation(instrument=small_instrument, seed=7).responses
+    copies = previous.copy(), current.copy()
+    compare_waves(previous, current, instrument=small_instrument)
+    pd.testing.assert_frame_equal(previous, copies[0])
+    pd.testing.assert_frame_equal(current, copies[1])
+
+
+def test_the_docstring_examples_run() -> None:
+    outcome = doctest.testmod(analysis.trends, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted > 0
+    assert outcome.failed == 0

@@ -1,0 +1,113 @@
+"""``transversal validate`` from a CSV of answers and from a campaign in the database."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from analysis import simulate_organisation
+from api.cli import app
+from api.demo_collect import collect_over_http
+from api.settings import get_settings
+from instrument import load_builtin
+from instrument.loader import BUILTIN_PACKAGE
+
+runner = CliRunner()
+FAST = ["--parallel-iterations", "2"]
+
+
+def _instrument_file() -> str:
+    return str(resources.files(BUILTIN_PACKAGE) / "transversal-core@1.0.0.toml")
+
+
+@pytest.fixture(scope="module")
+def answers_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    organisation = simulate_organisation(instrument=load_builtin(), n_teams=12, seed=4)
+    path = tmp_path_factory.mktemp("csv") / "answers.csv"
+    organisation.responses.fillna(-9).to_csv(path, index=False)
+    return path
+
+
+def test_validate_a_csv_writes_both_reports(answers_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app,
+        ["validate", "--responses", str(answers_csv), "--instrument", _instrument_file(),
+         "--out", str(out), *FAST],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "validity.pdf").read_bytes().startswith(b"%PDF")
+    assert "Instrument validity report" in (out / "validity.html").read_text(encoding="utf-8")
+    assert "holds together" in result.output
+
+
+def test_a_csv_column_that_is_not_an_item_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("team,HA01,HAX99\nt1,3,4\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["validate", "--responses", str(path), "--instrument", _instrument_file()]
+    )
+    assert result.exit_code == 1
+    assert "HAX99" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_csv_value_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("team,HA01\nt1,often\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["validate", "--responses", str(path), "--instrument", _instrument_file()]
+    )
+    assert result.exit_code == 1
+    assert "HA01" in result.output
+    assert "often" in result.output
+
+
+def test_responses_without_an_instrument_are_refused(answers_csv: Path) -> None:
+    result = runner.invoke(app, ["validate", "--responses", str(answers_csv)])
+    assert result.exit_code == 1
+    assert "--instrument" in result.output
+
+
+def _url_of(engine: Engine) -> str:
+    """A DATABASE_URL for the CLI that reaches the same database, and on PostgreSQL the test's
+    own schema (through libpq's ``options``)."""
+    if engine.dialect.name != "postgresql":
+        return engine.url.render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        schema = connection.execute(text("select current_schema()")).scalar_one()
+    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def test_validate_a_campaign_by_department(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instrument = load_builtin()
+    simulated = simulate_organisation(instrument=instrument, n_teams=12, seed=6)
+    teams = simulated.units.loc[simulated.units["kind"] == "team", "unit_id"]
+    campaign_id, _ = collect_over_http(
+        engine, simulated, instrument=instrument, campaign_name="Spring",
+        languages=dict.fromkeys(map(str, teams), "en"), seed=6,
+    )  # fmt: skip
+    monkeypatch.setenv("DATABASE_URL", _url_of(engine))
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "campaign"
+        args = ["validate", "--campaign", str(campaign_id), "--out", str(out)]
+        result = runner.invoke(app, [*args, "--group", "department", "--language", "fr", *FAST])
+        refused = runner.invoke(app, [*args, "--group", "language"])
+        missing = runner.invoke(app, ["validate", "--campaign", "999"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert (out / "validity.pdf").exists()
+    assert "Comparabilité entre groupes" in (out / "validity.html").read_text(encoding="utf-8")
+    assert refused.exit_code == 1
+    assert "department" in refused.output
+    assert missing.exit_code == 1
+    assert "999" in missing.output

@@ -1,0 +1,94 @@
+"""The validity report as a reader gets it: the PDF's text, in English and in French."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from analysis import ValidityAssessment, assess_validity, simulate_organisation
+from instrument import Instrument, load_builtin
+from reports import build_validity_view, render_validity_pdf
+from reports.i18n import texts_for
+
+SECTIONS = (
+    "validity_summary_title",
+    "validity_quality_title",
+    "validity_reliability_title",
+    "validity_structure_title",
+    "validity_agreement_title",
+    "validity_invariance_title",
+    "validity_methods_title",
+)
+
+
+@pytest.fixture(scope="module")
+def instrument() -> Instrument:
+    return load_builtin("transversal-core@1.0.0")
+
+
+@pytest.fixture(scope="module")
+def assessment(instrument: Instrument) -> ValidityAssessment:
+    organisation = simulate_organisation(instrument=instrument, n_teams=30, seed=2)
+    return assess_validity(organisation.responses, instrument=instrument, parallel_iterations=2)
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_pdf_has_every_section_and_every_scale(
+    assessment: ValidityAssessment, instrument: Instrument, language: str
+) -> None:
+    view = build_validity_view(
+        assessment,
+        instrument=instrument,
+        language=language,
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="answers.csv",
+    )
+    text = _text(render_validity_pdf(view))
+    t = texts_for(language)
+    for key in SECTIONS:
+        assert t[key] in text, key
+    for scale in instrument.scales:
+        assert " ".join(scale.name[language].split()) in text, scale.id
+    assert t["validity_invariance_none"].split()[0] in text
+
+
+def test_the_french_report_is_in_french(
+    assessment: ValidityAssessment, instrument: Instrument
+) -> None:
+    view = build_validity_view(
+        assessment,
+        instrument=instrument,
+        language="fr",
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="answers.csv",
+    )
+    text = _text(render_validity_pdf(view))
+    assert "Fidélité" in text
+    assert "novembre" in text
+    assert "Reliability" not in text
+    assert "Summary" not in text
+
+
+def test_the_view_holds_plain_values(
+    assessment: ValidityAssessment, instrument: Instrument
+) -> None:
+    view = build_validity_view(
+        assessment,
+        instrument=instrument,
+        language="en",
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="answers.csv",
+    )
+    assert len(view.reliability) == len(instrument.scales)
+    assert all(isinstance(row.alpha.value, float) for row in view.reliability if row.alpha)
+    assert view.n_analysed == view.n_respondents - view.n_excluded
+    holds = dict(zip(assessment.summary["scale"], assessment.summary["holds"], strict=True))
+    assert {v.scale_id: v.holds for v in view.verdicts} == holds
+    assert all(v.concerns for v in view.verdicts if not v.holds)
