@@ -14,13 +14,12 @@ from analysis.aggregation import (
 from analysis.campaign import CampaignAnalysis, analyse_campaign
 from analysis.cfa import CfaDataError, CfaModelError, CfaResult, fit_cfa, fit_scales_cfa
 from analysis.comparison import favourability, shrunken_means, wilson_interval
-from analysis.efa import (
+from analysis.efa import EfaResult, efa
+from analysis.factorability import (
     BartlettResult,
-    EfaResult,
     KmoResult,
     ParallelResult,
     bartlett,
-    efa,
     kmo,
     parallel_analysis,
 )

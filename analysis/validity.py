@@ -19,7 +19,8 @@ import pandas as pd
 
 from analysis.aggregation import icc
 from analysis.cfa import CfaResult, fit_scales_cfa
-from analysis.efa import EfaResult, efa, parallel_analysis
+from analysis.efa import EfaResult, efa
+from analysis.factorability import parallel_analysis
 from analysis.interrater import scale_agreement
 from analysis.invariance import scale_invariance
 from analysis.quality import ScreeningResult, screen_respondents

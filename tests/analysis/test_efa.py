@@ -436,8 +436,9 @@ def test_item_order_does_not_change_the_solution(saq: pd.DataFrame) -> None:
     np.testing.assert_allclose(second, first, atol=1e-4)
 
 
-def test_docstring_examples_run() -> None:
-    module = importlib.import_module("analysis.efa")
+@pytest.mark.parametrize("name", ["analysis.efa", "analysis.factorability"])
+def test_docstring_examples_run(name: str) -> None:
+    module = importlib.import_module(name)
     outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0
     assert outcome.failed == 0

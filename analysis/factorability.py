@@ -1,0 +1,332 @@
+r"""Is there anything to factor? Sampling adequacy (KMO), sphericity (Bartlett) and the number
+of factors by parallel analysis.
+
+All start from the pairwise-complete correlation matrix :math:`R` (psych's default), so a
+respondent who skipped an item still informs every other pair; factor-analyzer's own KMO and
+Bartlett fail on missing values, which is why they are computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import _adapters
+from analysis._adapters import FloatArray
+
+PARALLEL_COLUMNS = tuple(
+    f"{kind}_{source}"
+    for kind in ("factor", "component")
+    for source in ("observed", "resampled", "simulated")
+)
+MAX_REDRAWS = 100
+
+
+@dataclass(frozen=True)
+class KmoResult:
+    """Kaiser-Meyer-Olkin measure of sampling adequacy: ``overall`` and ``items`` (MSA)."""
+
+    overall: float
+    items: pd.Series
+
+
+@dataclass(frozen=True)
+class BartlettResult:
+    """Bartlett's test that :math:`R = I`: ``chi2`` on ``df``, ``p``, and the ``n`` used."""
+
+    chi2: float
+    df: int
+    p: float
+    n: float
+
+
+@dataclass(frozen=True)
+class ParallelResult:
+    """Horn's parallel analysis as psych::fa.parallel runs it.
+
+    ``eigenvalues`` is indexed 1..k with the observed factor (one-factor minres) and
+    component eigenvalues and their references (the ``percentile`` of the resampled and of
+    the simulated ones); ``n_factors`` and ``n_components`` count the observed eigenvalues
+    that exceed the simulated reference, from the first on.
+    """
+
+    eigenvalues: pd.DataFrame
+    n_factors: int
+    n_components: int
+    iterations: int
+    percentile: float
+
+
+def kmo(data: pd.DataFrame) -> KmoResult:
+    r"""Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One numeric column per item; NaN for missing answers.
+
+    Returns
+    -------
+    KmoResult
+
+    Notes
+    -----
+    With :math:`r_{ij}` the pairwise correlations and :math:`q_{ij}` the partial
+    correlations from :math:`Q = R^{-1}`, :math:`q_{ij} = -Q_{ij}/\sqrt{Q_{ii}Q_{jj}}`,
+
+    .. math:: \mathrm{MSA}_j = \frac{\sum_{i \ne j} r_{ij}^2}
+              {\sum_{i \ne j} r_{ij}^2 + \sum_{i \ne j} q_{ij}^2},
+
+    and the overall KMO sums over every pair :math:`i \ne j`, as psych::KMO does.
+
+    References
+    ----------
+    Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35, 401-415.
+
+    Examples
+    --------
+    Matches ``psych::KMO`` on Holzinger & Swineford x1..x9 (overall 0.75; see the tests).
+
+    >>> rng = np.random.default_rng(1)
+    >>> factor = rng.standard_normal((500, 1))
+    >>> items = pd.DataFrame(factor + rng.standard_normal((500, 4)), columns=list("abcd"))
+    >>> round(kmo(items).overall, 2)
+    0.78
+    """
+    items = _items(data)
+    return _kmo(_correlation(items), columns=items.columns)
+
+
+def bartlett(data: pd.DataFrame) -> BartlettResult:
+    r"""Bartlett's test of sphericity on the pairwise correlation matrix.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One numeric column per item; NaN for missing answers.
+
+    Returns
+    -------
+    BartlettResult
+
+    Notes
+    -----
+    .. math:: \chi^2 = -\left(n - 1 - \frac{2p + 5}{6}\right)\ln|R|,
+              \qquad df = \frac{p(p-1)}{2}.
+
+    :math:`n` is the harmonic mean of the pairwise counts :math:`n_{ij}`, :math:`i < j`:
+    :math:`\ln|R|` rests on every :math:`r_{ij}`, whose variance goes as :math:`1/n_{ij}`.
+    The complete rows would ignore answers :math:`R` uses; psych's ``nrow(x)`` counts rows
+    :math:`R` does not use. With complete data all three are the number of rows.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in
+    factor analysis. Biometrika, 38, 337-344.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> factor = rng.standard_normal((500, 1))
+    >>> items = pd.DataFrame(factor + rng.standard_normal((500, 4)), columns=list("abcd"))
+    >>> result = bartlett(items)
+    >>> result.df, result.n, result.p < 1e-10
+    (6, 500.0, True)
+    """
+    items = _items(data)
+    return _bartlett(_correlation(items), n=_harmonic_n(items))
+
+
+def parallel_analysis(
+    data: pd.DataFrame, *, iterations: int = 20, percentile: float = 95, seed: int = 0
+) -> ParallelResult:
+    r"""Horn's parallel analysis for factors and components, following psych::fa.parallel.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One numeric column per item; NaN for missing answers.
+    iterations : int
+        Random data sets of each kind (psych's ``n.iter``).
+    percentile : float
+        The percentile of the random eigenvalues used as reference (psych's ``quant``).
+    seed : int
+        Seed of the random generator: the result is random.
+
+    Returns
+    -------
+    ParallelResult
+
+    Notes
+    -----
+    As psych 2.5 with its defaults (``fm = "minres"``, ``fa = "both"``, ``sim = TRUE``):
+    the observed component eigenvalues are those of :math:`R`; the factor eigenvalues are
+    those of :math:`R - \operatorname{diag}(\Psi)` from a one-factor minres fit. Each
+    iteration resamples every column with replacement (correlations that come out NaN are
+    redrawn) and draws normal data of the same size, and takes both kinds of eigenvalues
+    of each. The reference is the ``percentile`` (R's type 7 quantile) over iterations.
+    The counts are the numbers of observed eigenvalues that exceed the *simulated*
+    reference consecutively from the first: psych computes the counts against the
+    resampled reference too, then overwrites them, so they are reported, not used.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    Psychometrika, 30, 179-185. Revelle, W. psych: fa.parallel.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> factors = rng.standard_normal((400, 2))
+    >>> loadings = np.kron(np.eye(2), np.full((1, 3), 0.7))
+    >>> items = pd.DataFrame(factors @ loadings + 0.7 * rng.standard_normal((400, 6)))
+    >>> parallel_analysis(items, seed=1).n_factors
+    2
+    """
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+        raise ValueError(f"iterations must be a positive integer, is {iterations!r}")
+    if not 0 < percentile < 100:
+        raise ValueError(f"percentile must lie strictly between 0 and 100, is {percentile}")
+    items = _items(data)
+    values = items.to_numpy(dtype=np.float64)
+    correlation = _correlation(items)
+    observed = np.column_stack([_factor_eigenvalues(correlation), _eigenvalues(correlation)])
+    rng = np.random.default_rng(seed)
+    draws = [_random_eigenvalues(values, rng) for _ in range(iterations)]
+    # Columns: resampled and simulated factor, then resampled and simulated component.
+    reference = np.percentile(np.stack(draws), percentile, axis=0)
+    table = np.column_stack([observed[:, :1], reference[:, :2], observed[:, 1:], reference[:, 2:]])
+    index = pd.RangeIndex(1, values.shape[1] + 1, name="number")
+    return ParallelResult(
+        eigenvalues=pd.DataFrame(table, index=index, columns=list(PARALLEL_COLUMNS)),
+        n_factors=_count_above(observed[:, 0], reference[:, 1]),
+        n_components=_count_above(observed[:, 1], reference[:, 3]),
+        iterations=iterations,
+        percentile=float(percentile),
+    )
+
+
+def _items(data: pd.DataFrame) -> pd.DataFrame:
+    """The items as floats (a copy), after the checks every analysis here needs."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a DataFrame, is {type(data).__name__}")
+    if data.shape[1] < 3:
+        raise ValueError(f"factor analysis needs at least 3 items, got {list(data.columns)}")
+    for column in data.columns:
+        if not pd.api.types.is_numeric_dtype(data[column]) or data[column].dtype == bool:
+            raise ValueError(f"item {column!r} is not numeric ({data[column].dtype})")
+        if data[column].nunique(dropna=True) < 2:
+            raise ValueError(f"item {column!r} is constant or empty: it has no variance")
+    return data.astype(np.float64)
+
+
+def _correlation(items: pd.DataFrame) -> FloatArray:
+    """Pairwise-complete Pearson correlations; every pair must have a defined value."""
+    correlation = _pairwise_correlation(items.to_numpy(dtype=np.float64))
+    undefined = np.argwhere(~np.isfinite(correlation))
+    if len(undefined):
+        first, second = items.columns[undefined[0]]
+        raise ValueError(
+            f"items {first!r} and {second!r} have no correlation: too few joint answers "
+            "or no variance among those who answered both"
+        )
+    return correlation
+
+
+def _pairwise_correlation(values: FloatArray) -> FloatArray:
+    """Pearson correlations, each on the rows that answer both items (pandas' ``corr``).
+
+    Computed from matrix products of the answered mask and the zero-filled values, which is
+    far faster than pandas' loop over pairs on many rows; the columns are centred first so
+    that the sums of squares lose no precision. NaN where a pair has fewer than two joint
+    answers or no variance among them.
+    """
+    answered = ~np.isnan(values)
+    mask = answered.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        centred = np.where(answered, values - np.nanmean(values, axis=0), 0.0)
+    n = mask.T @ mask
+    # sums[i, j]: the sum of item i over the rows that answer both i and j.
+    sums = centred.T @ mask
+    squares = (centred**2).T @ mask
+    with np.errstate(divide="ignore", invalid="ignore"):
+        products = centred.T @ centred - sums * sums.T / n
+        variance = squares - sums**2 / n
+        correlation = products / np.sqrt(variance * variance.T)
+    defined = (n >= 2) & (variance > 0) & (variance.T > 0)
+    correlation = np.where(defined, np.clip(correlation, -1.0, 1.0), np.nan)
+    diagonal = np.diag(defined).copy()
+    correlation[np.diag_indices_from(correlation)] = np.where(diagonal, 1.0, np.nan)
+    return np.asarray(correlation, dtype=np.float64)
+
+
+def _harmonic_n(items: pd.DataFrame) -> float:
+    answered = items.notna().to_numpy(dtype=np.float64)
+    counts = (answered.T @ answered)[np.triu_indices(items.shape[1], k=1)]
+    return float(len(counts) / (1 / counts).sum())
+
+
+def _kmo(correlation: FloatArray, *, columns: pd.Index) -> KmoResult:
+    precision = np.linalg.inv(_positive_definite(correlation))
+    scale = 1 / np.sqrt(np.diag(precision))
+    partial = precision * np.outer(scale, scale)
+    off_diagonal = 1 - np.eye(len(correlation))
+    r2 = (correlation**2 * off_diagonal).sum(axis=0)
+    q2 = (partial**2 * off_diagonal).sum(axis=0)
+    return KmoResult(
+        overall=float(r2.sum() / (r2.sum() + q2.sum())),
+        items=pd.Series(r2 / (r2 + q2), index=columns, name="msa"),
+    )
+
+
+def _bartlett(correlation: FloatArray, *, n: float) -> BartlettResult:
+    p = len(correlation)
+    _, log_determinant = np.linalg.slogdet(_positive_definite(correlation))
+    chi2 = -(n - 1 - (2 * p + 5) / 6) * log_determinant
+    df = p * (p - 1) // 2
+    return BartlettResult(chi2=float(chi2), df=df, p=_adapters.chi2_survival(chi2, df), n=float(n))
+
+
+def _positive_definite(correlation: FloatArray) -> FloatArray:
+    smallest = float(np.linalg.eigvalsh(correlation)[0])
+    if smallest <= 1e-12:
+        raise ValueError(
+            f"the items' pairwise correlation matrix is not positive definite (smallest "
+            f"eigenvalue {smallest:.3g}): items are linearly dependent or too sparsely answered"
+        )
+    return correlation
+
+
+def _eigenvalues(matrix: FloatArray) -> FloatArray:
+    return np.asarray(np.linalg.eigvalsh(matrix)[::-1], dtype=np.float64)
+
+
+def _factor_eigenvalues(correlation: FloatArray) -> FloatArray:
+    """Eigenvalues of R with a one-factor minres fit's communalities on the diagonal."""
+    loadings = _adapters.fit_factors(correlation, n_factors=1, method="minres")
+    reduced = correlation.copy()
+    np.fill_diagonal(reduced, (loadings**2).sum(axis=1))
+    return _eigenvalues(reduced)
+
+
+def _random_eigenvalues(values: FloatArray, rng: np.random.Generator) -> FloatArray:
+    """Eigenvalues: factor resampled, simulated; component resampled, simulated."""
+    n, p = values.shape
+    for _ in range(MAX_REDRAWS):
+        rows = rng.integers(0, n, size=(n, p))
+        resampled = values[rows, np.arange(p)]
+        correlation = _pairwise_correlation(resampled)
+        if np.isfinite(correlation).all():
+            break
+    else:
+        raise ValueError(f"resampled data gave undefined correlations {MAX_REDRAWS} times")
+    simulated = np.asarray(np.corrcoef(rng.standard_normal((n, p)), rowvar=False), np.float64)
+    matrices = (correlation, simulated)
+    return np.column_stack([*map(_factor_eigenvalues, matrices), *map(_eigenvalues, matrices)])
+
+
+def _count_above(observed: FloatArray, reference: FloatArray) -> int:
+    above = observed > reference
+    return len(above) if above.all() else int(np.argmin(above))
