@@ -28,10 +28,9 @@ from analysis.invariance import (
     InvarianceResult,
     InvarianceRule,
     LevelFit,
-    ScaleInvarianceResult,
     measurement_invariance,
-    scale_invariance,
 )
+from analysis.invariance_scales import ScaleInvarianceResult, scale_invariance
 from analysis.profile import place_teams
 from analysis.quality import (
     ExclusionPolicy,

@@ -18,7 +18,8 @@ import pandas as pd
 from analysis import _adapters
 from analysis.aggregation import organisation_statistics, team_statistics
 from analysis.cfa import CfaDataError, CfaModelError
-from analysis.invariance import ScaleInvarianceResult, Verdict, scale_invariance
+from analysis.invariance import Verdict
+from analysis.invariance_scales import ScaleInvarianceResult, scale_invariance
 from analysis.scoring import score_scales
 from instrument.model import Instrument
 

@@ -22,7 +22,7 @@ from analysis.cfa import CfaResult, fit_scales_cfa
 from analysis.efa import EfaResult, efa
 from analysis.factorability import parallel_analysis
 from analysis.interrater import scale_agreement
-from analysis.invariance import scale_invariance
+from analysis.invariance_scales import scale_invariance
 from analysis.quality import ScreeningResult, screen_respondents
 from analysis.reliability import reliability
 from analysis.scoring import reverse_key, score_scales

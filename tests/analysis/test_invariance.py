@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 from importlib.resources import files
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from scipy import stats
 
 import analysis._mgcfa
 import analysis.invariance
+import analysis.invariance_scales
 from analysis import (
     CfaDataError,
     CfaModelError,
@@ -412,8 +414,9 @@ def test_non_convergence_is_reported_not_raised(holzinger: pd.DataFrame) -> None
     assert result.verdict == "none"
 
 
-def test_the_docstring_examples_run() -> None:
-    outcome = doctest.testmod(analysis.invariance, optionflags=doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [analysis.invariance, analysis.invariance_scales])
+def test_the_docstring_examples_run(module: ModuleType) -> None:
+    outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0
     assert outcome.failed == 0
 
