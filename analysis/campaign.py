@@ -1,12 +1,18 @@
 """The whole analysis of one survey campaign, with the confidentiality rule applied.
 
+Careless respondents are screened out first, under an explicit ``ExclusionPolicy``: every
+figure below, the team sizes included, is of the respondents kept.
+
 The rule: a group smaller than the campaign's minimum group size never gets a figure of its
 own. Teams with fewer respondents than the minimum are *ineligible*: they have no row in
 ``teams`` or ``profiles`` and are listed in ``suppressed``; their members still count in
 the organisation's figures, the reliability, the ICCs and every other team's "rest of the
 organisation". Within an eligible team a scale is shown only when at least the minimum
 number of members have a score on it. A "rest of the organisation" smaller than the minimum
-is withheld too, since it would show the figures of that small group.
+is withheld too, since it would show the figures of that small group. Shrunken means and
+favourability shares follow ``shown`` like every other team figure, and the grand mean the
+shrunken means are pulled towards is taken over the shown figures only, so that it cannot carry
+anything of a suppressed team.
 """
 
 from __future__ import annotations
@@ -22,8 +28,16 @@ from analysis.aggregation import (
     organisation_statistics,
     team_statistics,
 )
+from analysis.comparison import (
+    FAVOURABILITY_COLUMNS,
+    FAVOURABLE,
+    UNFAVOURABLE,
+    favourability,
+    shrunken_means,
+)
 from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
+from analysis.quality import SUMMARY_COLUMNS, ExclusionPolicy, screen_respondents
 from analysis.reliability import scale_reliability
 from analysis.scoring import score_scales
 from instrument.model import Instrument
@@ -39,11 +53,16 @@ REST_FIGURES = (
     "diff_ci_high",
     "cohens_d",
 )
+DEFAULT_POLICY = ExclusionPolicy()
+"""The screening ``analyse_campaign`` applies unless told otherwise."""
+FAVOURABILITY_FIGURES = tuple(
+    c for c in FAVOURABILITY_COLUMNS if c not in ("team", "scale", "category")
+)
 
 
 @dataclass(frozen=True)
 class CampaignAnalysis:
-    """Everything the report of a campaign shows, as plain DataFrames (no rounding).
+    r"""Everything the report of a campaign shows, as plain DataFrames (no rounding).
 
     Attributes
     ----------
@@ -52,26 +71,40 @@ class CampaignAnalysis:
     min_group_size : int
         The smallest group that may be shown.
     scores : DataFrame
-        One row per respondent: team, then a column per scale and per composite.
+        One row per respondent kept: team, then a column per scale and per composite.
     reliability : DataFrame
         Per scale: scale, k, n, alpha, alpha_std, alpha_ci_low, alpha_ci_high, omega.
     icc : DataFrame
-        Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (all respondents).
+        Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (all respondents kept).
     organisation : DataFrame
-        Per scale and composite: scale, n, mean, sd, ci_low, ci_high (all respondents;
+        Per scale and composite: scale, n, mean, sd, ci_low, ci_high (all respondents kept;
         figures other than n withheld when n is below the minimum group size).
     teams : DataFrame
         Per (eligible team, scale): team, scale, n, mean, sd, ci_low, ci_high, rwg_j,
         rest_n, rest_mean, rest_ci_low, rest_ci_high, diff, diff_ci_low, diff_ci_high,
-        cohens_d, shown. Where ``shown`` is false every figure is NaN, which is why the
-        counts n and rest_n are floats here.
+        cohens_d, shrunken_mean, shrinkage, shown. Where ``shown`` is false every figure is
+        NaN, which is why the counts n and rest_n are floats here. ``shrinkage`` is the
+        :math:`\lambda` of ``shrunken_means`` (the share of the team's distance from the
+        grand mean it keeps), with the scale's ICC(1) from ``icc``.
     profiles : DataFrame
         Per eligible team: the columns of ``place_teams`` (empty if the instrument has no
-        HA or VA scale).
+        HA or VA scale, or no team is eligible).
+    favourability : DataFrame
+        Per (eligible team, scale, category): the columns of ``favourability`` and shown;
+        figures NaN where the team's scale is not shown in ``teams``. Empty when the
+        default favourable and unfavourable answers do not fit the response scale (they are
+        for 1..7).
     team_sizes : DataFrame
-        Per team: team, respondents, eligible.
+        Per team that answered: team, respondents (kept, the figures' n), answered (every
+        response received, for response rates), eligible.
     suppressed : DataFrame
-        Per ineligible team: team, respondents, reason.
+        Per ineligible team: team, respondents (responses received), reason (which never
+        counts exclusions).
+    screening : DataFrame
+        The careless-response screening, one row per rule: the columns ``SUMMARY_COLUMNS``
+        of ``screen_respondents`` (empty when there was no screening).
+    n_excluded : int
+        Respondents excluded as careless.
     """
 
     instrument_ref: str
@@ -82,12 +115,19 @@ class CampaignAnalysis:
     organisation: pd.DataFrame
     teams: pd.DataFrame
     profiles: pd.DataFrame
+    favourability: pd.DataFrame
     team_sizes: pd.DataFrame
     suppressed: pd.DataFrame
+    screening: pd.DataFrame
+    n_excluded: int
 
 
 def analyse_campaign(
-    responses: pd.DataFrame, *, instrument: Instrument, min_group_size: int = 5
+    responses: pd.DataFrame,
+    *,
+    instrument: Instrument,
+    min_group_size: int = 5,
+    exclusion_policy: ExclusionPolicy | None = DEFAULT_POLICY,
 ) -> CampaignAnalysis:
     """Score, check and aggregate a campaign's answers.
 
@@ -99,57 +139,95 @@ def analyse_campaign(
         The instrument the answers were given on.
     min_group_size : int
         The smallest number of respondents a team (and a scale within it) needs to be shown.
+    exclusion_policy : ExclusionPolicy or None
+        Who is excluded as careless (``screen_respondents``) before anything else is
+        computed; None screens nobody.
 
     Returns
     -------
     CampaignAnalysis
+
+    Notes
+    -----
+    A team is eligible when it has at least ``min_group_size`` respondents *after* the
+    exclusions, since its figures are those of the people kept; a team made too small by
+    them says so in its ``suppressed`` reason.
     """
     if TEAM not in responses.columns:
         raise ValueError("responses needs a 'team' column with each respondent's team id")
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be at least 1, is {min_group_size}")
-    teams = responses[TEAM]
-    scores = score_scales(responses, instrument=instrument)
-    sizes = _team_sizes(teams, min_group_size=min_group_size)
+    kept, screening = _screen(responses, instrument=instrument, policy=exclusion_policy)
+    teams = kept[TEAM]
+    scores = score_scales(kept, instrument=instrument)
+    answered = responses[TEAM].value_counts(dropna=True)
+    sizes = _team_sizes(teams, answered=answered, min_group_size=min_group_size)
     eligible = sizes.loc[sizes["eligible"], TEAM]
+    scale_icc = icc(scores, teams=teams)
     team_rows = _team_rows(
-        responses,
+        kept,
         scores,
         teams=teams,
         instrument=instrument,
         eligible=eligible,
         min_group_size=min_group_size,
+        icc1=scale_icc.set_index("scale")["icc1"],
     )
     midpoint = (instrument.response_scale.min + instrument.response_scale.max) / 2
     return CampaignAnalysis(
         instrument_ref=instrument.ref,
         min_group_size=min_group_size,
         scores=pd.concat([teams, scores], axis=1),
-        reliability=scale_reliability(responses, instrument=instrument),
-        icc=icc(scores, teams=teams),
+        reliability=scale_reliability(kept, instrument=instrument),
+        icc=scale_icc,
         organisation=_organisation(scores, min_group_size=min_group_size),
         teams=team_rows,
         profiles=_profiles(team_rows, midpoint=midpoint),
+        favourability=_favourability(kept, instrument=instrument, team_rows=team_rows),
         team_sizes=sizes,
-        suppressed=_suppressed(sizes, min_group_size=min_group_size),
+        suppressed=_suppressed(sizes, answered=answered, min_group_size=min_group_size),
+        screening=screening,
+        n_excluded=len(responses) - len(kept),
     )
 
 
-def _team_sizes(teams: pd.Series, *, min_group_size: int) -> pd.DataFrame:
-    counts = teams.value_counts(dropna=True).sort_index()
+def _screen(
+    responses: pd.DataFrame, *, instrument: Instrument, policy: ExclusionPolicy | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The respondents kept and the screening's summary (empty without a policy)."""
+    if policy is None:
+        return responses, pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    result = screen_respondents(responses, instrument=instrument, policy=policy)
+    excluded = result.respondents["excluded"].to_numpy(dtype=bool)
+    return responses.loc[~excluded], result.summary
+
+
+def _team_sizes(teams: pd.Series, *, answered: pd.Series, min_group_size: int) -> pd.DataFrame:
+    # A team whose every respondent was excluded still answered: it is listed, with 0.
+    counts = teams.value_counts(dropna=True).reindex(answered.index, fill_value=0).sort_index()
     return pd.DataFrame(
         {
             TEAM: counts.index.to_numpy(),
             "respondents": counts.to_numpy(dtype=np.int64),
+            "answered": answered.reindex(counts.index).to_numpy(dtype=np.int64),
             "eligible": counts.to_numpy() >= min_group_size,
         }
     )
 
 
-def _suppressed(sizes: pd.DataFrame, *, min_group_size: int) -> pd.DataFrame:
-    small = sizes.loc[~sizes["eligible"], [TEAM, "respondents"]].reset_index(drop=True)
+def _suppressed(sizes: pd.DataFrame, *, answered: pd.Series, min_group_size: int) -> pd.DataFrame:
+    """Every ineligible team with the responses it sent and why it is not shown.
+
+    The reason never counts exclusions: in a small team, "1 excluded as careless" would say
+    something about a person. When enough answered but too few are left after screening, it
+    says that without a number.
+    """
+    small = sizes.loc[~sizes["eligible"], [TEAM, "answered"]].reset_index(drop=True)
+    small = small.rename(columns={"answered": "respondents"})
     small["reason"] = [
         f"{n} respondent{'' if n == 1 else 's'}, fewer than the minimum of {min_group_size}"
+        if n < min_group_size
+        else f"fewer than {min_group_size} respondents with usable answers"
         for n in small["respondents"]
     ]
     return small
@@ -163,6 +241,7 @@ def _team_rows(
     instrument: Instrument,
     eligible: pd.Series,
     min_group_size: int,
+    icc1: pd.Series,
 ) -> pd.DataFrame:
     keys = [TEAM, "scale"]
     rows = (
@@ -177,8 +256,29 @@ def _team_rows(
     rows.loc[rest_too_small, list(REST_FIGURES)] = np.nan
     shown = rows["n"] >= min_group_size
     rows.loc[~shown, figures] = np.nan
+    # Shrunk over the shown rows only: the grand mean is then made of figures the analysis
+    # shows anyway, and a suppressed team cannot be read back from it.
+    shrunk = shrunken_means(rows[shown], icc1=icc1)
+    rows["shrunken_mean"] = shrunk["shrunken_mean"].reindex(rows.index).astype(np.float64)
+    rows["shrinkage"] = shrunk["lambda"].reindex(rows.index).astype(np.float64)
     rows["shown"] = shown.to_numpy(dtype=bool)
     return rows
+
+
+def _favourability(
+    responses: pd.DataFrame, *, instrument: Instrument, team_rows: pd.DataFrame
+) -> pd.DataFrame:
+    columns = [*FAVOURABILITY_COLUMNS, "shown"]
+    options = set(instrument.response_scale.values)
+    if not set(FAVOURABLE) | set(UNFAVOURABLE) <= options:
+        return pd.DataFrame(columns=columns)
+    shares = favourability(responses, instrument=instrument, teams=responses[TEAM])
+    shown = team_rows[[TEAM, "scale", "shown"]]
+    shares = shares.merge(shown, on=[TEAM, "scale"], how="inner", validate="many_to_one")
+    figures = list(FAVOURABILITY_FIGURES)
+    shares[figures] = shares[figures].astype(np.float64)
+    shares.loc[~shares["shown"], figures] = np.nan
+    return shares[columns]
 
 
 def _profiles(team_rows: pd.DataFrame, *, midpoint: float) -> pd.DataFrame:

@@ -50,6 +50,10 @@ class UnitResult(BaseModel):
     unit_id: int
     name: str
     respondents: int
+    """Responses received from the unit."""
+    analysed: int | None
+    """Those kept by the careless-response policy: the n behind the unit's figures (None for
+    a suppressed unit, where the number would tell how many of a small group were excluded)."""
     suppressed: bool
     reason: str | None
     profile: str | None
@@ -60,6 +64,8 @@ class CampaignResults(BaseModel):
     campaign_id: int
     instrument: str
     min_group_size: int
+    excluded: int
+    """Respondents excluded as careless, organisation-wide (the policy: the validity report)."""
     scales: list[ScaleQuality]
     units: list[UnitResult]
 
@@ -80,6 +86,7 @@ def campaign_results(
         campaign_id=campaign_id,
         instrument=data.instrument.ref,
         min_group_size=data.min_group_size,
+        excluded=analysis.n_excluded,
         scales=_quality(analysis),
         units=units,
     )
@@ -109,19 +116,20 @@ def _quality(analysis: CampaignAnalysis) -> list[ScaleQuality]:
 
 def _unit_result(analysis: CampaignAnalysis, *, unit_id: int, name: str) -> UnitResult:
     team = str(unit_id)
-    sizes = analysis.team_sizes.set_index("team")["respondents"]
-    respondents = int(sizes.get(team, 0))
+    sizes = analysis.team_sizes.set_index("team")
+    analysed = int(sizes["respondents"].get(team, 0))
     suppressed = analysis.suppressed.set_index("team")["reason"]
-    if team in suppressed.index or respondents < analysis.min_group_size:
+    if team in suppressed.index or analysed < analysis.min_group_size:
         reason = (
             str(suppressed[team])
             if team in suppressed.index
-            else f"{respondents} respondents, fewer than the minimum of {analysis.min_group_size}"
+            else f"{analysed} respondents, fewer than the minimum of {analysis.min_group_size}"
         )
         return UnitResult(
             unit_id=unit_id,
             name=name,
-            respondents=respondents,
+            respondents=int(sizes["answered"].get(team, analysed)),
+            analysed=None,
             suppressed=True,
             reason=reason,
             profile=None,
@@ -132,7 +140,8 @@ def _unit_result(analysis: CampaignAnalysis, *, unit_id: int, name: str) -> Unit
     return UnitResult(
         unit_id=unit_id,
         name=name,
-        respondents=respondents,
+        respondents=int(sizes["answered"].get(team, analysed)),
+        analysed=analysed,
         suppressed=False,
         reason=None,
         profile=str(profiles[team]) if team in profiles.index else None,

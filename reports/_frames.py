@@ -83,6 +83,13 @@ def count(row: Record, column: str) -> int | None:
     return None if value is None else round(value)
 
 
+def answered(size: Record) -> int:
+    """How many of a team answered: ``answered`` when the analysis screened respondents out,
+    else ``respondents`` (the same number)."""
+    value = count(size, "answered")
+    return value if value is not None else (count(size, "respondents") or 0)
+
+
 def flag(row: Record, column: str) -> bool:
     """A boolean column; NaN (a missing flag) reads as False."""
     value = row.get(column)

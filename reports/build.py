@@ -92,17 +92,18 @@ def build_team_view(
 
 
 def _eligible_respondents(analysis: CampaignResult, team_id: str, *, language: str) -> int:
-    """The team's number of respondents, or ``SuppressedTeamError`` saying why it has no report."""
+    """How many of the team answered (the cover's figure and the response rate's numerator),
+    or ``SuppressedTeamError`` saying why it has no report."""
     suppressed = _frames.by_key(_frames.records(analysis.suppressed, name="suppressed"), "team")
     if (team_id,) in suppressed:
         raise SuppressedTeamError(team_id, str(suppressed[(team_id,)]["reason"]))
     sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
     size = sizes.get((team_id,), {})
-    respondents = _frames.count(size, "respondents") or 0
+    answered = _frames.answered(size)
     if not _frames.flag(size, "eligible"):
-        reason = _withheld_reason(respondents, None, analysis, language=language)
+        reason = _withheld_reason(answered, None, analysis, language=language)
         raise SuppressedTeamError(team_id, reason)
-    return respondents
+    return answered
 
 
 def _scale_score(row: _frames.Record, scale: ScaleInfo, *, hidden_reason: str) -> ScaleScore:
@@ -188,7 +189,9 @@ def _participation(
     teams = []
     for team_id in team_ids:
         size = sizes.get((team_id,), {})
-        respondents = _frames.count(size, "respondents") or 0
+        # Responses received, never the count left after screening: for a small team that
+        # would tell how many of its members were excluded.
+        respondents = _frames.answered(size)
         eligible = _frames.flag(size, "eligible") and (team_id,) not in reasons
         reason = _withheld_reason(
             respondents, reasons.get((team_id,), {}).get("reason"), analysis, language=language

@@ -6,24 +6,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import analyse_campaign, score_scales, simulate_organisation
+from analysis import ExclusionPolicy, analyse_campaign, score_scales, simulate_organisation
+from analysis.comparison import FAVOURABILITY_COLUMNS
 from analysis.profile import PROFILE_COLUMNS
 from instrument.model import Instrument
 
 TEAM_COLUMNS = [
     "team", "scale", "n", "mean", "sd", "ci_low", "ci_high", "rwg_j", "rest_n", "rest_mean",
-    "rest_ci_low", "rest_ci_high", "diff", "diff_ci_low", "diff_ci_high", "cohens_d", "shown",
+    "rest_ci_low", "rest_ci_high", "diff", "diff_ci_low", "diff_ci_high", "cohens_d",
+    "shrunken_mean", "shrinkage", "shown",
 ]  # fmt: skip
+NOBODY_EXCLUDED = ExclusionPolicy(exclude=frozenset())
 
 
 def campaign_responses(instrument: Instrument, sizes: dict[str, int]) -> pd.DataFrame:
-    """Answers of teams of the given sizes; everyone in team "small" answers 7 everywhere."""
+    """Answers of teams of the given sizes; everyone in team "small" answers alike.
+
+    Their answers alternate 7 and 6, recognisable figures that are not careless answering
+    under the default policy (no long run of one answer).
+    """
     rng = np.random.default_rng(2)
     frames = []
     for team, size in sizes.items():
         answers = rng.integers(2, 7, size=(size, len(instrument.item_ids))).astype(float)
         if team == "small":
-            answers[:] = 7.0
+            answers[:] = np.where(np.arange(answers.shape[1]) % 2 == 0, 7.0, 6.0)
         frame = pd.DataFrame(answers, columns=list(instrument.item_ids))
         frame["team"] = team
         frames.append(frame)
@@ -50,6 +57,7 @@ def test_teams_under_the_minimum_are_suppressed_with_a_reason(
     assert result.team_sizes.to_dict("list") == {
         "team": ["large", "small", "thin"],
         "respondents": [6, 3, 5],
+        "answered": [6, 3, 5],
         "eligible": [True, False, True],
     }
     assert set(result.teams["team"]) == {"large", "thin"}
@@ -64,7 +72,9 @@ def test_no_figure_of_a_suppressed_team_appears_in_team_results(
     # members' score and its sd is 0. None of these may show up among the team figures.
     small = score_scales(responses[responses["team"] == "small"], instrument=small_instrument)
     secrets = np.append(small.mean().to_numpy(), 0.0)
-    counts = ["n", "rest_n"]
+    # Counts are not figures of the team; shrinkage is 0 wherever a scale's ICC(1) is not
+    # positive, whatever the teams.
+    counts = ["n", "rest_n", "shrinkage"]
     # Placement probabilities are not team figures and may lie near 0 for a clear-cut team.
     probabilities = [c for c in result.profiles.columns if c.startswith("p_") or c == "confidence"]
     figures = pd.concat(
@@ -175,3 +185,137 @@ def test_the_packaged_instrument_analyses_a_simulated_organisation(
         "integrated", "community-led", "hierarchy-led", "disengaged",
     }  # fmt: skip
     assert result.instrument_ref == "transversal-core@1.0.0"
+
+
+def straight_line(responses: pd.DataFrame, team: str, *, instrument: Instrument) -> pd.DataFrame:
+    """The answers with the first member of ``team`` answering 4 to every item."""
+    planted = responses.copy()
+    member = planted.index[planted["team"] == team][0]
+    planted.loc[member, list(instrument.item_ids)] = 4.0
+    return planted
+
+
+def test_a_straight_liner_is_excluded_and_counted(small_instrument: Instrument) -> None:
+    clean = campaign_responses(small_instrument, {"large": 7, "other": 6})
+    responses = straight_line(clean, "large", instrument=small_instrument)
+    result = analyse_campaign(responses, instrument=small_instrument)
+    assert result.n_excluded == 1
+    screening = result.screening.set_index("rule")
+    assert screening.loc["longstring", "action"] == "exclude"
+    assert screening.loc["longstring", "excluded_by"] == 1
+    assert screening["excluded_by"].max() == 1
+    straight_liner = responses.index[responses["team"] == "large"][0]
+    assert straight_liner not in result.scores.index
+    assert result.team_sizes.set_index("team").loc["large", "respondents"] == 6
+    assert result.organisation.set_index("scale").loc["HA", "n"] == 12
+    assert result.reliability.set_index("scale").loc["HA", "n"] == 12
+
+
+def test_a_team_made_too_small_by_an_exclusion_is_suppressed_and_says_why(
+    small_instrument: Instrument,
+) -> None:
+    clean = campaign_responses(small_instrument, {"large": 6, "five": 5})
+    responses = straight_line(clean, "five", instrument=small_instrument)
+    result = analyse_campaign(responses, instrument=small_instrument)
+    assert result.suppressed.to_dict("records") == [
+        {
+            "team": "five",
+            "respondents": 5,
+            "reason": "fewer than 5 respondents with usable answers",
+        }
+    ]
+    assert not result.team_sizes.set_index("team").loc["five", "eligible"]
+    for frame in (result.teams, result.profiles, result.favourability):
+        assert "five" not in set(frame["team"])
+    assert analyse_campaign(clean, instrument=small_instrument).suppressed.empty
+
+
+def test_a_team_whose_every_member_is_excluded_is_still_listed(
+    small_instrument: Instrument,
+) -> None:
+    responses = campaign_responses(small_instrument, {"large": 6, "gone": 2})
+    responses.loc[responses["team"] == "gone", list(small_instrument.item_ids)] = 4.0
+    result = analyse_campaign(responses, instrument=small_instrument)
+    assert result.suppressed.set_index("team").loc["gone"].to_dict() == {
+        "respondents": 2,
+        "reason": "2 respondents, fewer than the minimum of 5",
+    }
+
+
+def test_shrunken_means_lie_between_the_team_mean_and_the_grand_mean(
+    small_instrument: Instrument,
+) -> None:
+    organisation = simulate_organisation(
+        instrument=small_instrument, team_sizes=[12, 9, 7, 6, 5, 3], icc1=0.2, seed=4
+    )
+    result = analyse_campaign(organisation.responses, instrument=small_instrument)
+    rows = result.teams
+    shown = rows[rows["shown"]]
+    assert rows.loc[~rows["shown"], ["shrunken_mean", "shrinkage"]].isna().all().all()
+    # The grand mean by hand: the GLS mean of the shown team means (Raudenbush & Bryk 2002,
+    # eq. 3.8), weights n / (1 + (n - 1) * ICC(1)), the ICC(1) from the campaign's icc frame.
+    rho = shown["scale"].map(result.icc.set_index("scale")["icc1"]).clip(lower=0.0)
+    weight = shown["n"] / (1 + (shown["n"] - 1) * rho)
+    grand = (weight * shown["mean"]).groupby(shown["scale"]).sum() / weight.groupby(
+        shown["scale"]
+    ).sum()
+    grand_mean = shown["scale"].map(grand)
+    assert shown["shrinkage"].between(0, 1).all()
+    assert np.allclose(
+        shown["shrunken_mean"], grand_mean + shown["shrinkage"] * (shown["mean"] - grand_mean)
+    )
+    low = np.minimum(shown["mean"], grand_mean) - 1e-12
+    high = np.maximum(shown["mean"], grand_mean) + 1e-12
+    assert shown["shrunken_mean"].between(low, high).all()
+    assert (rho > 0).any()
+    assert (shown["shrunken_mean"] != shown["mean"]).any()
+
+
+def test_favourability_shares_add_up_per_team_and_scale_and_skip_ineligible_teams(
+    responses: pd.DataFrame, small_instrument: Instrument
+) -> None:
+    result = analyse_campaign(responses, instrument=small_instrument)
+    table = result.favourability
+    assert list(table.columns) == [*FAVOURABILITY_COLUMNS, "shown"]
+    assert set(table["team"]) == {"large", "thin"}
+    shown = table[table["shown"]]
+    assert np.allclose(shown.groupby(["team", "scale"])["share"].sum(), 1.0)
+    hidden = table[(table["team"] == "thin") & (table["scale"] == "VA")]
+    assert len(hidden) == 3
+    assert not hidden["shown"].any()
+    assert hidden.drop(columns=["team", "scale", "category", "shown"]).isna().all().all()
+
+
+def test_nothing_eligible_leaves_the_team_tables_empty(small_instrument: Instrument) -> None:
+    responses = campaign_responses(small_instrument, {"small": 3, "other": 4})
+    result = analyse_campaign(responses, instrument=small_instrument)
+    assert set(result.suppressed["team"]) == {"small", "other"}
+    assert result.teams.empty
+    assert list(result.teams.columns) == TEAM_COLUMNS
+    assert result.profiles.empty
+    assert list(result.profiles.columns) == list(PROFILE_COLUMNS)
+    assert result.favourability.empty
+    assert list(result.favourability.columns) == [*FAVOURABILITY_COLUMNS, "shown"]
+
+
+def test_without_a_policy_the_figures_are_those_of_a_policy_excluding_nobody(
+    small_instrument: Instrument,
+) -> None:
+    clean = campaign_responses(small_instrument, {"large": 7, "small": 3, "thin": 5})
+    responses = straight_line(clean, "large", instrument=small_instrument)
+    unscreened = analyse_campaign(responses, instrument=small_instrument, exclusion_policy=None)
+    nobody = analyse_campaign(
+        responses, instrument=small_instrument, exclusion_policy=NOBODY_EXCLUDED
+    )
+    screened = analyse_campaign(responses, instrument=small_instrument)
+    for name in (
+        "scores", "reliability", "icc", "organisation", "teams", "profiles", "favourability",
+        "team_sizes", "suppressed",
+    ):  # fmt: skip
+        pd.testing.assert_frame_equal(getattr(unscreened, name), getattr(nobody, name))
+    assert unscreened.n_excluded == nobody.n_excluded == 0
+    assert unscreened.screening.empty
+    assert unscreened.scores.index.equals(responses.index)
+    assert nobody.screening["flagged"].sum() > 0, "flagged, but only warned"
+    assert screened.n_excluded == 1
+    assert not screened.organisation.equals(unscreened.organisation)

@@ -13,6 +13,7 @@ from analysis import (
     icc,
     reverse_key,
     score_scales,
+    screen_respondents,
 )
 from analysis import simulate_organisation as simulate
 from analysis._population import ScaleModel, calibrate_latent_icc, population_icc
@@ -175,8 +176,12 @@ def test_team_means_follow_the_true_team_effects(
 def test_suppressed_teams_are_exactly_those_under_the_minimum(
     instrument: Instrument, large_organisation: SimulatedOrganisation
 ) -> None:
-    result = analyse_campaign(large_organisation.responses, instrument=instrument)
-    sizes = large_organisation.responses["team"].value_counts()
+    responses = large_organisation.responses
+    result = analyse_campaign(responses, instrument=instrument)
+    # Team sizes count the respondents analysed: those the careless-response policy kept.
+    kept = ~screen_respondents(responses, instrument=instrument).respondents["excluded"]
+    teams = responses["team"].unique()
+    sizes = responses.loc[kept, "team"].value_counts().reindex(teams, fill_value=0)
     small = set(sizes[sizes < 5].index)
     assert set(result.suppressed["team"]) == small
     assert not small & set(result.teams["team"])

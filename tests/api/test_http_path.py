@@ -227,6 +227,7 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
         shown = by_unit[units[team]]
         assert not shown["suppressed"]
         assert shown["respondents"] == RESPONDING[team]
+        assert shown["analysed"] <= shown["respondents"]  # careless respondents are left out
         means = [s["mean"] for s in shown["scores"] if s["shown"]]
         assert means, f"{team} shows no scale"
         assert all(1 <= m <= 7 for m in means)
@@ -235,6 +236,8 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
     assert "fewer than the minimum of 5" in small["reason"]
     assert small["scores"] == [], "a suppressed team shows no figure"
     assert small["profile"] is None
+    assert small["respondents"] == RESPONDING["weekend"]  # received: progress shows it anyway
+    assert small["analysed"] is None, "how many of a small team were excluded is not told"
 
     report = client.get(
         f"{API}/campaigns/{campaign.id}/units/{units['night']}/report.pdf", headers=leader
