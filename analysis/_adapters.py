@@ -229,6 +229,11 @@ def normal_quantile(probability: ArrayLike) -> FloatArray:
     return np.asarray(special.ndtri(np.asarray(probability, dtype=np.float64)), dtype=np.float64)
 
 
+def beta_upper_tail(statistic: ArrayLike, a: float, b: float) -> FloatArray:
+    """P(X > statistic) for a Beta(a, b) variable, elementwise."""
+    return np.asarray(stats.beta.sf(statistic, a, b), dtype=np.float64)
+
+
 def chi2_upper_tail(statistic: ArrayLike, df: ArrayLike) -> FloatArray:
     """P(X > statistic) for chi-square variables with ``df`` degrees of freedom, elementwise."""
     return np.asarray(stats.chi2.sf(statistic, df), dtype=np.float64)

@@ -7,7 +7,8 @@ Four indices, each computed for every respondent (Curran 2016; Meade & Craig 201
 - **irv**, intra-individual response variability: the standard deviation of the respondent's
   raw answers across all items (Dunn, Heggestad, Shanock & Theilgard 2018);
 - **mahalanobis**: the squared Mahalanobis distance of the answer vector from the sample
-  mean, with its chi-square p;
+  mean, with its exact finite-sample p (a scaled Beta, not the chi-square, which assumes a
+  known covariance and flags far too many people in a small campaign);
 - **reverse_disagreement**: per scale with both reverse-keyed and forward items, how far the
   respondent's mean on the reverse items, keyed, lies from the mean on the forward items;
   averaged over those scales.
@@ -150,8 +151,18 @@ def careless_indices(responses: pd.DataFrame, *, instrument: Instrument) -> pd.D
     - IRV is the sample SD (divisor :math:`n-1`) of the raw answers, as R careless::irv.
     - :math:`D^2_i = (x_i - \bar x)' S^{+} (x_i - \bar x)`, :math:`S` the pairwise covariance
       matrix of the raw answers and :math:`S^+` its pseudo-inverse over the eigenvalues above
-      :math:`10^{-10}` of the largest; :math:`p = P(\chi^2_r > D^2_i)`, :math:`r` the rank
-      kept. Missing answers are replaced by the item's mean, which puts them at the centre:
+      :math:`10^{-10}` of the largest, :math:`r` the rank kept. As :math:`\bar x` and
+      :math:`S` are estimated from the same :math:`n` respondents,
+      :math:`n D^2_i / (n-1)^2 \sim \mathrm{Beta}(r/2, (n-r-1)/2)` (Wilks 1963;
+      Gnanadesikan & Kettenring 1972), and :math:`p` is its upper tail. The chi-square
+      :math:`P(\chi^2_r > D^2_i)` is its large-:math:`n` limit and badly wrong when :math:`n`
+      is not far above :math:`r`. Both assume normal answers; with 7-point, clustered,
+      partly imputed answers a 60-dimensional covariance from about 100 respondents is too
+      noisy for any distance to mean much (simulated: 11 to 31 attentive respondents of 105
+      flagged at :math:`p < .001`, none from 2.5 respondents per item up). So :math:`p` is
+      NaN, and the rule judges nobody, below three respondents per dimension
+      (``MAHALANOBIS_MIN_PER_ITEM``). Missing answers are replaced
+      by the item's mean, which puts them at the centre:
       a respondent who skipped items can only look less unusual, never more. Reverse keying
       does not change :math:`D^2`, so raw answers are used.
     - For a scale with reverse items :math:`R` and forward items :math:`F`, on a scale from
@@ -168,7 +179,10 @@ def careless_indices(responses: pd.DataFrame, *, instrument: Instrument) -> pd.D
     (2012). Identifying careless responses in survey data. Psychological Methods, 17, 437-455.
     Dunn, A. M., Heggestad, E. D., Shanock, L. R., & Theilgard, N. (2018). Intra-individual
     response variability as an indicator of insufficient effort responding. Journal of
-    Business and Psychology, 33, 105-121.
+    Business and Psychology, 33, 105-121. Wilks, S. S. (1963). Multivariate statistical
+    outliers. Sankhya A, 25, 407-426. Gnanadesikan, R., & Kettenring, J. R. (1972). Robust
+    estimates, residuals, and outlier detection with multiresponse data. Biometrics, 28,
+    81-124.
 
     Examples
     --------
@@ -193,7 +207,7 @@ def careless_indices(responses: pd.DataFrame, *, instrument: Instrument) -> pd.D
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(answered > 0, longstring / answered, np.nan)
     distance, df = _mahalanobis(raw)
-    p = _adapters.chi2_upper_tail(distance, df)
+    p = _mahalanobis_p(distance, rank=df, n=len(raw))
     frame = pd.DataFrame(
         {
             "answered": answered.astype(np.int64),
@@ -248,21 +262,22 @@ def screen_respondents(
     Examples
     --------
     The flags are those of R's careless package thresholded (see ``careless_indices``). On a
-    simulated organisation, 5 % of whose respondents answer carelessly:
+    simulated organisation, 5 % of whose respondents answer carelessly (264 respondents, enough
+    for the Mahalanobis rule's three per item):
 
     >>> from analysis import simulate_organisation
     >>> from instrument.loader import load_builtin
     >>> instrument = load_builtin("transversal-core@1.0.0")
-    >>> responses = simulate_organisation(instrument=instrument, n_teams=20, seed=3).responses
+    >>> responses = simulate_organisation(instrument=instrument, n_teams=30, seed=3).responses
     >>> result = screen_respondents(responses, instrument=instrument)
     >>> result.summary[["rule", "action", "threshold", "flagged", "excluded_by"]]
                        rule   action  threshold  flagged  excluded_by
-    0            longstring  exclude      0.800        4            4
-    1                   irv     warn      0.600        4            4
-    2           mahalanobis  exclude      0.001        2            2
-    3  reverse_disagreement     warn      3.000        2            2
+    0            longstring  exclude      0.800        6            6
+    1                   irv     warn      0.600        6            6
+    2           mahalanobis  exclude      0.001        7            7
+    3  reverse_disagreement     warn      3.000        1            1
     >>> result.n_excluded, result.n_respondents
-    (6, 177)
+    (13, 264)
     """
     indices = careless_indices(responses, instrument=instrument)
     scale = instrument.response_scale
@@ -337,6 +352,19 @@ def _mahalanobis(raw: FloatArray) -> tuple[FloatArray, int]:
     scores = centred @ vectors[:, keep]
     distance = (scores**2 / values[keep]).sum(axis=1)
     return np.asarray(distance, dtype=np.float64), int(keep.sum())
+
+
+MAHALANOBIS_MIN_PER_ITEM = 3
+"""Respondents needed per dimension of the covariance before distances are judged."""
+
+
+def _mahalanobis_p(distance: FloatArray, *, rank: int, n: int) -> FloatArray:
+    """Upper tail of n D^2 / (n - 1)^2 under Beta(r/2, (n - r - 1)/2); NaN when the sample is
+    too small for the covariance to be trusted (fewer than three respondents per dimension)."""
+    if rank < 1 or n < MAHALANOBIS_MIN_PER_ITEM * rank:
+        return np.full(len(distance), np.nan)
+    scaled = n * distance / (n - 1) ** 2
+    return _adapters.beta_upper_tail(scaled, rank / 2, (n - rank - 1) / 2)
 
 
 def _reverse_disagreement(keyed: pd.DataFrame, *, instrument: Instrument) -> pd.Series:

@@ -207,7 +207,8 @@ def demo(
         progress.update(task, completed=progress.tasks[0].total, description="done")
     console.print(_demo_table(summary))
     console.print(
-        f"{len(summary.teams)} teams, {summary.respondents} respondents, "
+        f"{len(summary.teams)} teams, {summary.respondents} respondents "
+        f"({summary.excluded} left out as careless), "
         f"{summary.reports_written} team reports and the organisation report in {out}/ "
         f"(database {summary.database})."
     )

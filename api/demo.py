@@ -54,6 +54,8 @@ class DemoSummary:
     database: Path
     organisation_report: Path
     teams: tuple[TeamOutcome, ...]
+    excluded: int
+    """Respondents the careless-response policy left out of the figures."""
 
     @property
     def respondents(self) -> int:
@@ -123,7 +125,12 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
     organisation_report = out / "organisation.pdf"
     organisation_report.write_bytes(render_organisation_pdf(organisation_view))
     advance("wrote the organisation report", 1)
-    return DemoSummary(database=database, organisation_report=organisation_report, teams=outcomes)
+    return DemoSummary(
+        database=database,
+        organisation_report=organisation_report,
+        teams=outcomes,
+        excluded=analysis.n_excluded,
+    )
 
 
 @contextmanager
@@ -154,7 +161,8 @@ def _render_teams(
     advance: Step,
 ) -> tuple[TeamOutcome, ...]:
     outcomes = []
-    sizes = dict(zip(analysis.team_sizes["team"], analysis.team_sizes["respondents"], strict=True))
+    # Responses received per team; the figures' n (after screening) is in each report.
+    sizes = dict(zip(analysis.team_sizes["team"], analysis.team_sizes["answered"], strict=True))
     used_names: set[str] = set()
     for team_id in sorted(invited, key=lambda t: units[t].name):
         info = units[team_id]

@@ -68,7 +68,45 @@ def test_mahalanobis_matches_scipy_on_complete_answers(one_scale: Instrument) ->
     expected = [distance.mahalanobis(row, centre, inverse) ** 2 for row in answers.to_numpy()]
     np.testing.assert_allclose(indices["mahalanobis"], expected, rtol=1e-9)
     assert (indices["mahalanobis_df"] == 5).all()
-    np.testing.assert_allclose(indices["mahalanobis_p"], stats.chi2.sf(expected, 5), rtol=1e-9)
+    # The exact reference for a respondent who is part of the sample (Wilks 1963):
+    # n D^2 / (n - 1)^2 ~ Beta(p/2, (n - p - 1)/2).
+    n = len(answers)
+    exact = stats.beta.sf(n * np.asarray(expected) / (n - 1) ** 2, 5 / 2, (n - 5 - 1) / 2)
+    np.testing.assert_allclose(indices["mahalanobis_p"], exact, rtol=1e-9)
+
+
+def test_mahalanobis_p_is_uniform_under_normality_where_the_chi_square_is_not() -> None:
+    # 100 samples of 40 respondents x 12 items, multivariate normal: the Beta reference is exact,
+    # so its 4,000 p-values are uniform; the chi-square's (a known covariance) are not.
+    # Seen: KS p 0.56 against 6e-13.
+    rng = np.random.default_rng(5)
+    items = make_instrument({"AA": (12, ())})
+    exact: list[float] = []
+    chi_square: list[float] = []
+    for _ in range(100):
+        values = 4 + 0.5 * rng.standard_normal((40, 12))  # normal, and inside 1..7 unclipped
+        assert values.min() > 1
+        assert values.max() < 7
+        answers = pd.DataFrame(values, columns=list(items.item_ids))
+        indices = careless_indices(answers, instrument=items)
+        exact += indices["mahalanobis_p"].tolist()
+        chi_square += stats.chi2.sf(indices["mahalanobis"], 12).tolist()
+    assert stats.kstest(exact, "uniform").pvalue > 0.05
+    assert stats.kstest(chi_square, "uniform").pvalue < 1e-6
+
+
+def test_a_small_campaign_is_not_judged_by_mahalanobis_distance(
+    packaged_instrument: Instrument,
+) -> None:
+    # About 105 respondents for 60 items: fewer than three per item, where the covariance is too
+    # noisy for a distance (seen before this rule: 11 to 31 attentive respondents excluded).
+    organisation = simulate_organisation(instrument=packaged_instrument, n_teams=12, seed=7)
+    result = screen_respondents(organisation.responses, instrument=packaged_instrument)
+    assert len(organisation.responses) < 3 * 60
+    assert result.respondents["mahalanobis_p"].isna().all()
+    assert not result.respondents["flag_mahalanobis"].any()
+    attentive = ~result.respondents.index.isin(organisation.truth.careless)
+    assert not result.respondents.loc[attentive, "excluded"].any()
 
 
 def test_mahalanobis_puts_a_missing_answer_at_the_item_mean(one_scale: Instrument) -> None:
