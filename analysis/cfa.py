@@ -265,6 +265,15 @@ def fit_scales_cfa(
     >>> result.converged, list(result.factor_correlations.columns)
     (True, ['HA', 'VA'])
     """
+    keyed = reverse_key(responses, instrument=instrument)
+    return fit_cfa(keyed, scale_model(instrument, scales=scales))
+
+
+def scale_model(
+    instrument: Instrument, *, scales: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """One factor per scale, named by the scale's id, on its items (every scale by default);
+    ``CfaModelError`` names a scale the instrument does not have."""
     by_id = {scale.id: scale for scale in instrument.scales}
     chosen = list(by_id) if scales is None else list(scales)
     unknown = [scale_id for scale_id in chosen if scale_id not in by_id]
@@ -273,8 +282,7 @@ def fit_scales_cfa(
             f"scale {unknown[0]!r} is not a scale of instrument {instrument.ref}"
             f" (its scales: {', '.join(by_id)})"
         )
-    keyed = reverse_key(responses, instrument=instrument)
-    return fit_cfa(keyed, {scale_id: list(by_id[scale_id].items) for scale_id in chosen})
+    return {scale_id: list(by_id[scale_id].items) for scale_id in chosen}
 
 
 def _check_model(

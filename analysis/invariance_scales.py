@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.cfa import CfaDataError, CfaModelError
+from analysis.cfa import CfaDataError, CfaModelError, scale_model
 from analysis.invariance import (
     CONVENTIONAL_RULE,
     InvarianceResult,
@@ -116,20 +116,13 @@ def scale_invariance(
     >>> list(result.to_frame()["scale"])
     ['HA', 'VA']
     """
-    by_id = {scale.id: scale for scale in instrument.scales}
-    chosen = list(by_id) if scales is None else list(scales)
-    unknown = [scale_id for scale_id in chosen if scale_id not in by_id]
-    if unknown:
-        raise CfaModelError(
-            f"scale {unknown[0]!r} is not a scale of instrument {instrument.ref}"
-            f" (its scales: {', '.join(by_id)})"
-        )
+    model = scale_model(instrument, scales=scales)
     keyed = reverse_key(responses, instrument=instrument)
     results: dict[str, InvarianceResult] = {}
-    for scale_id in chosen:
+    for scale_id, items in model.items():
         try:
             results[scale_id] = measurement_invariance(
-                keyed, {scale_id: list(by_id[scale_id].items)}, group=group, rule=rule
+                keyed, {scale_id: items}, group=group, rule=rule
             )
         except (CfaModelError, CfaDataError) as error:
             raise type(error)(f"scale {scale_id!r}: {error}") from error
