@@ -185,17 +185,12 @@ def submit(session: Session, *, token: str, data: AnswersIn) -> None:
         # The guarded update, not the row lock, is what lets only one submission through.
         if not repo.use_invitation(session, invitation_id=_id(invitation)):
             raise Conflict(_USED)
+        response = ResponseCreate(unit_id=invitation.unit_id, language=language, answers=answers)
         repo.insert_responses(
             session,
-            rows=[
-                {
-                    "campaign_id": invitation.campaign_id,
-                    "unit_id": invitation.unit_id,
-                    "language": language,
-                    "submitted_on": utc_now().date(),
-                    "answers": answers,
-                }
-            ],
+            campaign_id=invitation.campaign_id,
+            responses=[response],
+            day=utc_now().date(),
         )
 
 

@@ -51,7 +51,7 @@ from api import repositories as repo
 from api.access import Principal
 from api.collection import visible_campaign
 from api.errors import Conflict, FieldError, ValidationFailed
-from api.models import CampaignStatus, ResponseCreate
+from api.models import CampaignStatus, ResponseCreate, utc_now
 from api.services import answer_errors
 from instrument import Instrument, load_builtin
 
@@ -274,17 +274,10 @@ def import_answers(
             },
         )
         responses = read_responses(table, rules=rules)
+        # Imported responses carry the day of the import: when a paper form was filled in is
+        # not known, and the day of entry links to nobody.
         repo.insert_responses(
-            session,
-            rows=[
-                {
-                    "campaign_id": campaign_id,
-                    "unit_id": r.unit_id,
-                    "language": r.language,
-                    "answers": dict(r.answers),
-                }
-                for r in responses
-            ],
+            session, campaign_id=campaign_id, responses=responses, day=utc_now().date()
         )
         return ImportReport(imported=len(responses))
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, String, func, insert, null, update
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, SQLModel, col, select
 
-from api.models import ApiKey, Campaign, CampaignUnit, Invitation, Organisation, Response, Unit
+from api.models import (
+    ApiKey,
+    Campaign,
+    CampaignUnit,
+    Invitation,
+    Organisation,
+    Response,
+    ResponseCreate,
+    Unit,
+)
 
 # Ids are 32-bit INTEGER columns. A larger id cannot exist, and the databases refuse to compare
 # one with the column (PostgreSQL: integer out of range; SQLite: overflow) rather than find
@@ -80,10 +90,23 @@ def campaign_units(session: Session, *, campaign_id: int) -> list[CampaignUnit]:
     return list(session.exec(statement))
 
 
-def insert_responses(session: Session, *, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many responses in one statement per batch (executemany)."""
+def insert_responses(
+    session: Session, *, campaign_id: int, responses: Sequence[ResponseCreate], day: date
+) -> None:
+    """Store responses in one statement (executemany). This is the one place that decides what
+    a stored response holds: its unit, language, day and answers, and nothing else."""
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "unit_id": r.unit_id,
+            "language": r.language,
+            "submitted_on": day,
+            "answers": dict(r.answers),
+        }
+        for r in responses
+    ]
     if rows:
-        session.execute(insert(Response), list(rows))
+        session.execute(insert(Response), rows)
 
 
 def response_answers(session: Session, *, campaign_id: int) -> list[tuple[int, dict[str, Any]]]:

@@ -238,19 +238,11 @@ def submit_responses(
             )
         if errors:
             raise ValidationFailed(errors)
-        day = submitted_on or utc_now().date()
         repo.insert_responses(
             session,
-            rows=[
-                {
-                    "campaign_id": campaign_id,
-                    "unit_id": r.unit_id,
-                    "language": r.language,
-                    "submitted_on": day,
-                    "answers": dict(r.answers),
-                }
-                for r in responses
-            ],
+            campaign_id=campaign_id,
+            responses=responses,
+            day=submitted_on or utc_now().date(),
         )
         return len(responses)
 

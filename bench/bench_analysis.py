@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ from analysis.reliability import scale_reliability
 from api import repositories as repo
 from api import services
 from api.db import make_engine, session_scope, upgrade_database
-from api.models import CampaignCreate, Organisation, Unit, UnitKind
+from api.models import CampaignCreate, Organisation, ResponseCreate, Unit, UnitKind
 from instrument import Instrument, load_builtin
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -199,19 +200,20 @@ def _store_responses(
     units = [database_ids[str(t)] for t in responses["team"]]
     with session.begin():
         for start in range(0, len(values), BATCH):
-            rows = [
-                {
-                    "campaign_id": campaign_id,
-                    "unit_id": units[r],
-                    "language": "en",
-                    # The simulation does not tell skipped from "does not apply": all skipped.
-                    "answers": {
+            batch = [
+                # The simulation does not tell skipped from "does not apply": all skipped.
+                ResponseCreate.model_construct(
+                    unit_id=units[r],
+                    language="en",
+                    answers={
                         item: int(v) for item, v in zip(items, values[r], strict=True) if v == v
                     },
-                }
+                )
                 for r in range(start, min(start + BATCH, len(values)))
             ]
-            repo.insert_responses(session, rows=rows)
+            repo.insert_responses(
+                session, campaign_id=campaign_id, responses=batch, day=date.today()
+            )
 
 
 def _in_fresh_process(target: Callable[..., Timings], **kwargs: Any) -> Timings:
