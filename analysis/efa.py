@@ -25,7 +25,7 @@ from analysis.factorability import (
     _harmonic_n,
     _items,
     _kmo,
-    parallel_analysis,
+    _parallel,
 )
 
 METHODS = ("minres", "ml")
@@ -51,7 +51,9 @@ class EfaResult:
         of the total item variance and the cumulative proportion.
     kmo, bartlett : KmoResult, BartlettResult
     parallel : ParallelResult or None
-        The parallel analysis that chose the number of factors, if it was not given.
+        The parallel analysis that chose the number of factors, if it was not given. It
+        runs without the resampled reference, which psych reports but never counts against
+        (call ``parallel_analysis`` for it).
     method, rotation : str
     """
 
@@ -132,7 +134,14 @@ def efa(
     correlation = _correlation(items)
     parallel = None
     if n_factors is None:
-        parallel = parallel_analysis(items, seed=seed)
+        parallel = _parallel(
+            items.to_numpy(dtype=np.float64),
+            correlation,
+            iterations=20,
+            percentile=95,
+            seed=seed,
+            resample=False,
+        )
         n_factors = parallel.n_factors
         if n_factors < 1:
             raise ValueError("parallel analysis retains no factor: pass n_factors")

@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis import _adapters
 from analysis._adapters import FloatArray
+from analysis._pairwise import pairwise_covariance
 from analysis.scoring import reverse_key
 from instrument.model import Instrument
 
@@ -339,14 +340,15 @@ def _mahalanobis(raw: FloatArray) -> tuple[FloatArray, int]:
     nothing = np.full(len(raw), np.nan)
     if len(raw) < 2:
         return nothing, 0
-    items = pd.DataFrame(raw)
-    mean = items.mean().to_numpy(dtype=np.float64)
-    covariance = items.cov().to_numpy()
+    answered = ~np.isnan(raw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answered, raw, 0.0).sum(axis=0) / answered.sum(axis=0)
+    covariance = pairwise_covariance(raw)
     usable = np.isfinite(covariance).all(axis=0) & (np.diag(covariance) > 0)
     if not usable.any():
         return nothing, 0
     covariance = covariance[np.ix_(usable, usable)]
-    centred = np.where(np.isnan(raw), mean, raw)[:, usable] - mean[usable]
+    centred = np.where(answered, raw, mean)[:, usable] - mean[usable]
     values, vectors = np.linalg.eigh(covariance)
     keep = values > 1e-10 * values.max()
     scores = centred @ vectors[:, keep]

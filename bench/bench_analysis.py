@@ -8,8 +8,9 @@ Run by hand: ``.venv/bin/python bench/bench_analysis.py [--respondents 100000 --
 its responses through ``repositories.insert_responses`` (timed apart, reported), then, in a fresh
 process so that its peak memory is the analysis' own, times: loading the campaign into the wide
 frame, ``analyse_campaign`` (scoring, reliability, ICC, team statistics, agreement, comparisons),
-an EFA of every item with one factor per scale, and the CFA of every scale
-(``fit_scales_cfa``). Parallel analysis is timed too but kept out of the total. Last, team
+an EFA of every item with the number of factors chosen by parallel analysis (``efa`` with its
+defaults: 20 simulated data sets), and the CFA of every scale (``fit_scales_cfa``). Parallel
+analysis with psych's resampled reference too is timed but kept out of the total. Last, team
 statistics are computed by ``team_statistics`` and by ``pingouin.ttest`` once per team on a
 subset of teams, extrapolated linearly to every team.
 """
@@ -249,13 +250,15 @@ def _timed_analysis(
     with timings.stage("analyse_campaign"):
         analysis = analyse_campaign(responses, instrument=instrument, min_group_size=5)
     keyed = reverse_key(responses, instrument=instrument)[list(instrument.item_ids)]
-    n_factors = len(instrument.scales)
-    with timings.stage(f"EFA, {n_factors} factors, oblimin"):
-        efa(keyed, n_factors=n_factors)
+    with timings.stage("EFA, factors by parallel analysis, oblimin"):
+        explored = efa(keyed)
+    assert explored.parallel is not None
+    print(f"the EFA's parallel analysis retained {explored.parallel.n_factors} factors")
     with timings.stage("CFA, every scale (fit_scales_cfa)"):
         cfa = fit_scales_cfa(responses, instrument=instrument)
     timings.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with timings.stage(f"parallel analysis, {parallel_iterations} iterations", in_total=False):
+    stage = f"parallel analysis with resampling, {parallel_iterations} iterations"
+    with timings.stage(stage, in_total=False):
         parallel_analysis(keyed, iterations=parallel_iterations)
     _time_parts(timings, responses, instrument)
     if profiler:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.resources
+import warnings
 from collections.abc import Callable
 from itertools import permutations
 from pathlib import Path
@@ -17,6 +18,10 @@ from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calcu
 from scipy import stats
 
 import analysis
+from analysis.factorability import (
+    _simulated_correlation,
+    one_factor_minres_communalities,
+)
 
 FloatArray = np.ndarray
 
@@ -326,6 +331,55 @@ def test_pure_noise_has_no_factor_to_extract() -> None:
         analysis.efa(noise, seed=0)
 
 
+def test_one_factor_minres_reaches_the_optimum_factor_analyzer_finds(
+    bfi_items: pd.DataFrame,
+) -> None:
+    # The analytic gradient gets to factor-analyzer's minimum (numerical gradient, L-BFGS-B).
+    correlation = bfi_items.corr().to_numpy()
+    reference = FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        reference.fit(correlation.copy())
+    theirs = (reference.loadings_**2).sum(axis=1)
+    ours = one_factor_minres_communalities(correlation)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+def test_simulated_correlations_have_the_distribution_of_normal_samples() -> None:
+    # For n independent normal rows, E[r^2] = 1/(n - 1) exactly; a Wishart with n degrees of
+    # freedom instead of n - 1 would give 1/n (0.0909 vs 0.0833 here, 15 standard errors).
+    n, p, draws = 12, 5, 4_000
+    rng = np.random.default_rng(11)
+    upper = np.triu_indices(p, k=1)
+    wishart = np.array([_simulated_correlation(n, p, rng)[upper] for _ in range(draws)])
+    assert (wishart**2).mean() == pytest.approx(1 / (n - 1), abs=0.0015)
+    rows = np.array(
+        [np.corrcoef(rng.standard_normal((n, p)), rowvar=False)[upper] for _ in range(draws)]
+    )
+    largest = [
+        np.mean([np.linalg.eigvalsh(_square(r, p))[-1] for r in sample])
+        for sample in (wishart, rows)
+    ]
+    assert largest[0] == pytest.approx(largest[1], abs=0.02)
+    # Fewer rows than columns: drawn from the rows themselves, still a correlation matrix.
+    small = _simulated_correlation(3, p, rng)
+    np.testing.assert_allclose(np.diag(small), 1.0)
+
+
+def test_efa_counts_factors_without_the_resampled_reference(bfi_items: pd.DataFrame) -> None:
+    chosen = analysis.efa(bfi_items, seed=0).parallel
+    full = analysis.parallel_analysis(bfi_items, seed=0)
+    assert chosen is not None
+    assert (chosen.n_factors, chosen.n_components) == (full.n_factors, full.n_components) == (6, 6)
+    assert chosen.eigenvalues.filter(like="resampled").isna().all().all()
+    assert (
+        not chosen.eigenvalues.drop(columns=["factor_resampled", "component_resampled"])
+        .isna()
+        .any()
+        .any()
+    )
+
+
 # --- EFA against R psych ----------------------------------------------------------------------
 
 
@@ -503,3 +557,12 @@ def test_parallel_analysis_refuses_bad_settings(
 ) -> None:
     with pytest.raises(ValueError, match=r"iterations|percentile"):
         analysis.parallel_analysis(saq, iterations=iterations, percentile=percentile)
+    with pytest.raises(ValueError, match="resample must be True or False"):
+        analysis.parallel_analysis(saq, resample=1)  # type: ignore[arg-type]
+
+
+def _square(upper: FloatArray, p: int) -> FloatArray:
+    """The correlation matrix whose upper triangle is ``upper``."""
+    matrix = np.eye(p)
+    matrix[np.triu_indices(p, k=1)] = upper
+    return matrix + np.triu(matrix, k=1).T

@@ -462,7 +462,9 @@ def test_a_bad_model_is_refused_as_by_fit_cfa(holzinger: pd.DataFrame) -> None:
         measurement_invariance(holzinger, {"visual": ["x1"]}, group="school")
 
 
-@pytest.mark.parametrize("name", ["min_cfi", "max_rmsea", "max_cfi_drop", "max_rmsea_rise"])
+@pytest.mark.parametrize(
+    "name", ["min_cfi", "max_rmsea", "max_cfi_drop", "max_rmsea_rise", "rmsea_min_df"]
+)
 def test_a_negative_cut_off_is_refused(name: str) -> None:
     with pytest.raises(ValueError, match=f"{name} must be a number >= 0"):
         InvarianceRule(**{name: -0.01})
@@ -555,3 +557,58 @@ def test_an_error_names_the_scale_it_arose_in(small_instrument: Instrument) -> N
         scale_invariance(answers, instrument=small_instrument, group="site")
     with pytest.raises(CfaDataError, match="scale 'HA': the data has no group column 'team'"):
         scale_invariance(answers, instrument=small_instrument, group="team", scales=["HA"])
+
+
+# -- ΔRMSEA on few degrees of freedom ------------------------------------------------------------
+
+THREE_ITEMS = {"F": ["x1", "x2", "x3"]}
+
+
+def _three_items(seed: int, *, shift: float = 0.0, n: int = 1500) -> pd.DataFrame:
+    """One factor, loadings .8 .7 .6, two groups; ``shift`` adds to x3's intercept in "b"."""
+    rng = np.random.default_rng(seed)
+    loadings = np.array([0.8, 0.7, 0.6])
+    frames = []
+    for g, name in enumerate(("a", "b")):
+        factor = rng.normal(0.2 * g, 1.0, n)
+        items = 3 + np.outer(factor, loadings) + rng.normal(size=(n, 3)) * np.sqrt(1 - loadings**2)
+        items[:, 2] += shift * g
+        frames.append(pd.DataFrame(items, columns=THREE_ITEMS["F"]).assign(group=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_delta_rmsea_does_not_refuse_invariant_three_item_scales() -> None:
+    # Configural df 0, metric df 2, scalar df 4: below rmsea_min_df, ΔCFI decides alone.
+    # Seeds 1-40: the default rule accepts scalar in all 40 (worst ΔCFI -.0031); always
+    # applying ΔRMSEA (rmsea_min_df=0) refuses 13 of them.
+    always = InvarianceRule(rmsea_min_df=0)
+    verdicts = {"default": 0, "always": 0}
+    for seed in range(1, 41):
+        data = _three_items(seed)
+        verdicts["default"] += (
+            measurement_invariance(data, THREE_ITEMS, group="group").verdict == "scalar"
+        )
+        verdicts["always"] += (
+            measurement_invariance(data, THREE_ITEMS, group="group", rule=always).verdict
+            == "scalar"
+        )
+    assert verdicts["default"] == 40
+    assert verdicts["always"] <= 32
+
+
+def test_an_intercept_shift_in_a_three_item_scale_is_still_refused() -> None:
+    # 0.5 SD on x3 in group "b": ΔCFI -.08 to -.14 on seeds 1-10.
+    for seed in range(1, 6):
+        result = measurement_invariance(_three_items(seed, shift=0.5), THREE_ITEMS, group="group")
+        assert result.verdict == "metric", seed
+        assert result.scalar.delta_cfi < -0.05, seed
+
+
+def test_delta_rmsea_still_applies_to_models_with_enough_degrees_of_freedom() -> None:
+    # The two-factor model has configural df 57: a rise in RMSEA alone refuses the level.
+    data = _simulate(seed=2024, shift=("east", "a3", 0.5))
+    lenient_cfi = InvarianceRule(max_cfi_drop=1.0)
+    result = measurement_invariance(data, MODEL, group="dept", rule=lenient_cfi)
+    assert result.metric.df >= 10
+    assert result.scalar.delta_rmsea > 0.015
+    assert result.verdict == "metric"
