@@ -35,6 +35,7 @@ from analysis.comparison import (
     favourability,
     shrunken_means,
 )
+from analysis.distributions import item_distributions
 from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
 from analysis.quality import SUMMARY_COLUMNS, ExclusionPolicy, screen_respondents
@@ -94,6 +95,10 @@ class CampaignAnalysis:
         figures NaN where the team's scale is not shown in ``teams``. Empty when the
         default favourable and unfavourable answers do not fit the response scale (they are
         for 1..7).
+    item_distributions : DataFrame
+        Per (eligible team, item, option of the response scale): team, item, option, count,
+        from the respondents kept (``item_distributions``). Raw counts: whether a
+        distribution may be shown is the report's decision (``analysis.confidentiality``).
     team_sizes : DataFrame
         Per team that answered: team, respondents (kept, the figures' n), answered (every
         response received, for response rates), eligible.
@@ -116,6 +121,7 @@ class CampaignAnalysis:
     teams: pd.DataFrame
     profiles: pd.DataFrame
     favourability: pd.DataFrame
+    item_distributions: pd.DataFrame
     team_sizes: pd.DataFrame
     suppressed: pd.DataFrame
     screening: pd.DataFrame
@@ -184,6 +190,7 @@ def analyse_campaign(
         teams=team_rows,
         profiles=_profiles(team_rows, midpoint=midpoint),
         favourability=_favourability(kept, instrument=instrument, team_rows=team_rows),
+        item_distributions=_item_distributions(kept, instrument=instrument, eligible=eligible),
         team_sizes=sizes,
         suppressed=_suppressed(sizes, answered=answered, min_group_size=min_group_size),
         screening=screening,
@@ -279,6 +286,13 @@ def _favourability(
     shares[figures] = shares[figures].astype(np.float64)
     shares.loc[~shares["shown"], figures] = np.nan
     return shares[columns]
+
+
+def _item_distributions(
+    kept: pd.DataFrame, *, instrument: Instrument, eligible: pd.Series
+) -> pd.DataFrame:
+    members = kept[kept[TEAM].isin(eligible)]
+    return item_distributions(members, instrument=instrument, teams=members[TEAM])
 
 
 def _profiles(team_rows: pd.DataFrame, *, midpoint: float) -> pd.DataFrame:
