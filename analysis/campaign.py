@@ -1,18 +1,21 @@
-"""The whole analysis of one survey campaign, with the confidentiality rule applied.
+"""The whole analysis of one survey campaign, with the confidentiality rules applied.
 
 Careless respondents are screened out first, under an explicit ``ExclusionPolicy``: every
 figure below, the team sizes included, is of the respondents kept.
 
-The rule: a group smaller than the campaign's minimum group size never gets a figure of its
-own. Teams with fewer respondents than the minimum are *ineligible*: they have no row in
-``teams`` or ``profiles`` and are listed in ``suppressed``; their members still count in
-the organisation's figures, the reliability, the ICCs and every other team's "rest of the
-organisation". Within an eligible team a scale is shown only when at least the minimum
-number of members have a score on it. A "rest of the organisation" smaller than the minimum
-is withheld too, since it would show the figures of that small group. Shrunken means and
-favourability shares follow ``shown`` like every other team figure, and the grand mean the
-shrunken means are pulled towards is taken over the shown figures only, so that it cannot carry
-anything of a suppressed team.
+The rules (``docs/confidentiality.md``; the decisions come from ``analysis.confidentiality``):
+a group smaller than the campaign's minimum group size never gets a figure of its own. Teams
+with fewer respondents than the minimum are *ineligible*: they have no row in ``teams`` or
+``profiles`` and are listed in ``suppressed``. Within an eligible team a scale is shown only
+when at least the minimum number of members have a score on it. The figures that pool teams,
+the organisation's means and every team's "rest of the organisation", pool the *shown* team
+scales only: were a hidden team's members counted there, subtracting the shown teams from the
+organisation would give the hidden team's figures away. A "rest of the organisation" smaller
+than the minimum is withheld too. Shrunken means and favourability shares follow ``shown``
+like every other team figure, and the grand mean the shrunken means are pulled towards is
+taken over the shown figures only. The ICCs too pool the shown cells only: their F ratio,
+beside the published means, would narrow down a hidden team's mean. Reliability, which no
+group's mean can be read back from, uses every respondent kept.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from analysis.comparison import (
     favourability,
     shrunken_means,
 )
+from analysis.confidentiality import disclosed_groups, published_scores, shown_cells
 from analysis.distributions import item_distributions
 from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
@@ -76,7 +80,8 @@ class CampaignAnalysis:
     reliability : DataFrame
         Per scale: scale, k, n, alpha, alpha_std, alpha_ci_low, alpha_ci_high, omega.
     icc : DataFrame
-        Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (all respondents kept).
+        Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (the shown teams'
+        respondents with a score).
     organisation : DataFrame
         Per scale and composite: scale, n, mean, sd, ci_low, ci_high (all respondents kept;
         figures other than n withheld when n is below the minimum group size).
@@ -169,13 +174,17 @@ def analyse_campaign(
     answered = responses[TEAM].value_counts(dropna=True)
     sizes = _team_sizes(teams, answered=answered, min_group_size=min_group_size)
     eligible = sizes.loc[sizes["eligible"], TEAM]
-    scale_icc = icc(scores, teams=teams)
+    shown = shown_cells(scores, teams=teams, min_group_size=min_group_size, eligible=eligible)
+    published = published_scores(scores, teams=teams, shown=shown)
+    scale_icc = icc(published, teams=teams)
     team_rows = _team_rows(
         kept,
         scores,
+        published,
         teams=teams,
         instrument=instrument,
         eligible=eligible,
+        shown=shown,
         min_group_size=min_group_size,
         icc1=scale_icc.set_index("scale")["icc1"],
     )
@@ -186,7 +195,7 @@ def analyse_campaign(
         scores=pd.concat([teams, scores], axis=1),
         reliability=scale_reliability(kept, instrument=instrument),
         icc=scale_icc,
-        organisation=_organisation(scores, min_group_size=min_group_size),
+        organisation=_organisation(published, min_group_size=min_group_size),
         teams=team_rows,
         profiles=_profiles(team_rows, midpoint=midpoint),
         favourability=_favourability(kept, instrument=instrument, team_rows=team_rows),
@@ -217,7 +226,7 @@ def _team_sizes(teams: pd.Series, *, answered: pd.Series, min_group_size: int) -
             TEAM: counts.index.to_numpy(),
             "respondents": counts.to_numpy(dtype=np.int64),
             "answered": answered.reindex(counts.index).to_numpy(dtype=np.int64),
-            "eligible": counts.to_numpy() >= min_group_size,
+            "eligible": disclosed_groups(counts, min_group_size=min_group_size),
         }
     )
 
@@ -243,10 +252,12 @@ def _suppressed(sizes: pd.DataFrame, *, answered: pd.Series, min_group_size: int
 def _team_rows(
     responses: pd.DataFrame,
     scores: pd.DataFrame,
+    published: pd.DataFrame,
     *,
     teams: pd.Series,
     instrument: Instrument,
     eligible: pd.Series,
+    shown: pd.DataFrame,
     min_group_size: int,
     icc1: pd.Series,
 ) -> pd.DataFrame:
@@ -254,21 +265,22 @@ def _team_rows(
     rows = (
         team_statistics(scores, teams=teams)
         .merge(scale_agreement(responses, teams=teams, instrument=instrument), on=keys, how="left")
-        .merge(compare_to_rest(scores, teams=teams), on=keys, how="left")
+        .merge(compare_to_rest(published, teams=teams), on=keys, how="left")
     )
     rows = rows[rows[TEAM].isin(eligible)].reset_index(drop=True)
     figures = [c for c in rows.columns if c not in keys]
     rows[figures] = rows[figures].astype(np.float64)
     rest_too_small = rows["rest_n"] < min_group_size
     rows.loc[rest_too_small, list(REST_FIGURES)] = np.nan
-    shown = rows["n"] >= min_group_size
-    rows.loc[~shown, figures] = np.nan
+    cells = shown.stack().reindex(pd.MultiIndex.from_frame(rows[keys]), fill_value=False)
+    visible = pd.Series(cells.to_numpy(dtype=bool), index=rows.index)
+    rows.loc[~visible, figures] = np.nan
     # Shrunk over the shown rows only: the grand mean is then made of figures the analysis
     # shows anyway, and a suppressed team cannot be read back from it.
-    shrunk = shrunken_means(rows[shown], icc1=icc1)
+    shrunk = shrunken_means(rows[visible], icc1=icc1)
     rows["shrunken_mean"] = shrunk["shrunken_mean"].reindex(rows.index).astype(np.float64)
     rows["shrinkage"] = shrunk["lambda"].reindex(rows.index).astype(np.float64)
-    rows["shown"] = shown.to_numpy(dtype=bool)
+    rows["shown"] = visible.to_numpy(dtype=bool)
     return rows
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis import _adapters
 from analysis.aggregation import organisation_statistics, team_statistics
 from analysis.cfa import CfaDataError, CfaModelError
+from analysis.confidentiality import published_scores, shown_cells
 from analysis.invariance import Verdict
 from analysis.invariance_scales import ScaleInvarianceResult, scale_invariance
 from analysis.scoring import score_scales
@@ -42,7 +43,8 @@ class TrendResult:
         present in one wave only has n 0 in the other. Where ``shown`` is false the change
         figures are NaN and ``reason`` says why; otherwise ``reason`` is None.
     organisation : DataFrame
-        The same columns without team, one row per scale, for all respondents of each wave.
+        The same columns without team, one row per scale: each wave's organisation pools the
+        scores of its shown teams only (``analysis.confidentiality.published_scores``).
     invariance : DataFrame
         One row per scale and composite: scale, verdict (None when not tested),
         means_comparable, reason (None when comparable).
@@ -153,9 +155,11 @@ def compare_waves(
         team_statistics(after, teams=current[teams], ci=ci),
         keys=["team", "scale"],
     )
+    # Each wave's organisation pools its shown teams only, as the campaign's figures do
+    # (analysis.confidentiality.published_scores): else it would give a hidden team away.
     overall = _merge(
-        organisation_statistics(before, ci=ci),
-        organisation_statistics(after, ci=ci),
+        organisation_statistics(_published(before, previous[teams], min_group_size), ci=ci),
+        organisation_statistics(_published(after, current[teams], min_group_size), ci=ci),
         keys=["scale"],
     )
     return TrendResult(
@@ -165,6 +169,11 @@ def compare_waves(
         min_group_size=min_group_size,
         ci=ci,
     )
+
+
+def _published(scores: pd.DataFrame, teams: pd.Series, min_group_size: int) -> pd.DataFrame:
+    shown = shown_cells(scores, teams=teams, min_group_size=min_group_size)
+    return published_scores(scores, teams=teams, shown=shown)
 
 
 def _check_waves(previous: pd.DataFrame, current: pd.DataFrame, *, teams: str) -> None:

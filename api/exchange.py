@@ -11,17 +11,15 @@ nor the day of submission is exported: both add a way to link a row to other rec
 narrows down who answered) and neither adds anything to an analysis. Rows are sorted by unit,
 then by the answers themselves, so that their order says nothing about the order of submission.
 
-Small groups are folded before a row leaves the service. Walking up the organisation tree from
-the deepest units, a unit whose rows (its own plus those already folded into it) number fewer
-than the campaign's minimum group size hands them all to its parent, and they are exported under
-the parent's id and name. As the walk is bottom-up, a parent is judged only once everything
-below it has been folded into it: a department short on its own answers stays when the teams
-folded into it bring it up to the minimum, and goes up the tree when they do not. A unit that
-has enough may take in a single small child: the child's rows merge with the unit's own and
-cannot be told apart from them. A unit without responses does not appear. When a root of the
-tree is still short after the walk there is nowhere left to fold its rows, and the export is
-refused (409). The codebook lists every unit whose rows were folded, and where they went, by
-name: never a count.
+Small groups are folded before a row leaves the service, by the rule every output follows
+(``analysis.confidentiality``, docs/confidentiality.md): each row goes under its unit's nearest
+ancestor-or-self whose figures may be shown. A unit under the campaign's minimum is hidden, and
+so is, where needed, one more unit (complementary suppression), so that the rows under every
+name in the export number 0 or at least the minimum: no one can be singled out by comparing
+the export with the tree, or with the reports. A unit without responses does not appear. When
+even the root has fewer responses than the minimum there is nowhere left to fold its rows, and
+the export is refused (409). The codebook lists every unit whose rows were folded, and where
+they went, by name: never a count.
 
 Import
 ------
@@ -47,6 +45,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from analysis.confidentiality import disclose
 from api import repositories as repo
 from api.access import Principal
 from api.collection import visible_campaign
@@ -160,51 +159,38 @@ def fold_small_units(
 ) -> dict[int, int]:
     """The unit each unit's responses are exported under, for every unit with responses.
 
-    ``counts`` gives the responses of each unit, ``parents`` the organisation tree. The rule is
-    the module's: bottom-up, a unit short of ``min_group_size`` hands its rows to its parent.
-    Refuses with ``Conflict`` when a root is left short.
+    ``counts`` gives the responses of each unit, ``parents`` the organisation tree. The
+    decision is ``analysis.confidentiality.disclose``'s: each unit's rows go under its nearest
+    shown ancestor-or-self. Refuses with ``Conflict`` when a unit has none (its root has
+    fewer responses than the minimum).
     """
-    depths = _depths({**dict.fromkeys(counts), **parents})
-    pooled = {unit: count for unit, count in counts.items() if count > 0}
-    moved: dict[int, int] = {}
-    for unit in sorted(depths, key=lambda u: (-depths[u], u)):
-        size = pooled.get(unit, 0)
-        if not 0 < size < min_group_size:
+    tree = {str(unit): None if parent is None else str(parent) for unit, parent in parents.items()}
+    for unit in counts:
+        tree.setdefault(str(unit), None)
+    disclosure = disclose(
+        tree, {str(unit): count for unit, count in counts.items()}, min_group_size=min_group_size
+    )
+    destination: dict[int, int] = {}
+    for unit, count in sorted(counts.items()):
+        if count <= 0:
             continue
-        parent = parents.get(unit)
-        if parent is None:
+        label = disclosure.label(str(unit))
+        if label is None:
+            root = _root(unit, parents)
             raise Conflict(
-                f"the export would single out respondents: {names.get(unit, unit)!r}, with the"
-                " units folded into it, has fewer responses than the minimum group size of"
+                f"the export would single out respondents: {names.get(root, root)!r}, with the"
+                " units below it, has fewer responses than the minimum group size of"
                 f" {min_group_size}, and no parent unit to fold them into"
             )
-        pooled[parent] = pooled.get(parent, 0) + size
-        pooled[unit] = 0
-        moved[unit] = parent
-    destination: dict[int, int] = {}
-    for unit, count in counts.items():
-        if count > 0:
-            target = unit
-            while target in moved:
-                target = moved[target]
-            destination[unit] = target
+        destination[unit] = int(label)
     return destination
 
 
-def _depths(parents: Mapping[int, int | None]) -> dict[int, int]:
-    """Each unit's distance from its root (0 for a root)."""
-    depths: dict[int, int] = {}
-    for start in parents:
-        path: list[int] = []
-        node: int | None = start
-        while node is not None and node not in depths and node not in path:
-            path.append(node)
-            node = parents.get(node)
-        # A unit seen twice on one path would be a cycle, which the unit services never store.
-        base = depths[node] + 1 if node is not None and node in depths else 0
-        for offset, unit in enumerate(reversed(path)):
-            depths[unit] = base + offset
-    return depths
+def _root(unit: int, parents: Mapping[int, int | None]) -> int:
+    """The root of the tree a unit is in (the unit services never store a cycle)."""
+    while (parent := parents.get(unit)) is not None:
+        unit = parent
+    return unit
 
 
 def _codes(answers: Mapping[str, int | None], *, item_ids: Sequence[str]) -> tuple[int | None, ...]:

@@ -88,19 +88,47 @@ def test_no_figure_of_a_suppressed_team_appears_in_team_results(
     assert list(result.profiles.columns) == list(PROFILE_COLUMNS)
 
 
-def test_small_teams_still_count_in_the_organisation_and_the_rest(
+def test_pooled_figures_pool_the_shown_teams_only(
     responses: pd.DataFrame, small_instrument: Instrument
 ) -> None:
+    # Teams large (6), small (3, hidden) and thin (5; 4 VA scores, so its VA is hidden). Were
+    # the small team counted in the organisation, 14 x org - 6 x large - 5 x thin would give
+    # its HA mean away (docs/confidentiality.md).
     result = analyse_campaign(responses, instrument=small_instrument)
     organisation = result.organisation.set_index("scale")
-    assert organisation.loc["HA", "n"] == 14
-    assert organisation.loc["HA", "mean"] == pytest.approx(result.scores["HA"].mean())
+    scores = result.scores
+    shown_ha = scores.loc[scores["team"].isin(["large", "thin"]), "HA"]
+    assert organisation.loc["HA", "n"] == 11
+    assert organisation.loc["HA", "mean"] == pytest.approx(shown_ha.mean())
+    assert organisation.loc["VA", "n"] == 6  # only large's VA is shown
     large = result.teams.set_index(["team", "scale"]).loc[("large", "HA")]
-    assert large["rest_n"] == 8
-    rest = result.scores.loc[result.scores["team"] != "large", "HA"]
+    assert large["rest_n"] == 5
+    rest = scores.loc[scores["team"] == "thin", "HA"]
     assert large["rest_mean"] == pytest.approx(rest.mean())
+    # thin's VA is hidden, so large's VA has no rest of the organisation to compare with.
+    assert np.isnan(result.teams.set_index(["team", "scale"]).loc[("large", "VA"), "rest_mean"])
+    # The ICCs pool the shown cells only; reliability counts every respondent kept.
     assert set(result.icc["scale"]) == {"HA", "VA", "LC_MEM", "LC_BRO", "LC"}
-    assert result.icc.set_index("scale").loc["HA", "n_teams"] == 3
+    assert result.icc.set_index("scale").loc["HA", "n_teams"] == 2
+    assert result.icc.set_index("scale").loc["VA", "n_teams"] == 1
+    assert result.reliability.set_index("scale").loc["HA", "n"] == 14
+
+
+def test_the_organisation_minus_the_shown_teams_reveals_nothing(
+    responses: pd.DataFrame, small_instrument: Instrument
+) -> None:
+    # The differencing attack on the published figures: n x mean of the organisation minus
+    # n x mean of each shown team leaves nobody's answers.
+    result = analyse_campaign(responses, instrument=small_instrument)
+    organisation = result.organisation.set_index("scale")
+    teams = result.teams[result.teams["shown"]]
+    for scale, rows in teams.groupby("scale"):
+        residual_n = organisation.loc[scale, "n"] - rows["n"].sum()
+        residual_sum = organisation.loc[scale, "n"] * organisation.loc[scale, "mean"] - (
+            rows["n"] * rows["mean"]
+        ).sum()
+        assert residual_n == 0, scale
+        assert residual_sum == pytest.approx(0.0, abs=1e-9), scale
 
 
 def test_a_scale_with_too_few_scores_in_a_team_is_not_shown(

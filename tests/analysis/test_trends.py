@@ -141,6 +141,28 @@ def test_small_teams_are_withheld_with_the_reason(packaged_instrument: Instrumen
     assert fewer["shown"].sum() > table["shown"].sum()
 
 
+def test_each_wave_s_organisation_pools_its_shown_teams_only(
+    small_instrument: Instrument,
+) -> None:
+    # A team of 2 in the current wave: were it in the organisation's figures, the current
+    # organisation minus the shown teams would give its mean away (docs/confidentiality.md).
+    previous = simulate_organisation(instrument=small_instrument, team_sizes=[8, 7], seed=6)
+    current = simulate_organisation(instrument=small_instrument, team_sizes=[9, 6, 2], seed=7)
+    trend = compare_waves(
+        previous.responses,
+        current.responses,
+        instrument=small_instrument,
+        group_invariance=scalar_everywhere(small_instrument),
+    )
+    organisation = trend.organisation.set_index("scale")
+    teams = trend.teams[trend.teams["n_current"] >= 5]
+    for scale, rows in teams.groupby("scale"):
+        assert organisation.loc[scale, "n_current"] == rows["n_current"].sum(), scale
+        pooled = (rows["n_current"] * rows["mean_current"]).sum() / rows["n_current"].sum()
+        assert organisation.loc[scale, "mean_current"] == pytest.approx(pooled), scale
+    assert (organisation["n_current"] <= 15).all()
+
+
 def test_a_team_in_one_wave_only_has_no_change(small_instrument: Instrument) -> None:
     previous = simulate_organisation(instrument=small_instrument, team_sizes=[8, 8], seed=1)
     current = previous.responses.assign(team=previous.responses["team"].iloc[0])

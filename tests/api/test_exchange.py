@@ -400,7 +400,7 @@ def test_the_export_is_refused_when_even_the_root_is_under_the_minimum(
 
     assert answer.status_code == 409
     assert answer.json()["detail"] == (
-        "the export would single out respondents: 'Acme', with the units folded into it, has"
+        "the export would single out respondents: 'Acme', with the units below it, has"
         " fewer responses than the minimum group size of 5, and no parent unit to fold them into"
     )
 
@@ -426,11 +426,34 @@ def test_folding_goes_bottom_up_and_a_parent_is_judged_with_what_was_folded_into
     assert fold_small_units(counts, parents=parents, names=names, min_group_size=5) == expected
 
 
-def test_folding_refuses_a_root_left_under_the_minimum() -> None:
-    with pytest.raises(Conflict, match="'Acme', with the units folded into it"):
+def test_folding_refuses_a_root_under_the_minimum() -> None:
+    with pytest.raises(Conflict, match="'Acme', with the units below it"):
         fold_small_units(
-            {1: 2, 3: 6}, parents={1: None, 2: 1, 3: 2}, names={1: "Acme"}, min_group_size=5
+            {1: 2, 3: 2}, parents={1: None, 2: 1, 3: 2}, names={1: "Acme"}, min_group_size=5
         )
+
+
+def test_a_small_residual_takes_one_more_unit_with_it_instead_of_refusing() -> None:
+    # The root's own 2 rows would be the only rows under "Acme" while team 3 (6) is exported
+    # under its own name: those 2 people singled out. Complementary suppression folds team 3
+    # into the root as well, so 8 rows go out under "Acme" (the earlier rule refused).
+    parents = {1: None, 2: 1, 3: 2}
+    names = {1: "Acme", 2: "Sales", 3: "Field"}
+    assert fold_small_units({1: 2, 3: 6}, parents=parents, names=names, min_group_size=5) == {
+        1: 1,
+        3: 1,
+    }
+
+
+def test_a_department_never_exports_the_rows_of_one_small_team_under_its_name() -> None:
+    # Department 2 (no rows of its own) has teams 3 (8) and 4 (2): with 3 under its own name,
+    # the rows under "Sales" would be team 4's two people. Both go under "Sales".
+    parents = {1: None, 2: 1, 3: 2, 4: 2}
+    names = {1: "Acme", 2: "Sales", 3: "Field", 4: "Desk"}
+    destination = fold_small_units({3: 8, 4: 2}, parents=parents, names=names, min_group_size=5)
+    assert destination == {3: 2, 4: 2}
+    under = Counter(destination[unit] for unit, n in {3: 8, 4: 2}.items() for _ in range(n))
+    assert all(count >= 5 for count in under.values())
 
 
 # -- who may ------------------------------------------------------------------------------------
