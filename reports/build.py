@@ -9,10 +9,14 @@ show for a team carries no figure at all, whatever the frame holds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
+
+import pandas as pd
 
 from instrument.model import Instrument
 from reports import _frames
+from reports import _team_sections as sections
 from reports._lookups import (
     axis_names,
     department_name,
@@ -54,20 +58,51 @@ def build_team_view(
     language: str,
     generated_at: datetime,
     invited: Mapping[str, int] | None,
+    previous: pd.DataFrame | None = None,
+    invariance: pd.DataFrame | None = None,
 ) -> TeamReportView:
-    """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible."""
+    """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible.
+
+    ``previous`` holds this team's rows of ``analysis.trends.compare_waves(...).teams`` (rows of
+    other teams are ignored), or None when there is no previous wave. ``invariance`` has a row
+    per scale with columns scale and means_comparable (whether measurement invariance allows
+    comparing the scale's means between teams), or is None when it was not assessed.
+    """
     catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
     respondents = _eligible_respondents(analysis, team_id, language=language)
-    rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
-    hidden = texts_for(language)["hidden_reason"].format(n=analysis.min_group_size)
-    scales = tuple(
-        _scale_score(rows[(team_id, scale.scale_id)], scale, hidden_reason=hidden)
-        for scale in catalogue.values()
-        if (team_id, scale.scale_id) in rows
+    t = texts_for(language)
+    rows = _frames.by_key(
+        _frames.records(_frames.of_team(analysis.teams, team_id), name="teams"), "team", "scale"
     )
+    hidden = t["hidden_reason"].format(n=analysis.min_group_size)
+    comparable = sections.comparable_scales(invariance)
+    alphas = {
+        str(row["scale"]): _frames.number(row, "alpha")
+        for row in _frames.records(analysis.reliability, name="reliability")
+    }
+    trends = sections.trend_rows(previous, team_id)
+    scales = []
+    for scale in catalogue.values():
+        if (team_id, scale.scale_id) not in rows:
+            continue
+        score = _scale_score(rows[(team_id, scale.scale_id)], scale, hidden_reason=hidden)
+        if score.shown:
+            allowed = comparable.get(scale.scale_id, True)
+            found = sections.caveats(
+                score,
+                alpha=alphas.get(scale.scale_id),
+                comparable=allowed,
+                t=t,
+                language=language,
+            )
+            score = replace(score, caveats=found, comparable=allowed)
+        scales.append(replace(score, trend=sections.trend(score, trends, t=t)))
     profiles = _frames.records(analysis.profiles, name="profiles")
     own = [row for row in profiles if str(row["team"]) == team_id]
+    place = placement(own[0]) if own else None
     invited_count = None if invited is None else invited.get(team_id)
+    rate = response_rate(respondents, invited_count)
+    answers = response_range(instrument)
     return TeamReportView(
         organisation_name=organisation_name,
         campaign_name=campaign_name,
@@ -79,25 +114,54 @@ def build_team_view(
         instrument_ref=analysis.instrument_ref,
         n_respondents=respondents,
         invited=invited_count,
-        response_rate=response_rate(respondents, invited_count),
+        response_rate=rate,
         min_group_size=analysis.min_group_size,
-        response_range=response_range(instrument),
+        response_range=answers,
         axis_names=axis_names(instrument, language),
-        scales=scales,
-        placement=placement(own[0]) if own else None,
+        scales=tuple(scales),
+        placement=place,
         other_teams=plane_points(row for row in profiles if str(row["team"]) != team_id),
-        quality=quality_rows(analysis, catalogue, rwg={s.scale.scale_id: s.rwg_j for s in scales}),
+        quality=quality_rows(
+            analysis, catalogue, rwg={s.scale.scale_id: s.rwg_j for s in scales}, team=True
+        ),
         conventions=Conventions(),
+        summary=sections.summary(
+            scales,
+            placement=place,
+            n_respondents=respondents,
+            response_rate=rate,
+            low=answers.low,
+            high=answers.high,
+            t=t,
+            language=language,
+        ),
+        option_labels=tuple(instrument.response_scale.labels[language]),
+        items=sections.item_groups(
+            analysis,
+            instrument=instrument,
+            team_id=team_id,
+            scales=scales,
+            language=language,
+            t=t,
+        ),
+        meanings=sections.meanings(catalogue, language=language),
+        questions=sections.questions(scales, placement=place, t=t, language=language),
+        methods=sections.methods(analysis, invariance=comparable, catalogue=catalogue, t=t),
+        has_previous=previous is not None,
     )
 
 
 def _eligible_respondents(analysis: CampaignResult, team_id: str, *, language: str) -> int:
     """How many of the team answered (the cover's figure and the response rate's numerator),
     or ``SuppressedTeamError`` saying why it has no report."""
-    suppressed = _frames.by_key(_frames.records(analysis.suppressed, name="suppressed"), "team")
+    suppressed = _frames.by_key(
+        _frames.records(_frames.of_team(analysis.suppressed, team_id), name="suppressed"), "team"
+    )
     if (team_id,) in suppressed:
         raise SuppressedTeamError(team_id, str(suppressed[(team_id,)]["reason"]))
-    sizes = _frames.by_key(_frames.records(analysis.team_sizes, name="team_sizes"), "team")
+    sizes = _frames.by_key(
+        _frames.records(_frames.of_team(analysis.team_sizes, team_id), name="team_sizes"), "team"
+    )
     size = sizes.get((team_id,), {})
     answered = _frames.answered(size)
     if not _frames.flag(size, "eligible"):

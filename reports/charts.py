@@ -12,12 +12,17 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import matplotlib
+from matplotlib import colormaps, font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from reports.views import Estimate, Placement, PlanePoint, ResponseRange
@@ -27,11 +32,35 @@ ORANGE = "#E69F00"
 GREY = "#8C8C8C"
 INK = "#1F2933"
 RULE = "#D0D5DB"
+DIVERGING = ("#B35806", "#F1A340", "#FEE0B6", "#E3E3E3", "#D8DAEB", "#998EC3", "#542788")
+"""ColorBrewer PuOr, 7 classes, with a visible grey in the middle: diverging and safe for
+colour-blind readers (orange for disagreement, purple for agreement); the item bars' colours."""
+
+
+def diverging(n_options: int) -> tuple[str, ...]:
+    """``n_options`` colours from disagreement to agreement: ``DIVERGING`` for 7 options,
+    matplotlib's PuOr colormap (the same ColorBrewer scheme) sampled evenly otherwise."""
+    if n_options == len(DIVERGING):
+        return DIVERGING
+    colormap = colormaps["PuOr"]
+    # The colormap's ends are near black: keep to its inner 80 %, as the 7 classes do.
+    steps = (0.1 + 0.8 * i / (n_options - 1) for i in range(n_options))
+    return tuple(to_hex(colormap(step)).upper() for step in steps)
+
+
+FONT_FAMILY = "DejaVu Sans"
+FONT_FILES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSans-BoldOblique.ttf",
+)
+"""The packaged font files (``reports/static/fonts``); the stylesheet declares the same ones."""
 
 _STYLE = {
     "svg.hashsalt": "transversal-reports",
     "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
+    "font.family": FONT_FAMILY,
     "font.size": 8.5,
     "text.color": INK,
     "axes.edgecolor": RULE,
@@ -45,6 +74,14 @@ _STYLE = {
 _LOCK = threading.Lock()
 
 
+@contextmanager
+def drawing() -> Iterator[None]:
+    """The context every chart is drawn in: packaged fonts, the reports' style, one at a time."""
+    use_packaged_fonts()
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        yield
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreRow:
     """One row of the scores chart: a label, up to two estimates, or a note in their place."""
@@ -55,6 +92,9 @@ class ScoreRow:
     note: str | None = None
     emphasised: bool = False
     """Drawn in bold: a composite among its facets."""
+    muted: bool = False
+    """Drawn pale and dashed, its label marked with ‡: the statistics do not support the
+    figure as it stands (the reason is printed beside the chart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +108,22 @@ class PlaneLabels:
     points: str
 
 
+@cache
+def use_packaged_fonts() -> None:
+    """Registers the packaged font files with matplotlib, once per process, ahead of the copy
+    matplotlib ships: charts are measured with the very files the PDF embeds."""
+    folder = resources.files("reports").joinpath("static", "fonts")
+    paths = []
+    for name in FONT_FILES:
+        with resources.as_file(folder.joinpath(name)) as path:
+            font_manager.fontManager.addfont(str(path))
+            paths.append(str(path))
+    # Same family, same score: matplotlib takes the first entry it meets, so ours go first.
+    entries = font_manager.fontManager.ttflist
+    entries.sort(key=lambda entry: entry.fname not in paths)
+    font_manager.fontManager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+
+
 def scores_svg(
     rows: Sequence[ScoreRow],
     *,
@@ -77,15 +133,20 @@ def scores_svg(
     """One row per scale on the response axis: the primary estimate (filled circle) and the
     optional secondary one (open square), each with its confidence interval."""
     height = 0.62 + 0.34 * len(rows)
-    with _LOCK, matplotlib.rc_context(_STYLE):
+    with drawing():
         figure = Figure(figsize=(6.7, height))
         FigureCanvasSVG(figure)
         axes = figure.add_axes((0.35, 0.38 / height, 0.62, 1 - 0.62 / height))
         positions = list(range(len(rows)))[::-1]
         offset = 0.14 if any(row.secondary for row in rows) else 0.0
         for y, row in zip(positions, rows, strict=True):
-            _interval(axes, row.primary, y + offset, response_range, colour=BLUE, marker="o")
-            _interval(axes, row.secondary, y - offset, response_range, colour=ORANGE, marker="s")
+            muted = {"muted": row.muted}
+            _interval(
+                axes, row.primary, y + offset, response_range, colour=BLUE, marker="o", **muted
+            )
+            _interval(
+                axes, row.secondary, y - offset, response_range, colour=ORANGE, marker="s", **muted
+            )
             if row.note is not None:
                 axes.text(
                     response_range.midpoint,
@@ -100,7 +161,7 @@ def scores_svg(
                 )
         _score_axes(axes, rows, positions, response_range)
         _score_legend(figure, series)
-        return _to_svg(figure)
+        return svg_of(figure)
 
 
 def _interval(
@@ -111,17 +172,22 @@ def _interval(
     *,
     colour: str,
     marker: str,
+    muted: bool = False,
 ) -> None:
-    """An estimate as a marker on its interval; circles filled, squares open."""
+    """An estimate as a marker on its interval; circles filled, squares open; a muted one
+    pale with a dashed interval."""
     if estimate is None:
         return
+    alpha = 0.35 if muted else 1.0
     if estimate.ci_low is not None and estimate.ci_high is not None:
         axes.plot(
             _clamp([estimate.ci_low, estimate.ci_high], scale),
             [y, y],
             color=colour,
             linewidth=1.6,
+            linestyle=(0, (2, 1.5)) if muted else "-",
             solid_capstyle="butt",
+            alpha=alpha,
             zorder=2,
         )
     axes.plot(
@@ -132,6 +198,7 @@ def _interval(
         color=colour,
         markerfacecolor=colour if marker == "o" else "white",
         markeredgewidth=1.3,
+        alpha=alpha,
         zorder=3,
     )
 
@@ -147,9 +214,12 @@ def _score_axes(
     axes.set_xlim(scale.low - 0.15, scale.high + 0.15)
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.set_xticks(range(scale.low, scale.high + 1))
-    axes.set_yticks(positions, [_wrap(row.label) for row in rows], multialignment="right")
+    labels = [_wrap(row.label) + (" ‡" if row.muted else "") for row in rows]
+    axes.set_yticks(positions, labels, multialignment="right")
     for label, row in zip(axes.get_yticklabels(), rows, strict=True):
         label.set_fontweight("bold" if row.emphasised else "normal")
+        if row.muted:
+            label.set_color(GREY)
     axes.tick_params(axis="y", length=0, pad=6)
     axes.tick_params(axis="x", length=0, pad=4)
     axes.grid(axis="x", color=RULE, linewidth=0.6)
@@ -201,7 +271,7 @@ def plane_svg(
 ) -> str:
     """The plane of horizontal × vertical accountability divided at the midpoint, with the
     ``points`` as dots (grey when a team is highlighted) and the highlighted team's CI cross."""
-    with _LOCK, matplotlib.rc_context(_STYLE):
+    with drawing():
         figure = Figure(figsize=(5.2, 5.0))
         FigureCanvasSVG(figure)
         axes = figure.add_axes((0.13, 0.2, 0.83, 0.77))
@@ -227,7 +297,7 @@ def plane_svg(
             handletextpad=0.4,
             columnspacing=2.0,
         )
-        return _to_svg(figure)
+        return svg_of(figure)
 
 
 def _plane_frame(axes: Axes, scale: ResponseRange, labels: PlaneLabels) -> None:
@@ -295,7 +365,8 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _to_svg(figure: Figure) -> str:
+def svg_of(figure: Figure) -> str:
+    """The figure as an SVG element: no prolog, no clip paths, no date."""
     # Nothing is drawn outside the axes (intervals are clamped to the response range), so the
     # clip paths matplotlib would attach to every artist only slow the PDF down.
     for artist in figure.findobj():

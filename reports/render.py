@@ -9,7 +9,7 @@ no ``file://``, no network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -28,22 +28,20 @@ _HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#217
 """Sequential blues (ColorBrewer), from the bottom of the response scale to the top."""
 
 
+ACCOUNTABILITY = ("HA", "VA", "TR")
+IDENTIFICATION = ("EN", "IM", "AL")
+ITEMS_PER_CHART = 26
+"""About a page of item bars: the charts split between scales, never inside one."""
+
+
 def render_team_html(view: TeamReportView) -> str:
-    """The team report as HTML (its stylesheet is ``reports-static:report.css``)."""
+    """The team report as HTML (its stylesheets are ``reports-static:fonts.css`` and
+    ``reports-static:report.css``)."""
     t = texts_for(view.language)
-    scores = charts.scores_svg(
-        [
-            charts.ScoreRow(
-                label=row.scale.name,
-                primary=row.team,
-                secondary=row.rest,
-                note=row.hidden_reason,
-                emphasised=row.scale.is_composite,
-            )
-            for row in view.scales
-        ],
-        response_range=view.response_range,
-        series=(t["this_team"], t["rest_of_organisation"]),
+    citizenship = tuple(
+        s.scale.scale_id
+        for s in view.scales
+        if s.scale.scale_id == "LC" or s.scale.facet_of == "LC"
     )
     plane = charts.plane_svg(
         highlight=view.placement,
@@ -51,9 +49,43 @@ def render_team_html(view: TeamReportView) -> str:
         response_range=view.response_range,
         labels=_plane_labels(view.axis_names, t, points=t["plane_other_teams"]),
     )
+    uris = {
+        "plane": chart_uri(plane),
+        "accountability": _team_scores_uri(view, ACCOUNTABILITY, t),
+        "identification": _team_scores_uri(view, IDENTIFICATION, t),
+        "citizenship": _team_scores_uri(view, citizenship, t),
+    }
     return _render(
-        "team.html", view, charts={"scores": chart_uri(scores), "plane": chart_uri(plane)}
+        "team.html",
+        view,
+        charts=uris,
+        extra={
+            "item_colours": charts.diverging(len(view.option_labels)),
+            "item_side": (len(view.option_labels) - 1) // 2,
+        },
     )
+
+
+def _team_scores_uri(view: TeamReportView, scale_ids: tuple[str, ...], t: Mapping[str, str]) -> str:
+    rows = [s for s in view.scales if s.scale.scale_id in scale_ids]
+    if not rows:
+        return ""
+    svg = charts.scores_svg(
+        [
+            charts.ScoreRow(
+                label=row.scale.name,
+                primary=row.team,
+                secondary=row.rest,
+                note=row.hidden_reason,
+                emphasised=row.scale.is_composite,
+                muted=bool(row.caveats),
+            )
+            for row in rows
+        ],
+        response_range=view.response_range,
+        series=(t["this_team"], t["rest_of_organisation"]),
+    )
+    return chart_uri(svg)
 
 
 def render_team_pdf(view: TeamReportView) -> bytes:
@@ -103,10 +135,15 @@ def _plane_labels(
 
 
 def _render(
-    template: str, view: TeamReportView | OrganisationReportView, *, charts: Mapping[str, str]
+    template: str,
+    view: TeamReportView | OrganisationReportView,
+    *,
+    charts: Mapping[str, str],
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
     page = environment().get_template(template)
     return page.render(
+        **(extra or {}),
         view=view,
         language=view.language,
         t=texts_for(view.language),
@@ -141,6 +178,7 @@ def environment() -> SandboxedEnvironment:
         date=_date,
         heat=_heat,
         css_string=_css_string,
+        stacked_gradient=_stacked_gradient,
     )
     return env
 
@@ -189,6 +227,21 @@ def _heat(context: Context, value: float | None) -> str:
     colour = _HEAT[min(int(share * len(_HEAT)), len(_HEAT) - 1)]
     ink = "#FFFFFF" if share >= 5 / len(_HEAT) else "#1F2933"
     return f"background-color: {colour}; color: {ink}"
+
+
+def _stacked_gradient(shares: Sequence[float], colours: Sequence[str]) -> Markup:
+    """A CSS background drawing shares as adjacent blocks of colour: one stacked bar.
+
+    One element with hard colour stops instead of an element per segment: the PDF gets one
+    vector shading per bar, and the layout has a tenth of the boxes to place.
+    """
+    stops = []
+    start = 0.0
+    for share, colour in zip(shares, colours, strict=True):
+        end = start + 100 * share
+        stops.append(f"{colour} {start:.2f}% {end:.2f}%")
+        start = end
+    return Markup(f"linear-gradient(to right, {', '.join(stops)})")
 
 
 def _css_string(text: str) -> Markup:

@@ -35,6 +35,12 @@ class CampaignResult(Protocol):
     def team_sizes(self) -> pd.DataFrame: ...
     @property
     def suppressed(self) -> pd.DataFrame: ...
+    @property
+    def item_distributions(self) -> pd.DataFrame: ...
+    @property
+    def screening(self) -> pd.DataFrame: ...
+    @property
+    def n_excluded(self) -> int: ...
 
 
 class SuppressedTeamError(Exception):
@@ -89,9 +95,24 @@ class ScaleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Trend:
+    """The team's change on a scale since the previous wave: ``change`` is this wave minus the
+    previous one, with its interval; when it is ``None``, ``reason`` says why."""
+
+    previous: float | None
+    change: Estimate | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScaleScore:
     """One scale of the team report. When ``shown`` is False every figure is ``None`` and
-    ``hidden_reason`` says why."""
+    ``hidden_reason`` says why. ``caveats`` are the reasons, in the report's language, why
+    the statistics do not support reading the team figure as it stands (low agreement, low
+    reliability): such figures are printed greyed with them. ``comparable`` is False when
+    measurement invariance does not allow comparing the team with the rest of the
+    organisation; the difference is then greyed and ``caveats`` says so. ``trend`` is None
+    when no previous wave was given."""
 
     scale: ScaleInfo
     shown: bool
@@ -103,6 +124,14 @@ class ScaleScore:
     difference: Estimate | None
     cohens_d: float | None
     rwg_j: float | None
+    caveats: tuple[str, ...] = ()
+    comparable: bool = True
+    trend: Trend | None = None
+
+    @property
+    def supported(self) -> bool:
+        """Whether the statistics support reading the figure as it stands."""
+        return not self.caveats
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +150,9 @@ class QualityRow:
     alpha_meets: bool | None
     icc2_meets: bool | None
     rwg_j_meets: bool | None
+    team_mean_justified: bool | None = None
+    """In a team report: whether agreement justifies reading the team mean as a property of the
+    team (rwg(j) at or above the convention); None where it was not computed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +184,55 @@ class ResponseRange:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemDistribution:
+    """How the team answered one item: the share choosing each option of the response scale
+    (``shares`` aligned with ``TeamReportView.option_labels``), or ``hidden_reason``."""
+
+    item_id: str
+    text: str
+    n: int | None
+    shares: tuple[float, ...] | None
+    hidden_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemGroup:
+    """The items of one scale, in the instrument's order."""
+
+    scale: ScaleInfo
+    items: tuple[ItemDistribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a scale's scores describe, in the report's language."""
+
+    scale: ScaleInfo
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRule:
+    """A rule of the careless-response screening, for the whole organisation."""
+
+    rule: str
+    threshold: float | None
+    action: str
+    excluded_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Methods:
+    """The methods appendix beyond the quality table: exclusions for the organisation only
+    (never a team's count), the invariance status and the confidentiality rules applied."""
+
+    n_excluded: int
+    screening: tuple[ScreeningRule, ...]
+    invariance: str
+    min_group_size: int
+
+
+@dataclass(frozen=True, slots=True)
 class TeamReportView:
     """Everything a team report prints, in one language. ``scales`` follow the instrument
     (a composite just before its facets); ``other_teams`` are the other eligible teams as
@@ -176,6 +257,14 @@ class TeamReportView:
     other_teams: tuple[PlanePoint, ...]
     quality: tuple[QualityRow, ...]
     conventions: Conventions
+    summary: tuple[str, ...] = ()
+    """The summary page: sentences in plain words, generated from the figures."""
+    option_labels: tuple[str, ...] = ()
+    items: tuple[ItemGroup, ...] = ()
+    meanings: tuple[Meaning, ...] = ()
+    questions: tuple[str, ...] = ()
+    methods: Methods | None = None
+    has_previous: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,9 +124,10 @@ def test_the_organisation_minus_the_shown_teams_reveals_nothing(
     teams = result.teams[result.teams["shown"]]
     for scale, rows in teams.groupby("scale"):
         residual_n = organisation.loc[scale, "n"] - rows["n"].sum()
-        residual_sum = organisation.loc[scale, "n"] * organisation.loc[scale, "mean"] - (
-            rows["n"] * rows["mean"]
-        ).sum()
+        residual_sum = (
+            organisation.loc[scale, "n"] * organisation.loc[scale, "mean"]
+            - (rows["n"] * rows["mean"]).sum()
+        )
         assert residual_n == 0, scale
         assert residual_sum == pytest.approx(0.0, abs=1e-9), scale
 

@@ -24,6 +24,9 @@ ORGANISATION = "Harbourside Health Trust"
 CAMPAIGN = "Spring 2026 survey"
 HIDDEN_TEAM, HIDDEN_SCALE = "11", "IM"
 SUPPRESSED_TEAM = "17"
+UNANIMOUS_TEAM, UNANIMOUS_ITEM = "14", "HA02"
+"""Every member of this team who answered the item chose the same option."""
+N_EXCLUDED = 4
 
 UNITS = {
     "1": UnitInfo("1", ORGANISATION, None, "organisation"),
@@ -52,6 +55,9 @@ class FakeAnalysis:
     profiles: pd.DataFrame
     team_sizes: pd.DataFrame
     suppressed: pd.DataFrame
+    item_distributions: pd.DataFrame
+    screening: pd.DataFrame
+    n_excluded: int
 
 
 def fake_analysis(instrument: Instrument, *, seed: int = 7) -> FakeAnalysis:
@@ -91,7 +97,43 @@ def fake_analysis(instrument: Instrument, *, seed: int = 7) -> FakeAnalysis:
                 "reason": ["3 respondents, fewer than the minimum of 5"],
             }
         ),
+        item_distributions=_distributions(rng, instrument, eligible),
+        screening=pd.DataFrame(
+            {
+                "rule": ["longstring", "irv", "mahalanobis", "reverse_disagreement"],
+                "index": ["longstring_share", "irv", "mahalanobis_p", "reverse_disagreement"],
+                "flags_when": ["above", "below", "below", "above"],
+                "threshold": [0.8, 0.3, 0.001, 3.0],
+                "action": ["exclude", "exclude", "warn", "exclude"],
+                "flagged": [2, 1, 3, 1],
+                "excluded_by": [2, 1, 0, 1],
+            }
+        ),
+        n_excluded=N_EXCLUDED,
     )
+
+
+def _distributions(
+    rng: np.random.Generator, instrument: Instrument, teams: list[str]
+) -> pd.DataFrame:
+    """Counts per option of every item for the eligible teams; one item unanimous."""
+    options = list(range(instrument.response_scale.min, instrument.response_scale.max + 1))
+    rows = []
+    for team in teams:
+        for item in instrument.item_ids:
+            answered = RESPONDENTS[team] - int(rng.integers(0, 2))
+            counts = np.bincount(
+                np.clip(rng.normal(4.5, 1.4, answered).round().astype(int), 1, 7) - 1,
+                minlength=len(options),
+            )
+            if (team, item) == (UNANIMOUS_TEAM, UNANIMOUS_ITEM):
+                counts = np.zeros(len(options), dtype=int)
+                counts[5] = answered
+            rows.extend(
+                {"team": team, "item": item, "option": option, "count": int(count)}
+                for option, count in zip(options, counts, strict=True)
+            )
+    return pd.DataFrame(rows, columns=["team", "item", "option", "count"])
 
 
 def _interval(mean: float, sd: float, n: int) -> tuple[float, float]:

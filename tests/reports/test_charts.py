@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from reports import charts
 from reports.charts import BLUE, GREY, ORANGE, PlaneLabels, ScoreRow, plane_svg, scores_svg
 from reports.views import Estimate, Placement, PlanePoint, ResponseRange
 
@@ -83,3 +86,16 @@ def test_other_teams_are_grey_when_a_team_is_highlighted() -> None:
         highlight=None, points=[PlanePoint(3, 3)], response_range=SCALE, labels=LABELS
     )
     assert "Votre équipe" not in _texts(alone)
+
+
+@pytest.mark.parametrize("n_options", [2, 4, 5, 7, 11])
+def test_the_item_colours_run_from_disagreement_to_agreement(n_options: int) -> None:
+    colours = charts.diverging(n_options)
+    assert len(colours) == len(set(colours)) == n_options
+    assert all(len(colour) == 7 and colour.startswith("#") for colour in colours)
+    # Orange first, purple last: more red than blue at the start, the reverse at the end.
+    first, last = (
+        tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (colours[0], colours[-1])
+    )
+    assert first[0] > first[2]
+    assert last[2] > last[0]

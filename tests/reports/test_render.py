@@ -171,7 +171,8 @@ def test_the_profile_is_described_with_its_certainty(
     view, pages = team_report
     t = TEXTS[view.language]
     assert view.placement is not None
-    page = next(p for p in pages[1:] if _normal(t["plane_title"]) in p)
+    start = next(i for i, p in enumerate(pages) if i > 1 and _normal(t["plane_title"]) in p)
+    page = " ".join(pages[start : start + 2])  # the plane, and its profile box after it
     assert _normal(t[f"profile_text.{view.placement.profile}"]) in page
     certainty = t["plane_certain"] if view.placement.certain else t["plane_uncertain"]
     assert _normal(certainty) in page
@@ -239,7 +240,11 @@ def test_the_url_fetcher_serves_an_embedded_chart() -> None:
 
 def test_charts_are_embedded_as_svg_data_uris(team_view: TeamViewFactory) -> None:
     html = render_team_html(team_view("14"))
-    assert html.count('<img src="data:image/svg+xml;base64,') == 2
+    # The plane and the three score charts; the item distributions are stacked bars drawn by
+    # the page itself (one vector shading per bar), with their labels as text.
+    assert html.count('<img src="data:image/svg+xml;base64,') == 4
+    assert html.count('<table class="item-bars">') >= 1
+    assert "linear-gradient(to right, #B35806 0.00%" in html
 
 
 def test_a_document_reaching_outside_the_package_does_not_render() -> None:

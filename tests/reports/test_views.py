@@ -75,7 +75,8 @@ def test_a_hidden_scale_carries_its_reason_and_no_figure(team_view: TeamViewFact
     score = next(s for s in team_view().scales if s.scale.scale_id == fakes.HIDDEN_SCALE)
     assert not score.shown
     assert score.hidden_reason == "not shown: fewer than 5 answered"
-    figures = {"scale", "shown", "hidden_reason"}
+    figures = {"scale", "shown", "hidden_reason", "caveats", "comparable"}
+    assert score.caveats == ()
     assert all(
         getattr(score, f.name) is None for f in dataclasses.fields(score) if f.name not in figures
     )

@@ -1,0 +1,289 @@
+"""The parts of the team report built on top of its scale scores: greyed figures and their
+reasons, the previous wave, item distributions, meanings, the summary, questions and methods.
+
+Whether an item's distribution may be shown is decided by
+``analysis.confidentiality.distribution_disclosable``, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from analysis.confidentiality import distribution_disclosable
+from analysis.trends import SHIFTED
+from instrument.model import Instrument
+from reports import _frames
+from reports.formatting import format_number, format_percent
+from reports.texts_meanings import MEANINGS, QUESTIONS
+from reports.views import (
+    CampaignResult,
+    Conventions,
+    Estimate,
+    ItemDistribution,
+    ItemGroup,
+    Meaning,
+    Methods,
+    Placement,
+    ScaleInfo,
+    ScaleScore,
+    ScreeningRule,
+    Trend,
+)
+
+Texts = Mapping[str, str]
+
+
+def caveats(
+    score: ScaleScore, *, alpha: float | None, comparable: bool, t: Texts, language: str
+) -> tuple[str, ...]:
+    """Why the statistics do not support the figure as it stands, in the report's language:
+    low agreement (team-level scales only: a person-level team score is an average), low
+    reliability in this campaign, a comparison invariance does not allow."""
+    conventions = Conventions()
+    found = []
+    threshold = format_number(conventions.rwg_j, language=language)
+    if score.scale.level == "team" and score.rwg_j is not None and score.rwg_j < conventions.rwg_j:
+        value = format_number(score.rwg_j, language=language)
+        found.append(t["caveat_rwg"].format(value=value, threshold=threshold))
+    if alpha is not None and alpha < conventions.alpha:
+        value = format_number(alpha, language=language)
+        threshold = format_number(conventions.alpha, language=language)
+        found.append(t["caveat_alpha"].format(value=value, threshold=threshold))
+    if not comparable:
+        found.append(t["caveat_invariance"])
+    return tuple(found)
+
+
+def comparable_scales(invariance: pd.DataFrame | None) -> dict[str, bool]:
+    """Scale id to whether invariance allows comparing its means between teams."""
+    if invariance is None:
+        return {}
+    return {
+        str(row["scale"]): _frames.flag(row, "means_comparable")
+        for row in invariance.to_dict("records")
+    }
+
+
+def trend(
+    score: ScaleScore, rows: Mapping[str, _frames.Record] | None, *, t: Texts
+) -> Trend | None:
+    """The change since the previous wave (``rows``: this team's trend rows by scale)."""
+    if rows is None:
+        return None
+    row = rows.get(score.scale.scale_id)
+    if row is None or not score.shown:
+        reason = t["trend_missing"] if score.shown else score.hidden_reason
+        return Trend(previous=None, change=None, reason=reason)
+    previous = _frames.number(row, "mean_previous")
+    if not _frames.flag(row, "shown"):
+        why = row.get("reason")
+        text = t["trend_shifted"] if why == SHIFTED or why is None else str(why)
+        return Trend(previous=None, change=None, reason=t["trend_not_shown"].format(reason=text))
+    change = _estimate(row, "change", "change_ci_low", "change_ci_high")
+    return Trend(previous=previous, change=change, reason=None)
+
+
+def trend_rows(previous: pd.DataFrame | None, team_id: str) -> dict[str, _frames.Record] | None:
+    if previous is None:
+        return None
+    rows = previous.to_dict("records")
+    if "team" in previous.columns:
+        rows = [row for row in rows if str(row["team"]) == team_id]
+    return {str(row["scale"]): row for row in rows}
+
+
+def _estimate(row: _frames.Record, value: str, low: str, high: str) -> Estimate | None:
+    point = _frames.number(row, value)
+    if point is None:
+        return None
+    return Estimate(point, _frames.number(row, low), _frames.number(row, high))
+
+
+def item_groups(
+    analysis: CampaignResult,
+    *,
+    instrument: Instrument,
+    team_id: str,
+    scales: Sequence[ScaleScore],
+    language: str,
+    t: Texts,
+) -> tuple[ItemGroup, ...]:
+    """Each shown scale's items with the team's shares per option, or the reason they are
+    hidden."""
+    frame = analysis.item_distributions
+    counts: dict[str, list[int]] = {}
+    if len(frame):
+        own = _frames.of_team(frame, team_id).sort_values(["item", "option"])
+        for item, group in own.groupby("item", sort=False):
+            counts[str(item)] = [int(c) for c in group["count"]]
+    texts = {item.id: item.text[language] for item in instrument.items}
+    by_id = {scale.id: scale for scale in instrument.scales}
+    k = analysis.min_group_size
+    groups = []
+    for score in scales:
+        scale = by_id.get(score.scale.scale_id)
+        if scale is None:
+            continue
+        items = tuple(
+            _distribution(item, texts[item], counts.get(item), score=score, k=k, t=t)
+            for item in scale.items
+        )
+        groups.append(ItemGroup(scale=score.scale, items=items))
+    return tuple(groups)
+
+
+def _distribution(
+    item: str, text: str, counts: list[int] | None, *, score: ScaleScore, k: int, t: Texts
+) -> ItemDistribution:
+    if not score.shown:
+        return ItemDistribution(item, text, None, None, t["item_scale_hidden"])
+    counts = counts or []
+    if not distribution_disclosable(counts, min_group_size=k):
+        reason = t["item_too_few"].format(n=k) if sum(counts) < k else t["item_unanimous"]
+        return ItemDistribution(item, text, None, None, reason)
+    n = sum(counts)
+    return ItemDistribution(item, text, n, tuple(c / n for c in counts), None)
+
+
+def meanings(catalogue: Mapping[str, ScaleInfo], *, language: str) -> tuple[Meaning, ...]:
+    texts = MEANINGS[language]
+    return tuple(
+        Meaning(scale=scale, text=texts[scale_id])
+        for scale_id, scale in catalogue.items()
+        if scale_id in texts
+    )
+
+
+def _names(scores: Sequence[ScaleScore]) -> str:
+    return ", ".join(score.scale.name for score in scores)
+
+
+def summary(
+    scales: Sequence[ScaleScore],
+    *,
+    placement: Placement | None,
+    n_respondents: int,
+    response_rate: float | None,
+    low: int,
+    high: int,
+    t: Texts,
+    language: str,
+) -> tuple[str, ...]:
+    """The summary page in plain words, from the figures: it describes, never grades."""
+    rate = (
+        ""
+        if response_rate is None
+        else t["summary_rate"].format(rate=format_percent(response_rate, language=language))
+    )
+    sentences = [t["summary_participation"].format(n=n_respondents, rate=rate)]
+    shown = [s for s in scales if s.shown and s.team is not None]
+    if shown:
+        most = max(shown, key=lambda s: s.team.value if s.team else 0.0)
+        least = min(shown, key=lambda s: s.team.value if s.team else 0.0)
+        sentences.append(
+            t["summary_most_least"].format(
+                most=most.scale.name,
+                most_mean=format_number(most.team.value if most.team else None, language=language),
+                least=least.scale.name,
+                least_mean=format_number(
+                    least.team.value if least.team else None, language=language
+                ),
+                low=low,
+                high=high,
+            )
+        )
+    higher = [s for s in shown if s.comparable and _clear(s.difference) == 1]
+    lower = [s for s in shown if s.comparable and _clear(s.difference) == -1]
+    if higher:
+        sentences.append(t["summary_higher"].format(scales=_names(higher)))
+    if lower:
+        sentences.append(t["summary_lower"].format(scales=_names(lower)))
+    if not higher and not lower:
+        sentences.append(t["summary_no_difference"])
+    else:
+        sentences.append(t["summary_clearly"])
+    if placement is not None:
+        profile = t[f"profile.{placement.profile}"]
+        text = t[f"profile_text.{placement.profile}"]
+        sentences.append(t["summary_plane"].format(profile=profile, text=text))
+        if not placement.certain:
+            sentences.append(t["summary_plane_uncertain"])
+    sentences.extend(_trend_sentences(shown, t))
+    greyed = [s for s in shown if s.caveats]
+    if greyed:
+        sentences.append(t["summary_caveats"].format(scales=_names(greyed)))
+    return tuple(sentences)
+
+
+def _trend_sentences(shown: Sequence[ScaleScore], t: Texts) -> list[str]:
+    with_trend = [s for s in shown if s.trend is not None]
+    if not with_trend:
+        return []
+    up = [s for s in with_trend if s.trend and _clear(s.trend.change) == 1]
+    down = [s for s in with_trend if s.trend and _clear(s.trend.change) == -1]
+    sentences = []
+    if up:
+        sentences.append(t["summary_trend_up"].format(scales=_names(up)))
+    if down:
+        sentences.append(t["summary_trend_down"].format(scales=_names(down)))
+    return sentences or [t["summary_trend_none"]]
+
+
+def _clear(estimate: Estimate | None) -> int:
+    """1 when the interval lies above zero, -1 below, 0 when it includes zero or is missing."""
+    if estimate is None or estimate.ci_low is None or estimate.ci_high is None:
+        return 0
+    if estimate.ci_low > 0:
+        return 1
+    return -1 if estimate.ci_high < 0 else 0
+
+
+def questions(
+    scales: Sequence[ScaleScore], *, placement: Placement | None, t: Texts, language: str
+) -> tuple[str, ...]:
+    """The profile's question, one per scale where the team differs clearly (at most three),
+    then general ones."""
+    found = []
+    if placement is not None:
+        found.append(t[f"profile_question.{placement.profile}"])
+    per_scale = QUESTIONS[language]
+    notable = [s for s in scales if s.shown and s.comparable and _clear(s.difference) != 0]
+    notable.sort(key=lambda s: -abs(s.difference.value if s.difference else 0.0))
+    found.extend(per_scale[s.scale.scale_id] for s in notable[:3] if s.scale.scale_id in per_scale)
+    found.extend(t[f"question_general_{i}"] for i in (1, 2, 3))
+    return tuple(dict.fromkeys(found))
+
+
+def methods(
+    analysis: CampaignResult,
+    *,
+    invariance: Mapping[str, bool],
+    catalogue: Mapping[str, ScaleInfo],
+    t: Texts,
+) -> Methods:
+    rules = tuple(
+        ScreeningRule(
+            rule=t.get(f"validity_rule.{row['rule']}", str(row["rule"])),
+            threshold=_frames.number(row, "threshold"),
+            action=t.get(f"validity_action.{row['action']}", str(row["action"])),
+            excluded_by=_frames.count(row, "excluded_by"),
+        )
+        for row in analysis.screening.to_dict("records")
+    )
+    if not invariance:
+        status = t["invariance_not_assessed"]
+    else:
+        status = t["invariance_assessed"].format(
+            comparable=sum(invariance.values()), total=len(invariance)
+        )
+        blocked = [catalogue[s].name for s, ok in invariance.items() if not ok and s in catalogue]
+        if blocked:
+            status += " " + t["invariance_not_comparable"].format(scales=", ".join(blocked))
+    return Methods(
+        n_excluded=int(analysis.n_excluded),
+        screening=rules,
+        invariance=status,
+        min_group_size=analysis.min_group_size,
+    )

@@ -1,0 +1,529 @@
+"""The reports' words in French (the keys of :mod:`reports.texts_en` exactly); the French
+spacing before ; : ? ! % is added by :mod:`reports.i18n`."""
+
+from __future__ import annotations
+
+FR: dict[str, str] = {
+    "report_title": "Rapport d'équipe",
+    "organisation_report_title": "Rapport d'organisation",
+    "department": "Département",
+    "campaign": "Campagne",
+    "organisation": "Organisation",
+    "respondents": "Répondants",
+    "invited": "Invités",
+    "response_rate": "Taux de réponse",
+    "of_invited": "sur {invited} invités",
+    "date": "Date",
+    "page": "Page",
+    "page_of": "sur",
+    "hidden_reason": "non affiché : moins de {n} réponses",
+    "about_title": "À propos de ce rapport",
+    "about_body": (
+        "Ce rapport décrit la manière dont les membres de votre équipe ont répondu à une "
+        "enquête sur leur façon de travailler et d'apprendre ensemble. Il décrit ; il ne note "
+        "pas. Un score plus élevé n'est pas meilleur en soi : chaque échelle dit avec quelle "
+        "force les personnes reconnaissent une façon de travailler, et la question utile est "
+        "ce que cela signifie pour votre équipe."
+    ),
+    "about_privacy": (
+        "Les réponses sont anonymes. Un chiffre n'est affiché que si au moins {n} personnes "
+        "ont répondu, et les autres équipes n'apparaissent que comme des points anonymes."
+    ),
+    "about_ci": (
+        "Les nombres entre crochets sont des intervalles de confiance à 95 % : la plage où "
+        "le score se situerait probablement si d'autres personnes semblables avaient répondu."
+    ),
+    "scores_title": "Scores par échelle",
+    "scores_intro": (
+        "Chaque ligne montre le score moyen de votre équipe et celui du reste de "
+        "l'organisation, sur l'échelle de réponse de {low} (pas du tout d'accord) à {high} "
+        "(tout à fait d'accord). Les traits montrent les intervalles de confiance à 95 % ; la "
+        "ligne pointillée marque le milieu de l'échelle."
+    ),
+    "scores_diff_note": (
+        "L'écart est la moyenne de votre équipe moins celle du reste de l'organisation. "
+        "Quand son intervalle ne contient pas zéro, l'écart n'est probablement pas dû au seul "
+        "hasard ; il reste une description, pas un verdict."
+    ),
+    "scores_table_title": "Les scores en chiffres",
+    "scores_alt": (
+        "Graphique : la moyenne de l'équipe sur chaque échelle à côté de celle du reste de "
+        "l'organisation, avec les intervalles de confiance à 95 %. Le tableau qui suit donne "
+        "les chiffres."
+    ),
+    "plane_alt": (
+        "Graphique : l'équipe placée selon sa redevabilité horizontale et verticale, avec ses "
+        "intervalles de confiance, parmi les autres équipes montrées comme points anonymes."
+    ),
+    "organisation_scores_alt": (
+        "Graphique : la moyenne de l'organisation sur chaque échelle avec son intervalle de "
+        "confiance à 95 %."
+    ),
+    "profiles_alt": (
+        "Graphique : chaque équipe placée selon sa redevabilité horizontale et verticale."
+    ),
+    "this_team": "Cette équipe",
+    "rest_of_organisation": "Reste de l'organisation",
+    "organisation_mean": "Organisation",
+    "scale": "Échelle",
+    "n": "n",
+    "team_mean": "Équipe",
+    "rest_mean": "Reste de l'org.",
+    "difference": "Écart",
+    "mean": "Moyenne",
+    "sd": "É.-T.",
+    "level_team": "porte sur l'équipe",
+    "level_individual": "porte sur la personne",
+    "plane_title": "Redevabilité horizontale et verticale",
+    "plane_intro": (
+        "La redevabilité s'exerce sur deux plans : envers les pairs et la pratique qu'ils "
+        "partagent (horizontal), et envers la hiérarchie (vertical). Les lignes à {mid} "
+        "divisent le plan en quatre profils. Aucun plan ne vaut mieux que l'autre, et aucun "
+        "profil n'est le bon : chacun a ses forces et ses angles morts."
+    ),
+    "plane_your_team": "Votre équipe",
+    "plane_other_teams": "Autres équipes (anonymes)",
+    "plane_placement": "Profil",
+    "plane_certain": (
+        "Les intervalles de confiance restent dans un seul quadrant : ce placement est net."
+    ),
+    "plane_uncertain": (
+        "Ce placement est incertain : l'intervalle de confiance franchit une ligne de "
+        "partage, et votre équipe pourrait aussi bien relever d'un profil voisin."
+    ),
+    "plane_not_shown": (
+        "Votre équipe ne peut pas être placée sur ce plan : son score de redevabilité "
+        "horizontale ou verticale n'est pas affiché."
+    ),
+    "plane_question": "Une question à discuter",
+    "profile.integrated": "intégré",
+    "profile.community-led": "porté par la communauté",
+    "profile.hierarchy-led": "porté par la hiérarchie",
+    "profile.disengaged": "en retrait",
+    "profile_text.integrated": (
+        "Les membres se sentent redevables à la fois les uns envers les autres et envers la "
+        "hiérarchie. Les deux plans de redevabilité sont présents. Qu'ils se nourrissent l'un "
+        "l'autre est une autre question : le score de transversalité en parle."
+    ),
+    "profile_text.community-led": (
+        "Les membres se sentent redevables les uns envers les autres et envers la pratique "
+        "qu'ils partagent plus qu'envers la hiérarchie. Un travail ainsi organisé peut porter "
+        "beaucoup d'apprentissage que la hiérarchie ne voit pas."
+    ),
+    "profile_text.hierarchy-led": (
+        "Les membres se sentent redevables envers la hiérarchie — décisions, règles, "
+        "objectifs — plus que les uns envers les autres. Un travail ainsi organisé peut être "
+        "bien coordonné tout en laissant à l'équipe peu de normes qu'elle se soit données."
+    ),
+    "profile_text.disengaged": (
+        "Les membres ne se sentent fortement redevables ni les uns envers les autres ni "
+        "envers la hiérarchie. Cela décrit où la redevabilité est ressentie, non la qualité "
+        "du travail."
+    ),
+    "profile_question.integrated": "Où les deux plans se rejoignent-ils, et qui les relie ?",
+    "profile_question.community-led": (
+        "Que sait l'équipe qui devrait être visible au-dessus d'elle, et par qui ?"
+    ),
+    "profile_question.hierarchy-led": (
+        "Où les membres se tiennent-ils mutuellement responsables de la qualité de leur pratique ?"
+    ),
+    "profile_question.disengaged": (
+        "Envers qui, et envers quoi, les membres se sentent-ils redevables ?"
+    ),
+    "appendix_title": "Annexe : quelle confiance accorder aux chiffres",
+    "appendix_intro": (
+        "Ces statistiques indiquent avec quelle cohérence les échelles ont mesuré dans cette "
+        "campagne, et dans quelle mesure un score d'équipe peut être lu comme une propriété "
+        "de l'équipe. Les seuils sont des conventions de la littérature, non des lois : une "
+        "valeur juste en dessous ne rend pas un score faux, une valeur au-dessus ne le rend "
+        "pas juste."
+    ),
+    "reliability": "Fidélité",
+    "agreement": "Accord",
+    "item_count": "Items",
+    "alpha": "Alpha",
+    "alpha_ci": "IC à 95 %",
+    "omega": "Oméga",
+    "icc1": "ICC(1)",
+    "icc2": "ICC(2)",
+    "rwg_team": "votre équipe",
+    "rwg_median": "médiane des équipes",
+    "name_alpha": "Alpha de Cronbach (fidélité)",
+    "explain_alpha": (
+        "La cohérence avec laquelle les personnes répondent aux items d'une échelle, sur "
+        "toute l'organisation. Par convention, {threshold} ou plus est jugé suffisant pour "
+        "comparer des groupes. Alpha augmente avec le nombre d'items et suppose que tous les "
+        "items pèsent autant : c'est un repère approximatif."
+    ),
+    "name_omega": "Oméga de McDonald (fidélité)",
+    "explain_omega": (
+        "La même idée, estimée à partir d'un modèle à un facteur sans supposer que les items "
+        "pèsent autant. Il se lit sur la même échelle qu'alpha."
+    ),
+    "name_icc1": "ICC(1) (différences entre équipes)",
+    "explain_icc1": (
+        "La part des différences entre personnes qui se situe entre équipes. Dans les "
+        "organisations elle est souvent comprise entre 0,05 et 0,20 ; il n'y a pas de seuil "
+        "de réussite."
+    ),
+    "name_icc2": "ICC(2) (fiabilité des moyennes d'équipe)",
+    "explain_icc2": (
+        "La fiabilité avec laquelle les moyennes d'équipe distinguent les équipes. Par "
+        "convention, {threshold} ou plus ; il croît avec la taille des équipes, si bien "
+        "qu'avec de petites équipes des valeurs plus basses sont courantes et les moyennes "
+        "se comparent avec prudence."
+    ),
+    "name_rwg": "rwg(j) (accord au sein d'une équipe)",
+    "explain_rwg": (
+        "Le degré d'accord entre les membres d'une équipe, comparé à des réponses données au "
+        "hasard. Par convention, {threshold} ou plus permet de lire un score d'équipe comme "
+        "partagé. Il compte surtout pour les échelles qui portent sur l'équipe ; pour celles "
+        "qui portent sur la personne, un score d'équipe est une moyenne et n'a pas à refléter "
+        "un accord. Il peut surestimer l'accord quand tout le monde penche du même côté pour "
+        "d'autres raisons."
+    ),
+    "marker_note": "† sous le seuil conventionnel.",
+    "contents": "Sommaire",
+    "about_organisation": (
+        "Ce rapport décrit la manière dont les équipes de l'organisation ont répondu à une "
+        "enquête sur leur façon de travailler et d'apprendre ensemble. Il décrit ; il ne note "
+        "pas : aucun score et aucun profil n'est le bon. Chaque équipe ayant assez de "
+        "répondants reçoit son propre rapport."
+    ),
+    "heat_missing": "– non affiché : moins de {n} réponses.",
+    "participation_title": "Participation",
+    "participation_intro": (
+        "Les équipes de moins de {n} répondants ne reçoivent pas de rapport et ne sont pas "
+        "montrées séparément ; leurs réponses comptent dans les chiffres de l'organisation."
+    ),
+    "team": "Équipe",
+    "status": "Statut",
+    "status_reported": "reçoit un rapport",
+    "suppressed_too_few": "{respondents} répondants, moins que le minimum de {n}",
+    "teams_reported": "Équipes avec un rapport",
+    "teams_suppressed": "Équipes sans rapport",
+    "heat_title": "Moyennes des équipes par échelle",
+    "heat_intro": (
+        "Chaque case est le score moyen d'une équipe sur une échelle ({low} à {high}) ; les "
+        "cases plus foncées sont plus élevées. La couleur montre la force de l'accord, pas "
+        "une qualité."
+    ),
+    "organisation_scores_title": "Scores de l'organisation",
+    "organisation_scores_intro": (
+        "La moyenne de l'organisation sur chaque échelle, avec son intervalle de confiance à "
+        "95 %, calculée sur toutes les réponses, y compris celles des équipes sans rapport."
+    ),
+    "profiles_title": "Profils des équipes",
+    "profiles_intro": (
+        "Chaque point est une équipe avec un rapport, placée selon sa redevabilité "
+        "horizontale et verticale. Un placement est incertain quand son intervalle de "
+        "confiance franchit une ligne de partage."
+    ),
+    "profile": "Profil",
+    "teams": "Équipes",
+    "of_which_uncertain": "dont incertains",
+    "uncertain": "incertain",
+    "months": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ),
+    "validity_title": "Rapport de validité de l'instrument",
+    "validity_source": "Données",
+    "validity_analysed": "Répondants analysés",
+    "validity_excluded": "Exclus pour réponses négligentes",
+    "validity_summary_title": "Synthèse",
+    "validity_summary_intro": (
+        "Ce rapport examine si le questionnaire mesure, dans cet échantillon, ce qu'il est "
+        "censé mesurer : si les items de chaque échelle reçoivent des réponses cohérentes, "
+        "forment un facteur qui leur est propre et ont le même sens d'un groupe à l'autre. Une "
+        "échelle qui ne tient pas donne des scores qui mêlent plusieurs choses ou surtout du "
+        "bruit : ses moyennes et ses écarts sont alors à lire avec prudence, voire pas du tout."
+    ),
+    "validity_hold": "Échelles qui tiennent dans cet échantillon",
+    "validity_not_hold": "Échelles qui ne tiennent pas, et pourquoi",
+    "validity_none": "aucune",
+    "validity_concern.no_reliability": "la fidélité n'a pas pu être estimée",
+    "validity_concern.low_alpha": (
+        "alpha sous la convention de 0,70 : les items s'accordent trop peu"
+    ),
+    "validity_concern.no_cfa": "le modèle à un facteur n'a pas pu être ajusté",
+    "validity_concern.poor_fit": "un facteur décrit mal les items (CFI ou SRMR)",
+    "validity_concern.split": "ses items se répartissent sur plusieurs facteurs",
+    "validity_concern.merged": "ses items partagent un facteur avec une autre échelle",
+    "validity_quality_title": "Qualité des données",
+    "validity_quality_intro": (
+        "Avant toute autre analyse, les répondants qui ont répondu sans lire sont écartés. "
+        "Chaque règle repère un type de réponse ; seules les règles marquées « exclure » "
+        "retirent un répondant, les autres ne font qu'avertir. {excluded} répondants sur "
+        "{respondents} ont été exclus ; les sections suivantes portent sur les {analysed} "
+        "autres."
+    ),
+    "validity_rule": "Règle",
+    "validity_threshold": "Seuil",
+    "validity_action": "Action",
+    "validity_flagged": "Signalés",
+    "validity_excluded_by": "Exclus par elle",
+    "validity_rule.longstring": "Même réponse à la suite (part des items)",
+    "validity_rule.irv": "Réponses peu variées (écart-type)",
+    "validity_rule.mahalanobis": "Profil inhabituel (p de Mahalanobis)",
+    "validity_rule.reverse_disagreement": "Contredit les items inversés (points)",
+    "validity_action.exclude": "exclure",
+    "validity_action.warn": "avertir",
+    "validity_reliability_title": "Fidélité",
+    "validity_reliability_intro": (
+        "L'alpha de Cronbach et l'oméga de McDonald disent avec quelle cohérence les items "
+        "d'une échelle reçoivent des réponses. Par convention, 0,70 est acceptable et 0,80 bon "
+        "pour comparer des groupes ; ce sont des conventions, non des lois. L'item le plus "
+        "faible est celui qui est le moins corrélé avec le reste de son échelle (r.drop)."
+    ),
+    "validity_weakest": "Item le plus faible (r.drop)",
+    "validity_structure_title": "Structure",
+    "validity_efa_intro": (
+        "Une analyse factorielle exploratoire des {items} items, dont le nombre de facteurs est"
+        " choisi par analyse parallèle, cherche la structure des réponses sans connaître les "
+        "échelles. Elle trouve {found} facteurs ; l'instrument prévoit {intended} échelles. KMO"
+        " = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de "
+        "Bartlett = {p}."
+    ),
+    "validity_efa_failed": "L'analyse factorielle exploratoire n'a pas pu être menée : {reason}.",
+    "validity_main_factor": "Facteur principal",
+    "validity_share_on_main": "Items sur ce facteur",
+    "validity_factor_count": "Facteurs",
+    "validity_shares_with": "Partagé avec",
+    "validity_cfa_intro": (
+        "Une analyse factorielle confirmatoire ajuste chaque échelle comme un facteur de ses "
+        "propres items. Chaque échelle est ajustée séparément, car un tel modèle n'utilise que "
+        "les répondants qui ont répondu à tous ses items : un modèle de tous les items en "
+        "garderait trop peu. Les échelles de niveau équipe d'un module sont aussi ajustées "
+        "ensemble, pour vérifier qu'elles sont distinctes. Les conventions de Hu et Bentler "
+        "sont un CFI et un TLI d'au moins 0,95, un RMSEA d'au plus 0,06 et un SRMR d'au plus "
+        "0,08 : des conventions, non des lois. Une échelle de 3 items a 0 degré de liberté et "
+        "s'ajuste parfaitement par construction."
+    ),
+    "validity_model": "Modèle",
+    "validity_block": "ensemble",
+    "validity_agreement_title": "Accord au sein des équipes",
+    "validity_agreement_intro": (
+        "Un score d'équipe a un sens quand les membres d'une équipe répondent de façon "
+        "semblable. L'ICC(1) est la part de la variance située entre les équipes ; l'ICC(2) est"
+        " la fidélité de la moyenne d'une équipe (0,70 par convention) ; le rwg(j) est l'accord"
+        " au sein d'une équipe, ici sa médiane sur les équipes (0,70 par convention)."
+    ),
+    "validity_agreement_missing": "L'accord n'a pas été évalué : {reason}.",
+    "validity_teams_count": "Équipes",
+    "validity_rwg_median": "rwg(j) médian",
+    "validity_invariance_title": "Comparabilité entre groupes",
+    "validity_invariance_intro": (
+        "L'invariance de mesure examine si une échelle a le même sens dans chaque groupe "
+        "({group}). Ce n'est qu'au niveau scalaire que les moyennes des groupes peuvent être "
+        "comparées."
+    ),
+    "validity_invariance_none": (
+        "Aucun regroupement n'a été donné : la comparabilité entre groupes n'a pas été testée."
+    ),
+    "validity_group": "Groupes",
+    "validity_verdict": "Verdict",
+    "validity_verdict.scalar": "les moyennes sont comparables entre groupes",
+    "validity_verdict.metric": "les relations sont comparables, les moyennes non",
+    "validity_verdict.configural": "même structure, mais ni moyennes ni relations comparables",
+    "validity_verdict.none": "l'échelle n'a pas la même structure dans chaque groupe",
+    "validity_not_tested": "non testé : {reason}",
+    "validity_methods_title": "Méthodes",
+    "validity_methods_body": (
+        "Réponses négligentes : plus longue suite de réponses identiques, écart-type intra-"
+        "individuel, distance de Mahalanobis et désaccord avec les items inversés (Curran "
+        "2016). Fidélité : alpha de Cronbach avec son intervalle de Feldt et oméga total de "
+        "McDonald, après recodage des items inversés. Structure : analyse parallèle (Horn "
+        "1965), factorisation par résidus minimaux avec rotation oblimin, chaque item rattaché "
+        "à sa plus forte saturation ; AFC par maximum de vraisemblance sur les réponses "
+        "complètes, échelle par échelle. Accord : ICC(1) et ICC(2) d'une ANOVA à un facteur "
+        "(Bliese 2000), rwg(j) contre une distribution uniforme. Invariance : AFC multigroupe, "
+        "configurale, métrique et scalaire, jugée sur les variations du CFI et du RMSEA (Chen "
+        "2007). Les conventions (Nunnally 1978 ; Hu et Bentler 1999) sont des repères, non des "
+        "lois."
+    ),
+    "validity_department": "département",
+    "validity_language": "langue des réponses",
+    # -- sections added with the summary, items and methods pages ------------------------------
+    "summary_title": "En résumé",
+    "summary_intro": (
+        "Où se situe votre équipe, en mots simples. Chaque phrase ci-dessous vient des chiffres "
+        "des pages suivantes ; aucune n'est un jugement."
+    ),
+    "summary_participation": "{n} membres de l'équipe ont répondu{rate}.",
+    "summary_rate": ", soit {rate} des personnes invitées",
+    "summary_higher": (
+        "Les scores de votre équipe sont nettement plus élevés que ceux du reste de "
+        "l'organisation sur : {scales}."
+    ),
+    "summary_lower": (
+        "Les scores de votre équipe sont nettement plus bas que ceux du reste de "
+        "l'organisation sur : {scales}."
+    ),
+    "summary_no_difference": (
+        "Sur aucune échelle votre équipe ne se distingue nettement du reste de l'organisation : "
+        "les écarts observés restent dans ce que le hasard seul pourrait produire."
+    ),
+    "summary_clearly": (
+        "« Nettement » signifie que l'intervalle de confiance à 95 % de l'écart ne contient pas "
+        "zéro."
+    ),
+    "summary_most_least": (
+        "Les membres adhèrent le plus aux énoncés sur {most} (moyenne {most_mean}) et le moins "
+        "à ceux sur {least} (moyenne {least_mean}), sur une échelle de {low} à {high}."
+    ),
+    "summary_plane": "Sur le plan de la redevabilité, votre équipe est {profile} : {text}",
+    "summary_plane_uncertain": (
+        "Ce placement est incertain : un intervalle de confiance franchit une ligne de partage."
+    ),
+    "summary_trend_up": (
+        "Depuis la vague précédente, les scores ont nettement augmenté sur : {scales}."
+    ),
+    "summary_trend_down": (
+        "Depuis la vague précédente, les scores ont nettement baissé sur : {scales}."
+    ),
+    "summary_trend_none": "Depuis la vague précédente, aucun score n'a nettement changé.",
+    "summary_caveats": (
+        "À lire avec prudence : sur {scales}, les statistiques ne permettent pas de lire le "
+        "chiffre tel quel ; ces chiffres sont grisés, avec la raison, partout où ils "
+        "apparaissent."
+    ),
+    "accountability_title": "Redevabilité : horizontale, verticale, transversale",
+    "accountability_intro": (
+        "La redevabilité horizontale se ressent envers les pairs et la pratique qu'ils "
+        "partagent ; la redevabilité verticale remonte la hiérarchie ; la transversalité dit "
+        "si les deux se voient. Chaque ligne montre la moyenne de votre équipe à côté de celle "
+        "du reste de l'organisation, de {low} à {high}, avec les intervalles de confiance à "
+        "95 %."
+    ),
+    "accountability_alt": (
+        "Graphique : redevabilités horizontale et verticale et transversalité de l'équipe, à "
+        "côté du reste de l'organisation, avec les intervalles de confiance à 95 %."
+    ),
+    "identification_title": "Modes d'identification",
+    "identification_intro": (
+        "Comment les membres se situent parmi les pratiques qui les entourent : en faisant "
+        "avec d'autres (engagement), en se représentant membres de communautés plus vastes "
+        "(imagination), en coordonnant leur action avec un cadre plus large (alignement). Les "
+        "trois vont ensemble ; aucun ne vaut mieux que les autres."
+    ),
+    "identification_alt": (
+        "Graphique : profil de l'équipe en engagement, imagination et alignement, à côté du "
+        "reste de l'organisation, avec les intervalles de confiance à 95 %."
+    ),
+    "citizenship_title": "Citoyenneté apprenante",
+    "citizenship_intro": (
+        "Comment chacun investit son temps et son attention pour accroître la capacité "
+        "d'apprentissage des systèmes auxquels il prend part, facette par facette, le score "
+        "d'ensemble en premier."
+    ),
+    "citizenship_alt": (
+        "Graphique : citoyenneté apprenante et ses cinq facettes pour l'équipe, à côté du "
+        "reste de l'organisation, avec les intervalles de confiance à 95 %."
+    ),
+    "greyed_note": "Grisé : {reasons}",
+    "greyed_legend": "Chiffres grisés : les statistiques ne les étayent pas tels quels",
+    "previous_wave": "Vague précédente",
+    "change": "Évolution",
+    "no_previous_wave": "pas de vague précédente",
+    "trend_not_shown": "non affiché : {reason}",
+    "trend_missing": "absente de la vague précédente",
+    "trend_shifted": "le sens de l'échelle a changé entre les vagues",
+    "caveat_rwg": (
+        "accord faible : rwg(j) de {value}, sous {threshold} ; la moyenne peut ne pas refléter "
+        "une vue partagée par l'équipe"
+    ),
+    "caveat_alpha": ("fidélité faible : alpha de {value} dans cette campagne, sous {threshold}"),
+    "caveat_invariance": (
+        "la comparaison avec le reste de l'organisation n'est pas étayée : l'échelle peut ne "
+        "pas avoir le même sens dans chaque équipe"
+    ),
+    "items_title": "Les réponses de l'équipe, énoncé par énoncé",
+    "items_intro": (
+        "Pour chaque énoncé, la part des réponses de l'équipe sur chaque option, du désaccord "
+        "(à gauche) à l'accord (à droite) ; « ne s'applique pas » n'est pas compté. Les "
+        "chiffres aux extrémités additionnent les trois options de désaccord et d'accord."
+    ),
+    "items_low": "Désaccord",
+    "items_high": "Accord",
+    "items_alt": (
+        "Graphique : pour chaque énoncé, la part des réponses de l'équipe sur chaque option."
+    ),
+    "item_unanimous": (
+        "non affiché : toutes les réponses sont tombées sur une seule option, ce qui révélerait "
+        "la réponse de chacun"
+    ),
+    "item_too_few": "non affiché : moins de {n} personnes ont répondu à cet énoncé",
+    "item_scale_hidden": "non affiché : l'échelle n'est pas affichée pour cette équipe",
+    "meaning_title": "Ce que décrivent les scores",
+    "meaning_intro": (
+        "Ce que décrit chaque échelle, d'après la théorie de l'apprentissage social sur "
+        "laquelle repose le questionnaire. Un score élevé dit que les membres reconnaissent "
+        "fortement cette façon de travailler ; un score bas, qu'ils la reconnaissent peu. Ni "
+        "l'un ni l'autre n'est bon ou mauvais en soi."
+    ),
+    "questions_title": "Questions à discuter en équipe",
+    "questions_intro": (
+        "Le rapport ouvre une conversation, il ne la conclut pas. Ces questions peuvent aider "
+        "l'équipe à lire ses propres chiffres ; l'équipe connaît son contexte mieux qu'aucune "
+        "enquête."
+    ),
+    "question_general_1": "Quel chiffre nous a surpris, et qu'est-ce qui l'expliquerait ?",
+    "question_general_2": (
+        "Où sommes-nous le moins d'accord entre nous, et que nous dit ce désaccord ?"
+    ),
+    "question_general_3": (
+        "À quoi aimerions-nous que ces chiffres ressemblent dans un an, et pourquoi ?"
+    ),
+    "methods_title": "Méthodes",
+    "methods_participation": (
+        "{n} membres de l'équipe ont répondu{rate}. Une équipe ne reçoit un rapport que si au "
+        "moins {k} de ses membres ont répondu."
+    ),
+    "justified": "Moyenne d'équipe",
+    "justified_yes": "étayée",
+    "justified_no": "non étayée",
+    "justified_person": "une moyenne",
+    "justified_note": (
+        "« Moyenne d'équipe » indique si l'accord au sein de l'équipe (rwg(j) d'au moins "
+        "{threshold}) permet de lire un score de niveau équipe comme une propriété de "
+        "l'équipe ; pour les échelles qui portent sur la personne, le score d'équipe est une "
+        "moyenne de personnes."
+    ),
+    "invariance_title": "Comparabilité entre équipes",
+    "invariance_not_assessed": (
+        "L'invariance de mesure n'a pas été évaluée pour cette campagne : les comparaisons "
+        "avec le reste de l'organisation supposent que chaque échelle a le même sens dans "
+        "chaque équipe."
+    ),
+    "invariance_assessed": (
+        "L'invariance de mesure a été évaluée : les moyennes de {comparable} échelles sur "
+        "{total} peuvent être comparées entre équipes."
+    ),
+    "invariance_not_comparable": "Non comparables : {scales}.",
+    "exclusions_title": "Réponses négligentes",
+    "exclusions_body": (
+        "Avant tout calcul, {n} répondants de l'ensemble de l'organisation ont été exclus pour "
+        "réponses négligentes, selon les règles ci-dessous. Aucun nombre d'exclusions n'est "
+        "donné par équipe : dans une petite équipe, il dirait quelque chose d'une personne."
+    ),
+    "confidentiality_title": "Règles de confidentialité appliquées",
+    "confidentiality_min": (
+        "Taille minimale des groupes : aucun chiffre n'est montré pour un groupe de moins de "
+        "{k} répondants, ni pour une échelle à laquelle moins de {k} membres de l'équipe ont "
+        "répondu."
+    ),
+    "confidentiality_complementary": (
+        "Suppression complémentaire : d'autres chiffres sont retenus là où un petit groupe "
+        "pourrait être retrouvé par différence, par exemple le reste de l'organisation "
+        "lorsqu'il compte moins de {k} personnes."
+    ),
+    "confidentiality_distributions": (
+        "Distributions : les réponses à un énoncé ne sont montrées que si au moins {k} membres "
+        "y ont répondu et si elles se répartissent sur plus d'une option ; sinon le graphique "
+        "révélerait la réponse de chacun."
+    ),
+    "confidentiality_pointer": (
+        "Les règles et leur démonstration sont rédigées pour les comités d'entreprise dans "
+        "docs/confidentiality.md du projet."
+    ),
+}
