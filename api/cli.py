@@ -330,5 +330,90 @@ def _validity_table(outcome: object) -> Table:
     return table
 
 
+@app.command()
+def report(
+    campaign: Annotated[int, typer.Option(help="The campaign's id in DATABASE_URL.")],
+    out: Annotated[Path, typer.Option(help="Folder for the reports and their index.")],
+    units: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these units, without the organisation report (repeat, or 3,4)."),
+    ] = None,
+    report_format: Annotated[
+        str, typer.Option("--format", help="pdf, or html (one file, nothing to fetch).")
+    ] = "pdf",
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes rendering; default: one per CPU.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en or fr; default: the campaign's first language.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Render again the reports already written.")] = False,
+) -> None:
+    """Write the report of every eligible team of a campaign, and the organisation's, into a
+    folder with an index; a second run resumes where the first stopped."""
+    from api.batch import ReportFormat, render_campaign_reports
+
+    if report_format not in tuple(ReportFormat):
+        errors.print(f"[red]--format[/]: {report_format!r} is neither pdf nor html")
+        raise typer.Exit(1)
+    chosen = _unit_ids(units)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+        task = progress.add_task("rendering", total=None)
+
+        def told(done: int, total: int, name: str) -> None:
+            progress.update(task, completed=done, total=total, description=name[:40])
+
+        summary = _refusing(
+            lambda: render_campaign_reports(
+                _migrated_engine(), campaign_id=campaign, out_dir=out, units=chosen,
+                fmt=ReportFormat(report_format), workers=workers, language=language, force=force,
+                progress=told,
+            )
+        )  # fmt: skip
+    console.print(_report_table(summary))
+    console.print(
+        f"{len(summary.with_status('written'))} reports in {out}/ ({summary.resumed} resumed,"
+        f" skipped), {len(summary.with_status('suppressed'))} suppressed,"
+        f" {len(summary.with_status('failed'))} failed. Index: {summary.index}"
+    )
+    if failed := summary.with_status("failed"):
+        for entry in failed:
+            unit = entry.unit_id or "organisation"
+            errors.print(f"[red]failed[/] {unit} {entry.name}: {entry.error}")
+        raise typer.Exit(1)
+
+
+def _unit_ids(values: list[str] | None) -> list[int] | None:
+    if not values:
+        return None
+    try:
+        return [int(v) for value in values for v in value.split(",") if v.strip()]
+    except ValueError:
+        errors.print(f"[red]--units[/]: unit ids are numbers, not {', '.join(values)}")
+        raise typer.Exit(1) from None
+
+
+def _report_table(summary: object) -> Table:
+    """The teams without a report, with the reason, then the counts."""
+    from api.batch import BatchSummary
+
+    assert isinstance(summary, BatchSummary)
+    table = Table(title=f"Reports of campaign {summary.campaign_id}")
+    for column in ("unit", "name", "status", "file, or why there is none"):
+        table.add_column(column)
+    for entry in summary.entries:
+        if entry.status != "written":
+            colour = "yellow" if entry.status == "suppressed" else "red"
+            table.add_row(
+                str(entry.unit_id or ""), entry.name, f"[{colour}]{entry.status}[/]",
+                entry.reason or entry.error or "",
+            )  # fmt: skip
+    written = summary.with_status("written")
+    table.add_row("", f"{len(written)} reports", "written", f"{summary.resumed} resumed, skipped")
+    return table
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,518 @@
+"""Every team report of a campaign, rendered in parallel into a folder, resumably.
+
+The campaign is loaded and analysed once, here; worker processes receive the analysis and the
+names once, through the pool's initializer, and each task only builds one view and renders it.
+Every file is written under a temporary name and renamed, so a run killed midway never leaves
+half a report under a report's name. ``index.json`` records, after every finished unit, what
+was written (with the file's SHA-256), suppressed (with the analysis' reason) or failed (with
+the error), under a fingerprint of everything that determines the reports: a second run with
+the same fingerprint skips the files still on disk unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+import pandas as pd
+
+from analysis import CampaignAnalysis
+from api.errors import FieldError, ValidationFailed
+from instrument import load_builtin
+from reports import (
+    OrganisationReportView,
+    SuppressedTeamError,
+    TeamReportView,
+    UnitInfo,
+    build_organisation_view,
+    build_team_view,
+    render_organisation_html,
+    render_organisation_pdf,
+    render_team_html,
+    render_team_pdf,
+)
+from reports.standalone import standalone_html, write_assets
+
+if TYPE_CHECKING:
+    # Not imported at run time: the workers import this module and need no database code.
+    from sqlalchemy import Engine
+
+    from api.services import CampaignData
+
+MANIFEST = "index.json"
+INDEX_PAGE = "index.html"
+ASSETS = "assets"
+"""The folder, beside the HTML reports, that holds the fonts they share (written once)."""
+ORGANISATION = "organisation"
+"""The manifest's key, and the file stem, of the organisation report."""
+
+Status = Literal["written", "suppressed", "failed"]
+Progress = Callable[[int, int, str], None]
+"""Told after each report: how many are done, of how many, and the last one's name."""
+
+
+class ReportFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One line of the index: a unit's report (``unit_id`` None: the organisation's)."""
+
+    unit_id: int | None
+    name: str
+    status: Status
+    file: str | None
+    sha256: str | None
+    reason: str | None
+    """Why a suppressed team has no report, in the analysis' words."""
+    error: str | None
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    campaign_id: int
+    out_dir: Path
+    fingerprint: str
+    entries: tuple[ReportEntry, ...]
+    """The teams first, by name, then the organisation report when there is one."""
+    rendered: int
+    resumed: int
+    """Reports already on disk, unchanged, from a run with the same fingerprint: skipped."""
+
+    @property
+    def index(self) -> Path:
+        return self.out_dir / INDEX_PAGE
+
+    def with_status(self, status: Status) -> tuple[ReportEntry, ...]:
+        return tuple(e for e in self.entries if e.status == status)
+
+
+@dataclass(frozen=True)
+class _RenderContext:
+    """What every worker needs, sent once per worker: never a database connection."""
+
+    analysis: CampaignAnalysis
+    instrument_ref: str
+    units: dict[str, UnitInfo]
+    invited: dict[str, int]
+    organisation_name: str
+    campaign_name: str
+    language: str
+    generated_at: datetime
+    fmt: ReportFormat
+    out_dir: Path
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class _Task:
+    key: str
+    """A team's unit id as the analysis knows it, or ``ORGANISATION``."""
+    name: str
+    file: str
+
+
+def render_campaign_reports(
+    engine: Engine,
+    *,
+    campaign_id: int,
+    out_dir: Path,
+    units: Sequence[int] | None = None,
+    fmt: ReportFormat = ReportFormat.pdf,
+    workers: int | None = None,
+    language: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BatchSummary:
+    """Render the reports of the campaign's teams (or of ``units`` only, then without the
+    organisation report) into ``out_dir``, with its ``index.json`` and ``index.html``.
+
+    Refuses, before writing anything, a campaign that does not exist (``NotFound``), a unit
+    that is not one of the campaign's or a language the campaign lacks (``ValidationFailed``).
+    """
+    data = _loaded(engine, campaign_id)
+    chosen_language = _checked_language(data, language)
+    tasks = _tasks(data, units, fmt=fmt)
+    fingerprint = input_fingerprint(data, language=chosen_language, fmt=fmt)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == ReportFormat.html:
+        write_assets(out_dir / ASSETS)
+    for leftover in out_dir.glob(".*.part"):
+        leftover.unlink(missing_ok=True)
+    manifest = _Manifest.load(out_dir, campaign_id=campaign_id, fingerprint=fingerprint)
+    if force:
+        manifest.generated_at = datetime.now(UTC)
+    pending = tasks if force else [t for t in tasks if not manifest.is_done(t)]
+    waiting = set(pending)
+    skipped = [manifest.entries[t.key] for t in tasks if t not in waiting]
+    done, told = len(skipped), progress or (lambda _done, _total, _name: None)
+    told(done, len(tasks), "resumed")
+    if pending:  # the analysis only when there is something to render
+        context = _context_for(
+            data, language=chosen_language, fmt=fmt, out_dir=out_dir, fingerprint=fingerprint,
+            generated_at=manifest.generated_at,
+        )  # fmt: skip
+        for entry in _rendered(pending, context, workers=workers or os.cpu_count() or 1):
+            manifest.record(entry)
+            done += 1
+            told(done, len(tasks), entry.name)
+    manifest.write_index_page(data.campaign_name)
+    return BatchSummary(
+        campaign_id=campaign_id,
+        out_dir=out_dir,
+        fingerprint=fingerprint,
+        entries=tuple(manifest.entries[t.key] for t in tasks),
+        rendered=len(pending),
+        resumed=sum(e.status == "written" for e in skipped),
+    )
+
+
+def _context_for(
+    data: CampaignData,
+    *,
+    language: str,
+    fmt: ReportFormat,
+    out_dir: Path,
+    fingerprint: str,
+    generated_at: datetime,
+) -> _RenderContext:
+    return _RenderContext(
+        analysis=data.analyse(),
+        instrument_ref=data.instrument.ref,
+        units=data.report_units(),
+        invited=data.invited_by_team(),
+        organisation_name=data.organisation_name,
+        campaign_name=data.campaign_name,
+        language=language,
+        generated_at=generated_at,
+        fmt=fmt,
+        out_dir=out_dir,
+        fingerprint=fingerprint,
+    )
+
+
+def _loaded(engine: Engine, campaign_id: int) -> CampaignData:
+    from api import services
+    from api.db import session_scope
+
+    with session_scope(engine) as session:
+        return services.load_campaign_data(session, campaign_id=campaign_id)
+
+
+def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat) -> list[_Task]:
+    """A report per chosen team, by name; the organisation's last, unless units were chosen."""
+    names = {str(u.id): u.name for u in data.units}
+    tasks = [
+        _Task(team_id, names[team_id], _file_name(team_id, names[team_id], fmt))
+        for team_id in _chosen_teams(data, units)
+    ]
+    if units is None:
+        tasks.append(_Task(ORGANISATION, data.organisation_name, f"{ORGANISATION}.{fmt}"))
+    return tasks
+
+
+def _checked_language(data: CampaignData, language: str | None) -> str:
+    chosen = language or data.languages[0]
+    if chosen not in data.languages:
+        raise ValidationFailed(
+            [FieldError("language", f"{chosen!r} is not a language of the campaign")]
+        )
+    return chosen
+
+
+def _chosen_teams(data: CampaignData, units: Sequence[int] | None) -> list[str]:
+    """The campaign's units to report on, as the analysis' team ids, by name."""
+    names = {u.id: u.name for u in data.units}
+    if units is None:
+        chosen = list(data.invited)
+    else:
+        errors = [
+            FieldError(f"units[{i}]", f"unit {u} is not part of campaign {data.campaign_id}")
+            for i, u in enumerate(units)
+            if u not in data.invited
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+        chosen = list(dict.fromkeys(units))
+    return [str(u) for u in sorted(chosen, key=lambda u: (names[u], u))]
+
+
+def input_fingerprint(data: CampaignData, *, language: str, fmt: ReportFormat) -> str:
+    """SHA-256 of everything the reports are made of: the campaign's settings, the answers
+    (in any row order: the store does not keep one), the units' names and places, the invited
+    counts, the language, the format and the version of transversal."""
+    settings = {
+        "campaign": [data.campaign_id, data.campaign_name, data.organisation_name],
+        "instrument": data.instrument.ref,
+        "min_group_size": data.min_group_size,
+        "language": language,
+        "format": str(fmt),
+        "version": _version(),
+        "columns": [str(c) for c in data.responses.columns],
+        "units": sorted([u.id, u.name, u.parent_id, str(u.kind)] for u in data.units),
+        "invited": sorted(data.invited.items()),
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    rows = pd.util.hash_pandas_object(data.responses, index=False).to_numpy()
+    rows.sort()
+    digest.update(rows.tobytes())
+    return digest.hexdigest()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("transversal")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _file_name(team_id: str, name: str, fmt: ReportFormat) -> str:
+    from api.demo import slugify
+
+    return f"{team_id}-{slugify(name)}.{fmt}"
+
+
+# -- the workers -----------------------------------------------------------------------------
+
+_context: _RenderContext | None = None
+
+
+def _start_worker(context: _RenderContext | None) -> None:
+    global _context
+    _context = context
+
+
+def _rendered(
+    tasks: Sequence[_Task], context: _RenderContext, *, workers: int
+) -> Iterator[ReportEntry]:
+    """The tasks' entries as they finish: in this process for one worker, else in a pool of
+    spawned processes (no copy of this process' threads, connections or open files)."""
+    if not tasks:
+        return
+    if workers == 1:
+        _start_worker(context)
+        try:
+            yield from map(_render, tasks)
+        finally:
+            _start_worker(None)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(context,),
+    )
+    try:
+        futures: dict[Future[ReportEntry], _Task] = {pool.submit(_render, t): t for t in tasks}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker died: the task fails, the others go on
+                yield _failed(futures[future], exc, context.fingerprint)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render(task: _Task) -> ReportEntry:
+    """Build and render one report into its file; never raises."""
+    context = _context
+    assert context is not None, "the worker was not started"
+    try:
+        content = _report(task, context)
+        write_atomically(context.out_dir / task.file, content)
+    except SuppressedTeamError as refused:
+        return ReportEntry(
+            int(task.key), task.name, "suppressed", None, None, refused.reason, None,
+            context.fingerprint,
+        )  # fmt: skip
+    except Exception as exc:  # one team's failure must not stop the others
+        return _failed(task, exc, context.fingerprint)
+    return ReportEntry(
+        None if task.key == ORGANISATION else int(task.key),
+        task.name, "written", task.file, hashlib.sha256(content).hexdigest(), None, None,
+        context.fingerprint,
+    )  # fmt: skip
+
+
+def _report(task: _Task, context: _RenderContext) -> bytes:
+    view = _view(task, context)
+    if context.fmt == ReportFormat.html:
+        page = (
+            render_organisation_html(view)
+            if isinstance(view, OrganisationReportView)
+            else render_team_html(view)
+        )
+        return standalone_html(page, assets=f"{ASSETS}/").encode("utf-8")
+    if isinstance(view, OrganisationReportView):
+        return render_organisation_pdf(view)
+    return render_team_pdf(view)
+
+
+def _view(task: _Task, context: _RenderContext) -> TeamReportView | OrganisationReportView:
+    shared: dict[str, Any] = {
+        "instrument": load_builtin(context.instrument_ref),
+        "units": context.units,
+        "organisation_name": context.organisation_name,
+        "campaign_name": context.campaign_name,
+        "language": context.language,
+        "generated_at": context.generated_at,
+        "invited": context.invited,
+    }
+    if task.key == ORGANISATION:
+        return build_organisation_view(context.analysis, **shared)
+    return build_team_view(context.analysis, team_id=task.key, **shared)
+
+
+def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:
+    unit_id = None if task.key == ORGANISATION else int(task.key)
+    error = f"{type(exc).__name__}: {exc}"
+    return ReportEntry(unit_id, task.name, "failed", None, None, None, error, fingerprint)
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write under a temporary name in the same folder, then rename over ``path``: a reader,
+    or a run killed midway, sees the old file or the new one, never part of one. (No fsync: a
+    file torn by a power cut fails its SHA-256 check on the next run and is rendered again.)"""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# -- the index --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Manifest:
+    """``index.json``: the entries of the last run with this fingerprint, by unit."""
+
+    out_dir: Path
+    campaign_id: int
+    fingerprint: str
+    generated_at: datetime
+    entries: dict[str, ReportEntry]
+
+    @classmethod
+    def load(cls, out_dir: Path, *, campaign_id: int, fingerprint: str) -> _Manifest:
+        """The folder's manifest if it is of this campaign and fingerprint, else an empty one:
+        with other inputs every report has to be rendered again."""
+        fresh = cls(out_dir, campaign_id, fingerprint, datetime.now(UTC), {})
+        try:
+            stored = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+            if stored["campaign_id"] != campaign_id or stored["fingerprint"] != fingerprint:
+                return fresh
+            entries = [ReportEntry(**entry) for entry in stored["reports"]]
+            generated_at = datetime.fromisoformat(stored["generated_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return fresh  # missing or unreadable: nothing to resume
+        return replace(
+            fresh,
+            generated_at=generated_at,
+            entries={_key(e): e for e in entries if e.fingerprint == fingerprint},
+        )
+
+    def is_done(self, task: _Task) -> bool:
+        """Suppressed already, or written and still on disk as it was written."""
+        entry = self.entries.get(task.key)
+        if entry is None or entry.status == "failed":
+            return False
+        if entry.status == "suppressed":
+            return True
+        return entry.file == task.file and _sha256(self.out_dir / task.file) == entry.sha256
+
+    def record(self, entry: ReportEntry) -> None:
+        self.entries[_key(entry)] = entry
+        document = {
+            "campaign_id": self.campaign_id,
+            "fingerprint": self.fingerprint,
+            "generated_at": self.generated_at.isoformat(),
+            "reports": [asdict(e) for e in _ordered(self.entries.values())],
+        }
+        content = json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+        write_atomically(self.out_dir / MANIFEST, content)
+
+    def write_index_page(self, campaign_name: str) -> None:
+        rows = "\n".join(_index_row(e) for e in _ordered(self.entries.values()))
+        page = _INDEX_PAGE.format(
+            title=html.escape(campaign_name),
+            generated=html.escape(self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+            rows=rows,
+        )
+        write_atomically(self.out_dir / INDEX_PAGE, page.encode("utf-8"))
+
+
+def _key(entry: ReportEntry) -> str:
+    return ORGANISATION if entry.unit_id is None else str(entry.unit_id)
+
+
+def _ordered(entries: Iterable[ReportEntry]) -> list[ReportEntry]:
+    return sorted(entries, key=lambda e: (e.unit_id is None, e.name, e.unit_id or 0))
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _index_row(entry: ReportEntry) -> str:
+    if entry.file is not None:
+        detail = f'<a href="{html.escape(quote(entry.file))}">{html.escape(entry.file)}</a>'
+    else:
+        detail = html.escape(entry.reason or entry.error or "")
+    unit = "" if entry.unit_id is None else str(entry.unit_id)
+    return (
+        f'<tr class="{entry.status}"><td>{unit}</td><td>{html.escape(entry.name)}</td>'
+        f"<td>{entry.status}</td><td>{detail}</td></tr>"
+    )
+
+
+_INDEX_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Reports: {title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #1F2933; }}
+table {{ border-collapse: collapse; }}
+th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #D9DEE4; }}
+tr.suppressed td, tr.failed td {{ color: #6B7480; }}
+tr.failed td:nth-child(3) {{ color: #B42318; font-weight: bold; }}
+</style>
+</head>
+<body>
+<h1>Reports: {title}</h1>
+<p>Generated {generated}.</p>
+<table>
+<thead>
+<tr><th>unit</th><th>name</th><th>status</th><th>report, or why there is none</th></tr>
+</thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""
