@@ -16,6 +16,7 @@ import pandas as pd
 
 from instrument.model import Instrument
 from reports import _frames
+from reports import _organisation_sections as organisation_sections
 from reports import _team_sections as sections
 from reports._lookups import (
     axis_names,
@@ -38,6 +39,7 @@ from reports.views import (
     OrganisationReportView,
     OrganisationScore,
     ProfileCount,
+    QualityRow,
     ScaleInfo,
     ScaleScore,
     SuppressedTeamError,
@@ -203,18 +205,24 @@ def build_organisation_view(
     generated_at: datetime,
     invited: Mapping[str, int] | None,
 ) -> OrganisationReportView:
-    """The organisation report: participation, team means, organisation means, profiles."""
+    """The organisation report: participation, team means, organisation means, profiles and the
+    validity summary. The organisation's figures come from the analysis, which pools the shown
+    teams only; greyed figures carry their reasons in the report's language."""
+    t = texts_for(language)
+    conventions = Conventions()
     catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
     participation = _participation(analysis, units=units, invited=invited, language=language)
     team_rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
     heat_scales = tuple(s for s in catalogue.values() if any(k[1] == s.scale_id for k in team_rows))
     profiles = _frames.records(analysis.profiles, name="profiles")
+    quality = quality_rows(analysis, catalogue, rwg=median_rwg(analysis))
     respondents = sum(team.respondents for team in participation)
     invited_total = (
         None
         if any(team.invited is None for team in participation)
         else sum(team.invited or 0 for team in participation)
     )
+    heat = _heat_rows(participation, heat_scales, team_rows, profiles)
     return OrganisationReportView(
         organisation_name=organisation_name,
         campaign_name=campaign_name,
@@ -229,12 +237,25 @@ def build_organisation_view(
         response_rate=response_rate(respondents, invited_total),
         participation=participation,
         scales=heat_scales,
-        heat=_heat_rows(participation, heat_scales, team_rows, profiles),
-        organisation=_organisation_scores(analysis, catalogue),
-        quality=quality_rows(analysis, catalogue, rwg=median_rwg(analysis)),
+        heat=heat,
+        organisation=_organisation_scores(
+            analysis, catalogue, quality=quality, t=t, language=language
+        ),
+        quality=quality,
         profiles=_profile_counts(profiles),
         team_points=plane_points(profiles),
-        conventions=Conventions(),
+        conventions=conventions,
+        heat_caveats=organisation_sections.heat_caveats(
+            heat_scales, quality, conventions=conventions, t=t, language=language
+        ),
+        heat_groups=organisation_sections.heat_groups(heat_scales, t=t),
+        heat_notes=organisation_sections.heat_notes(
+            heat_scales, quality, conventions=conventions, t=t, language=language
+        ),
+        unplaced=sum(row.profile is None for row in heat),
+        validity=organisation_sections.validity(
+            analysis, quality, conventions=conventions, t=t, language=language
+        ),
     )
 
 
@@ -260,6 +281,10 @@ def _participation(
         reason = _withheld_reason(
             respondents, reasons.get((team_id,), {}).get("reason"), analysis, language=language
         )
+        if respondents >= analysis.min_group_size:
+            # Enough answered, too few were left after screening: said in the report's
+            # language (the analysis words it in English) and without a count.
+            reason = texts_for(language)["org_withheld_unusable"].format(n=analysis.min_group_size)
         teams.append(
             TeamParticipation(
                 team_id=team_id,
@@ -319,19 +344,32 @@ def _heat_rows(
 
 
 def _organisation_scores(
-    analysis: CampaignResult, catalogue: Mapping[str, ScaleInfo]
+    analysis: CampaignResult,
+    catalogue: Mapping[str, ScaleInfo],
+    *,
+    quality: Iterable[QualityRow],
+    t: Mapping[str, str],
+    language: str,
 ) -> tuple[OrganisationScore, ...]:
     rows = _frames.by_key(_frames.records(analysis.organisation, name="organisation"), "scale")
-    return tuple(
-        OrganisationScore(
-            scale=scale,
-            n=_frames.count(rows[(scale_id,)], "n"),
-            mean=estimate(rows[(scale_id,)], "mean", "ci_low", "ci_high"),
-            sd=_frames.number(rows[(scale_id,)], "sd"),
+    reliability = {row.scale.scale_id: row for row in quality}
+    scores = []
+    for scale_id, scale in catalogue.items():
+        if (scale_id,) not in rows:
+            continue
+        reason = organisation_sections.alpha_reason(
+            reliability.get(scale_id), conventions=Conventions(), t=t, language=language
         )
-        for scale_id, scale in catalogue.items()
-        if (scale_id,) in rows
-    )
+        scores.append(
+            OrganisationScore(
+                scale=scale,
+                n=_frames.count(rows[(scale_id,)], "n"),
+                mean=estimate(rows[(scale_id,)], "mean", "ci_low", "ci_high"),
+                sd=_frames.number(rows[(scale_id,)], "sd"),
+                caveats=(reason,) if reason else (),
+            )
+        )
+    return tuple(scores)
 
 
 def _profile_counts(profiles: Iterable[_frames.Record]) -> tuple[ProfileCount, ...]:

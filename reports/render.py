@@ -99,7 +99,10 @@ def render_organisation_html(view: OrganisationReportView) -> str:
     scores = charts.scores_svg(
         [
             charts.ScoreRow(
-                label=row.scale.name, primary=row.mean, emphasised=row.scale.is_composite
+                label=row.scale.name,
+                primary=row.mean,
+                emphasised=row.scale.is_composite,
+                muted=bool(row.caveats),
             )
             for row in view.organisation
         ],
@@ -239,7 +242,10 @@ def _stacked_gradient(shares: Sequence[float], colours: Sequence[str]) -> Markup
     start = 0.0
     for share, colour in zip(shares, colours, strict=True):
         end = start + 100 * share
-        stops.append(f"{colour} {start:.2f}% {end:.2f}%")
+        # Two stops of one colour make a block (WeasyPrint reads no double-position stops);
+        # an empty block would still leave a hairline of its colour.
+        if share > 0:
+            stops.append(f"{colour} {start:.2f}%, {colour} {end:.2f}%")
         start = end
     return Markup(f"linear-gradient(to right, {', '.join(stops)})")
 

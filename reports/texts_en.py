@@ -176,10 +176,6 @@ EN: dict[str, str] = {
     ),
     "heat_missing": "– not shown: fewer than {n} answered.",
     "participation_title": "Participation",
-    "participation_intro": (
-        "Teams with fewer than {n} respondents do not receive a report and are not shown "
-        "separately; their answers still count in the organisation's figures."
-    ),
     "team": "Team",
     "status": "Status",
     "status_reported": "receives a report",
@@ -192,10 +188,6 @@ EN: dict[str, str] = {
         "higher. Colour shows strength of agreement, not quality."
     ),
     "organisation_scores_title": "Organisation scores",
-    "organisation_scores_intro": (
-        "The organisation's mean on each scale, with its 95 % confidence interval, from "
-        "every respondent including those in teams without a report."
-    ),
     "profiles_title": "Profiles of the teams",
     "profiles_intro": (
         "Each point is a team with a report, placed by its horizontal and vertical "
@@ -206,6 +198,114 @@ EN: dict[str, str] = {
     "teams": "Teams",
     "of_which_uncertain": "of which uncertain",
     "uncertain": "uncertain",
+    # organisation report
+    "org_participation_intro": (
+        "Respondents are the responses received, before careless answers were screened out. "
+        "Teams with fewer than {n} respondents receive no report and are not shown "
+        "separately; the reason is given instead of their figures. They count in the response "
+        "rates, not in the organisation's means."
+    ),
+    "org_all_teams": "All teams",
+    "org_withheld_unusable": "fewer than {n} respondents with usable answers",
+    "org_heat_intro": (
+        "Each cell is the mean score of a team with a report on a scale, from {low} to {high}; "
+        "darker cells are higher. Colour shows how strongly members recognise a way of "
+        "working, not quality. Teams without a report do not appear."
+    ),
+    "org_heat_organisation": "Organisation (teams shown)",
+    "org_heat_greyed": (
+        "Pale columns: the statistics do not support comparing teams on that scale as it stands."
+    ),
+    "org_heat_note_alpha": "Low reliability, alpha below {threshold} in this campaign: {scales}.",
+    "org_heat_note_icc2": (
+        "Team means not reliably different, ICC(2) below {threshold}: {scales}."
+    ),
+    "org_group.accountability": "Accountability",
+    "org_group.identification": "Identification",
+    "org_group.citizenship": "Learning citizenship",
+    "org_group.practice": "Community of practice",
+    "org_group.core": "Core scales",
+    "org_caveat_icc2": ("team means not reliably different: ICC(2) {value}, below {threshold}"),
+    "org_scores_intro": (
+        "The organisation's mean on each scale, with its 95 % confidence interval. The "
+        "organisation's figures pool only the teams shown in this report, so that the "
+        "answers of a team without a report cannot be worked out by subtraction."
+    ),
+    "org_profiles_unplaced": (
+        "Teams with a report that cannot be placed, their horizontal or vertical "
+        "accountability not being shown: {n}."
+    ),
+    "org_validity_title": "Validity summary",
+    "org_validity_intro": (
+        "How the scales behaved in this campaign. For each scale: its items (k), the "
+        "respondents with a score (n), the consistency of its items (alpha, with its 95 % "
+        "interval, and omega), the share of differences between people that lies between "
+        "teams (ICC(1)) and how reliably team means tell teams apart (ICC(2)). Values below "
+        "the conventional {threshold} are greyed, with what they mean."
+    ),
+    "org_validity_meaning_title": "What this summary means",
+    "org_validity_alpha_all": (
+        "Alpha reaches the conventional {threshold} on all {total} scales: the items of each "
+        "scale were answered consistently in this campaign."
+    ),
+    "org_validity_alpha_some": (
+        "Alpha reaches the conventional {threshold} on {met} of {total} scales. On {scales}, "
+        "the items were answered less consistently in this campaign, so the means carry more "
+        "noise; they are greyed wherever they appear."
+    ),
+    "org_validity_icc2_all": (
+        "ICC(2) reaches {threshold} on all {total} scales: team means tell teams apart reliably."
+    ),
+    "org_validity_icc2_some": (
+        "ICC(2) reaches {threshold} on {met} of {total} scales. On {scales}, the team means "
+        "are not reliably different from one another: with teams of this size, differences "
+        "between their cells in the heat table may be mostly chance. Those columns are pale."
+    ),
+    "org_validity_alpha_few": (
+        "Alpha reaches the conventional {threshold} on {met} of {total} scales only: "
+        "{scales}. On the others, the items were answered less consistently in this campaign, "
+        "so the means carry more noise; they are greyed wherever they appear."
+    ),
+    "org_validity_alpha_none": (
+        "Alpha stays below the conventional {threshold} on all {total} scales in this "
+        "campaign: every mean carries more noise than convention allows and is greyed."
+    ),
+    "org_validity_icc2_few": (
+        "ICC(2) reaches {threshold} on {met} of {total} scales only: {scales}. On the others, "
+        "the team means are not reliably different from one another: with teams of this "
+        "size, differences between their cells in the heat table may be mostly chance. Those "
+        "columns are pale."
+    ),
+    "org_validity_icc2_none": (
+        "ICC(2) stays below {threshold} on all {total} scales: with teams of this size, team "
+        "means are not reliably different from one another, and differences between cells in "
+        "the heat table may be mostly chance. All its columns are pale."
+    ),
+    "org_validity_describe": (
+        "These figures describe how the survey behaved with these respondents; they are not a "
+        "verdict on the teams, nor on the instrument. ICC(2) grows with team size, so small "
+        "teams lower it."
+    ),
+    "org_confidentiality_pooled": (
+        "The organisation's figures pool only the teams shown: the answers of teams without a "
+        "report, and of a team's scales that are not shown, are left out of its means and of "
+        "the ICCs, so the organisation minus the teams shown leaves nobody to work out."
+    ),
+    "org_confidentiality_min": (
+        "Minimum group size: no team with fewer than {k} respondents is shown, nor a scale "
+        "of a team answered by fewer than {k} of its members; the reason is printed instead."
+    ),
+    "org_confidentiality_complementary": (
+        "Complementary suppression: no figure is published from which a group of fewer than "
+        "{k} could be worked out by difference; a team's rest of the organisation smaller "
+        "than {k} is withheld."
+    ),
+    "org_confidentiality_distributions": (
+        "Distributions: the answers to a statement are shown, in team reports only, when at "
+        "least {k} members answered it and the answers fall in more than one option. This "
+        "report shows no distribution of answers."
+    ),
+    # end of organisation report
     "months": (
         "January February March April May June July August September October November December"
     ),

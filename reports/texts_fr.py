@@ -192,10 +192,6 @@ FR: dict[str, str] = {
     ),
     "heat_missing": "– non affiché : moins de {n} réponses.",
     "participation_title": "Participation",
-    "participation_intro": (
-        "Les équipes de moins de {n} répondants ne reçoivent pas de rapport et ne sont pas "
-        "montrées séparément ; leurs réponses comptent dans les chiffres de l'organisation."
-    ),
     "team": "Équipe",
     "status": "Statut",
     "status_reported": "reçoit un rapport",
@@ -209,10 +205,6 @@ FR: dict[str, str] = {
         "une qualité."
     ),
     "organisation_scores_title": "Scores de l'organisation",
-    "organisation_scores_intro": (
-        "La moyenne de l'organisation sur chaque échelle, avec son intervalle de confiance à "
-        "95 %, calculée sur toutes les réponses, y compris celles des équipes sans rapport."
-    ),
     "profiles_title": "Profils des équipes",
     "profiles_intro": (
         "Chaque point est une équipe avec un rapport, placée selon sa redevabilité "
@@ -223,6 +215,131 @@ FR: dict[str, str] = {
     "teams": "Équipes",
     "of_which_uncertain": "dont incertains",
     "uncertain": "incertain",
+    # organisation report
+    "org_participation_intro": (
+        "Les répondants sont les réponses reçues, avant l'écart des réponses négligentes. Les "
+        "équipes de moins de {n} répondants ne reçoivent pas de rapport et ne sont pas "
+        "montrées séparément ; la raison est donnée à la place de leurs chiffres. Elles "
+        "comptent dans les taux de réponse, pas dans les moyennes de l'organisation."
+    ),
+    "org_all_teams": "Toutes les équipes",
+    "org_withheld_unusable": "moins de {n} répondants aux réponses exploitables",
+    "org_heat_intro": (
+        "Chaque case est le score moyen d'une équipe ayant un rapport sur une échelle, de "
+        "{low} à {high} ; les cases plus foncées sont plus élevées. La couleur montre à quel "
+        "point les membres reconnaissent une manière de travailler, pas une qualité. Les "
+        "équipes sans rapport n'apparaissent pas."
+    ),
+    "org_heat_organisation": "Organisation (équipes montrées)",
+    "org_heat_greyed": (
+        "Colonnes pâles : les statistiques n'étayent pas telle quelle la comparaison des "
+        "équipes sur cette échelle."
+    ),
+    "org_heat_note_alpha": (
+        "Fidélité faible, alpha sous {threshold} dans cette campagne : {scales}."
+    ),
+    "org_heat_note_icc2": (
+        "Moyennes d'équipe pas nettement différentes, ICC(2) sous {threshold} : {scales}."
+    ),
+    "org_group.accountability": "Redevabilité",
+    "org_group.identification": "Identification",
+    "org_group.citizenship": "Citoyenneté apprenante",
+    "org_group.practice": "Communauté de pratique",
+    "org_group.core": "Échelles centrales",
+    "org_caveat_icc2": (
+        "moyennes d'équipe pas nettement différentes : ICC(2) de {value}, sous {threshold}"
+    ),
+    "org_scores_intro": (
+        "La moyenne de l'organisation sur chaque échelle, avec son intervalle de confiance à "
+        "95 %. Les chiffres de l'organisation ne regroupent que les équipes montrées dans ce "
+        "rapport, pour que les réponses d'une équipe sans rapport ne puissent pas être "
+        "retrouvées par soustraction."
+    ),
+    "org_profiles_unplaced": (
+        "Équipes ayant un rapport qui ne peuvent être placées, leur redevabilité horizontale "
+        "ou verticale n'étant pas montrée : {n}."
+    ),
+    "org_validity_title": "Synthèse de validité",
+    "org_validity_intro": (
+        "Le comportement des échelles dans cette campagne. Pour chaque échelle : ses items "
+        "(k), les répondants ayant un score (n), la cohérence de ses items (alpha, avec son "
+        "intervalle à 95 %, et oméga), la part des différences entre personnes qui se situe "
+        "entre équipes (ICC(1)) et la fiabilité avec laquelle les moyennes d'équipe "
+        "distinguent les équipes (ICC(2)). Les valeurs sous le seuil conventionnel de "
+        "{threshold} sont grisées, avec ce qu'elles signifient."
+    ),
+    "org_validity_meaning_title": "Ce que dit cette synthèse",
+    "org_validity_alpha_all": (
+        "L'alpha atteint le seuil conventionnel de {threshold} sur les {total} échelles : les "
+        "items de chaque échelle ont reçu des réponses cohérentes dans cette campagne."
+    ),
+    "org_validity_alpha_some": (
+        "L'alpha atteint le seuil conventionnel de {threshold} sur {met} échelles sur "
+        "{total}. Pour {scales}, les réponses aux items ont été moins cohérentes dans cette "
+        "campagne : les moyennes contiennent plus de bruit et sont grisées partout où elles "
+        "apparaissent."
+    ),
+    "org_validity_icc2_all": (
+        "L'ICC(2) atteint {threshold} sur les {total} échelles : les moyennes d'équipe "
+        "distinguent les équipes de manière fiable."
+    ),
+    "org_validity_icc2_some": (
+        "L'ICC(2) atteint {threshold} sur {met} échelles sur {total}. Pour {scales}, les "
+        "moyennes d'équipe ne sont pas nettement différentes les unes des autres : avec des "
+        "équipes de cette taille, les écarts entre leurs cases du tableau peuvent tenir "
+        "surtout du hasard. Ces colonnes sont pâles."
+    ),
+    "org_validity_alpha_few": (
+        "L'alpha n'atteint le seuil conventionnel de {threshold} que sur {met} échelles sur "
+        "{total} : {scales}. Pour les autres, les réponses aux items ont été moins cohérentes "
+        "dans cette campagne : les moyennes contiennent plus de bruit et sont grisées partout "
+        "où elles apparaissent."
+    ),
+    "org_validity_alpha_none": (
+        "L'alpha reste sous le seuil conventionnel de {threshold} sur les {total} échelles dans "
+        "cette campagne : chaque moyenne contient plus de bruit que la convention ne l'admet et "
+        "est grisée."
+    ),
+    "org_validity_icc2_few": (
+        "L'ICC(2) n'atteint {threshold} que sur {met} échelles sur {total} : {scales}. Pour "
+        "les autres, les moyennes d'équipe ne sont pas nettement différentes les unes des "
+        "autres : avec des équipes de cette taille, les écarts entre leurs cases du tableau "
+        "peuvent tenir surtout du hasard. Ces colonnes sont pâles."
+    ),
+    "org_validity_icc2_none": (
+        "L'ICC(2) reste sous {threshold} sur les {total} échelles : avec des équipes de cette "
+        "taille, les moyennes d'équipe ne sont pas nettement différentes les unes des autres, "
+        "et les écarts entre cases du tableau peuvent tenir surtout du hasard. Toutes ses "
+        "colonnes sont pâles."
+    ),
+    "org_validity_describe": (
+        "Ces chiffres décrivent le comportement du questionnaire auprès de ces répondants ; ils "
+        "ne jugent ni les équipes ni l'instrument. L'ICC(2) croît avec la taille des équipes : "
+        "de petites équipes le font baisser."
+    ),
+    "org_confidentiality_pooled": (
+        "Les chiffres de l'organisation ne regroupent que les équipes montrées : les réponses "
+        "des équipes sans rapport, et celles des échelles non montrées d'une équipe, sont "
+        "laissées hors de ses moyennes et des ICC, si bien que l'organisation moins les "
+        "équipes montrées ne laisse personne à retrouver."
+    ),
+    "org_confidentiality_min": (
+        "Taille minimale des groupes : aucune équipe de moins de {k} répondants n'est "
+        "montrée, ni une échelle à laquelle moins de {k} membres d'une équipe ont répondu ; "
+        "la raison est imprimée à la place."
+    ),
+    "org_confidentiality_complementary": (
+        "Suppression complémentaire : aucun chiffre n'est publié qui permettrait de retrouver "
+        "par différence un groupe de moins de {k} personnes ; le reste de l'organisation "
+        "d'une équipe est retenu lorsqu'il compte moins de {k} personnes."
+    ),
+    "org_confidentiality_distributions": (
+        "Distributions : les réponses à un énoncé ne sont montrées, dans les rapports "
+        "d'équipe seulement, que si au moins {k} membres y ont répondu et si elles se "
+        "répartissent sur plus d'une option. Ce rapport ne montre aucune distribution de "
+        "réponses."
+    ),
+    # end of organisation report
     "months": (
         "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
     ),

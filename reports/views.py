@@ -297,12 +297,15 @@ class HeatRow:
 
 @dataclass(frozen=True, slots=True)
 class OrganisationScore:
-    """The organisation's figures on one scale, from every respondent."""
+    """The organisation's figures on one scale, pooled over the shown (team, scale) cells only
+    (``analysis.confidentiality.published_scores``). ``caveats`` say, in the report's language,
+    why the statistics do not support the figure as it stands (low reliability)."""
 
     scale: ScaleInfo
     n: int | None
     mean: Estimate | None
     sd: float | None
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +320,10 @@ class ProfileCount:
 @dataclass(frozen=True, slots=True)
 class OrganisationReportView:
     """Everything the organisation report prints, in one language. ``heat`` rows hold the
-    eligible teams' means aligned with ``scales``; ``quality`` carries the median rwg(j)."""
+    eligible teams' means aligned with ``scales``, as do ``heat_caveats`` (why a column's team
+    means are not supported as they stand) and ``heat_groups`` (the column headings);
+    ``quality`` carries the median rwg(j); ``unplaced`` counts the teams with a report that
+    cannot be placed on the plane."""
 
     organisation_name: str
     campaign_name: str
@@ -338,3 +344,41 @@ class OrganisationReportView:
     profiles: tuple[ProfileCount, ...]
     team_points: tuple[PlanePoint, ...]
     conventions: Conventions
+    heat_caveats: tuple[tuple[str, ...], ...] = ()
+    heat_groups: tuple[HeatGroup, ...] = ()
+    heat_notes: tuple[str, ...] = ()
+    unplaced: int = 0
+    validity: OrganisationValidity | None = None
+
+
+# -- organisation report: validity summary -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeatGroup:
+    """A run of adjacent heat-table columns under one heading (accountability, identification,
+    ...): ``span`` columns of ``OrganisationReportView.scales``."""
+
+    title: str
+    span: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValidityRow:
+    """One scale of the organisation's validity summary: its reliability and agreement, and the
+    reasons, in the report's language, why the statistics do not support reading its figures
+    as they stand (alpha or ICC(2) below the convention); empty when they do."""
+
+    quality: QualityRow
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationValidity:
+    """The validity summary: a row per scale, plain sentences saying what the rows mean, and
+    the careless-response screening at organisation level (never a team's count)."""
+
+    rows: tuple[ValidityRow, ...]
+    statements: tuple[str, ...]
+    n_excluded: int
+    screening: tuple[ScreeningRule, ...]

@@ -246,3 +246,31 @@ def _reliability(rng: np.random.Generator, instrument: Instrument) -> pd.DataFra
 def with_team_name(units: dict[str, UnitInfo], team_id: str, name: str) -> dict[str, UnitInfo]:
     """``units`` with one team renamed."""
     return {**units, team_id: replace(units[team_id], name=name)}
+
+
+def with_team_copies(
+    analysis: FakeAnalysis, *, copies: int
+) -> tuple[FakeAnalysis, dict[str, UnitInfo], dict[str, int]]:
+    """``analysis`` with every team repeated ``copies`` times (ids ``"11-2"``, names
+    ``"Claims handling 2"``): a large organisation, with its units and invitations."""
+    units = dict(UNITS)
+    invited = dict(INVITED)
+    frames: dict[str, list[pd.DataFrame]] = {"teams": [], "profiles": [], "team_sizes": []}
+    for copy in range(1, copies + 1):
+        for name, parts in frames.items():
+            frame = getattr(analysis, name).copy()
+            if copy > 1:
+                frame["team"] = frame["team"].astype(str) + f"-{copy}"
+            parts.append(frame)
+        if copy > 1:
+            for team in RESPONDENTS:
+                unit = UNITS[team]
+                units[f"{team}-{copy}"] = replace(
+                    unit, unit_id=f"{team}-{copy}", name=f"{unit.name} {copy}"
+                )
+                invited[f"{team}-{copy}"] = INVITED[team]
+    copied = replace(
+        analysis,
+        **{name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()},
+    )
+    return copied, units, invited

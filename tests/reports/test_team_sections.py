@@ -60,7 +60,7 @@ def report(
     return view, _pages(render_team_pdf(view))
 
 
-def _start(pages: list[str], title: str, *, after: int = 3) -> int:
+def _start(pages: list[str], title: str, *, after: int = 2) -> int:
     """The first page, counting from 1 and from page ``after`` on, that holds ``title``."""
     return next(i + 1 for i, page in enumerate(pages) if i + 1 >= after and title in page)
 
@@ -68,7 +68,7 @@ def _start(pages: list[str], title: str, *, after: int = 3) -> int:
 def _starts(pages: list[str], language: str) -> list[int]:
     """Where each section starts, looked for in order: a section that follows another on the
     same page is found on or after that page."""
-    found = [3]
+    found = [2]
     for key in SECTIONS:
         found.append(_start(pages, _normal(TEXTS[language][key]), after=found[-1]))
     return found[1:]
@@ -79,10 +79,10 @@ def test_sections_come_in_order_and_the_contents_gives_their_pages(
 ) -> None:
     view, pages = report
     t = TEXTS[view.language]
-    contents = pages[1]
+    contents = pages[0]
     assert _normal(t["contents"]) in contents
     starts = _starts(pages, view.language)
-    assert starts[0] == 3, "cover, contents, then the summary"
+    assert starts[0] == 2, "the cover with the contents, then the summary"
     for key, page in zip(SECTIONS, starts, strict=True):
         assert re.search(re.escape(_normal(t[key])) + rf"\s*{page}\b", contents), key
 
