@@ -378,15 +378,26 @@ def published_scores(
 
 
 def disclosed_groups(counts: pd.Series, *, min_group_size: int) -> NDArray[np.bool_]:
-    """``disclose`` on groups published side by side, none pooling another: which of them
-    may be shown, as a mask aligned with ``counts`` (respondents per group)."""
-    keys = [str(key) for key in counts.index]
-    disclosure = disclose(
-        dict.fromkeys(keys),
-        dict(zip(keys, (int(c) for c in counts), strict=True)),
-        min_group_size=min_group_size,
-    )
-    return np.array([disclosure.is_shown(key) for key in keys], dtype=bool)
+    r"""``disclose`` on groups published side by side, none pooling another: which of them
+    may be shown, as a mask aligned with ``counts`` (respondents per group).
+
+    Each group is then a root with no sub-unit, so no residual can call for complementary
+    suppression and ``disclose`` reduces to rule 1, :math:`t \ge k`: computed here on the
+    whole array at once (``disclose`` walks the units one by one; 16 calls on 5,000 teams
+    cost half a second). The tests check that both always agree.
+    """
+    k = _valid_min_group_size(min_group_size)
+    values = counts.to_numpy()
+    if len(values) and (
+        values.dtype == bool or not np.issubdtype(values.dtype, np.integer) or values.min() < 0
+    ):
+        bad = next(
+            (key, value)
+            for key, value in counts.items()
+            if isinstance(value, (bool, np.bool_)) or not float(value).is_integer() or value < 0
+        )
+        raise ValueError(f"counts[{bad[0]!r}]: {bad[1]!r} is not a count")
+    return np.asarray(values >= k, dtype=bool)
 
 
 def _suppress_complementary(

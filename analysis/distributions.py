@@ -55,7 +55,9 @@ def item_distributions(
     counts = np.zeros((n_teams, len(items), n_options), dtype=np.int64)
     for position in range(len(items)):
         answers = values[:, position]
-        valid = np.isin(answers, options) & (team_codes >= 0)
+        with np.errstate(invalid="ignore"):
+            valid = (answers >= scale.min) & (answers <= scale.max) & (answers == np.floor(answers))
+        valid &= team_codes >= 0
         flat = team_codes[valid] * n_options + (answers[valid].astype(np.int64) - scale.min)
         counts[:, position, :] = np.bincount(flat, minlength=n_teams * n_options).reshape(
             n_teams, n_options

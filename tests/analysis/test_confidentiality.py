@@ -510,3 +510,26 @@ def test_published_scores_keep_the_shown_cells_only() -> None:
     # The pooled figure is exactly the union of the shown cells: nothing left to subtract.
     assert published["HA"].sum() == scores["HA"].iloc[:11].sum()
     assert scores["HA"].iloc[0] == published["HA"].iloc[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=0, max_size=30),
+    k=st.integers(min_value=1, max_value=8),
+)
+def test_groups_side_by_side_are_decided_as_disclose_decides(counts: list[int], k: int) -> None:
+    keys = [f"team-{i}" for i in range(len(counts))]
+    series = pd.Series(counts, index=keys, dtype="int64")
+    disclosure = disclose(
+        dict.fromkeys(keys), dict(zip(keys, counts, strict=True)), min_group_size=k
+    )
+    assert disclosed_groups(series, min_group_size=k).tolist() == [
+        disclosure.is_shown(key) for key in keys
+    ]
+
+
+def test_groups_side_by_side_refuse_what_is_not_a_count() -> None:
+    with pytest.raises(ValueError, match="counts\\['b'\\]: -1 is not a count"):
+        disclosed_groups(pd.Series([3, -1], index=["a", "b"]), min_group_size=2)
+    with pytest.raises(ValueError, match="min_group_size"):
+        disclosed_groups(pd.Series([3], index=["a"]), min_group_size=0)
