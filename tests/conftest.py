@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,16 @@ def _postgres_unavailable(reason: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    with migrated_database(request.param, tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def migrated_database(kind: str, folder: Path) -> Iterator[Engine]:
+    """A migrated, empty database of ``kind`` (sqlite: a file in ``folder``; postgresql: a
+    fresh schema, dropped afterwards)."""
+    if kind == "sqlite":
+        sqlite_engine = make_engine(f"sqlite:///{folder / 'test.sqlite'}")
         upgrade_database(sqlite_engine)
         yield sqlite_engine
         sqlite_engine.dispose()

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,14 +25,14 @@ from analysis import simulate_organisation
 from api import batch
 from api.batch import BatchSummary, ReportFormat, input_fingerprint, render_campaign_reports
 from api.cli import app
-from api.db import make_engine, session_scope, upgrade_database
+from api.db import session_scope
 from api.demo_collect import collect_over_http
 from api.errors import NotFound, ValidationFailed
 from api.services import CampaignData, load_campaign_data
 from api.settings import get_settings
 from instrument import load_builtin
 from reports import render_team_pdf
-from tests.conftest import _postgres_unavailable, _postgres_url
+from tests.conftest import migrated_database
 
 runner = CliRunner()
 TEAM_SIZES = (7, 6, 8, 3, 2)
@@ -65,7 +63,7 @@ def stored(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StoredCampaign]:
     """The campaign, collected through the HTTP API with one-time tokens."""
-    with _database(request.param, tmp_path_factory.mktemp("db")) as engine:
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as engine:
         instrument = load_builtin()
         simulated = simulate_organisation(
             instrument=instrument, team_sizes=TEAM_SIZES, seed=5, careless_share=0.0
@@ -85,35 +83,6 @@ def stored(
             suppressed={names[k]: ids[k] for k, n in zip(keys, TEAM_SIZES, strict=True) if n < 5},
             outside=ids[department],
         )
-
-
-@contextmanager
-def _database(kind: str, folder: Path) -> Iterator[Engine]:
-    """A migrated, empty database for the module, made as ``tests.conftest.engine`` makes one
-    for a test."""
-    if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{folder / 'batch.sqlite'}")
-        upgrade_database(engine)
-        yield engine
-        engine.dispose()
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(_postgres_url())
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any connection failure: the server is not there
-        admin.dispose()
-        _postgres_unavailable(str(exc).splitlines()[0])
-    engine = make_engine(_postgres_url(), connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade_database(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
