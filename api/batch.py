@@ -118,6 +118,8 @@ class _RenderContext:
     fmt: ReportFormat
     out_dir: Path
     fingerprint: str
+    previous: pd.DataFrame | None = None
+    """Each team's change since the previous wave (``CampaignData.trend_from``), or None."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,10 @@ def render_campaign_reports(
     Refuses, before writing anything, a campaign that does not exist (``NotFound``), a unit
     that is not one of the campaign's or a language the campaign lacks (``ValidationFailed``).
     """
-    data = _loaded(engine, campaign_id)
+    data, previous = _loaded(engine, campaign_id)
     chosen_language = _checked_language(data, language)
     tasks = _tasks(data, units, fmt=fmt)
-    fingerprint = input_fingerprint(data, language=chosen_language, fmt=fmt)
+    fingerprint = input_fingerprint(data, language=chosen_language, fmt=fmt, previous=previous)
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == ReportFormat.html:
         write_assets(out_dir / ASSETS)
@@ -165,8 +167,8 @@ def render_campaign_reports(
     told(done, len(tasks), "resumed")
     if pending:  # the analysis only when there is something to render
         context = _context_for(
-            data, language=chosen_language, fmt=fmt, out_dir=out_dir, fingerprint=fingerprint,
-            generated_at=manifest.generated_at,
+            data, previous=previous, language=chosen_language, fmt=fmt, out_dir=out_dir,
+            fingerprint=fingerprint, generated_at=manifest.generated_at,
         )  # fmt: skip
         for entry in _rendered(pending, context, workers=workers or os.cpu_count() or 1):
             manifest.record(entry)
@@ -186,6 +188,7 @@ def render_campaign_reports(
 def _context_for(
     data: CampaignData,
     *,
+    previous: CampaignData | None,
     language: str,
     fmt: ReportFormat,
     out_dir: Path,
@@ -204,15 +207,19 @@ def _context_for(
         fmt=fmt,
         out_dir=out_dir,
         fingerprint=fingerprint,
+        previous=data.trend_from(previous),
     )
 
 
-def _loaded(engine: Engine, campaign_id: int) -> CampaignData:
+def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignData | None]:
+    """The campaign and the wave before it (None when it has none)."""
     from api import services
     from api.db import session_scope
 
     with session_scope(engine) as session:
-        return services.load_campaign_data(session, campaign_id=campaign_id)
+        data = services.load_campaign_data(session, campaign_id=campaign_id)
+        previous = services.load_previous_wave(session, campaign_id=campaign_id)
+    return data, previous
 
 
 def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat) -> list[_Task]:
@@ -253,10 +260,17 @@ def _chosen_teams(data: CampaignData, units: Sequence[int] | None) -> list[str]:
     return [str(u) for u in sorted(chosen, key=lambda u: (names[u], u))]
 
 
-def input_fingerprint(data: CampaignData, *, language: str, fmt: ReportFormat) -> str:
+def input_fingerprint(
+    data: CampaignData,
+    *,
+    language: str,
+    fmt: ReportFormat,
+    previous: CampaignData | None = None,
+) -> str:
     """SHA-256 of everything the reports are made of: the campaign's settings, the answers
     (in any row order: the store does not keep one), the units' names and places, the invited
-    counts, the language, the format and the version of transversal."""
+    counts, the language, the format, the version of transversal, and the previous wave's
+    campaign and answers (the reports print the change since it)."""
     settings = {
         "campaign": [data.campaign_id, data.campaign_name, data.organisation_name],
         "instrument": data.instrument.ref,
@@ -267,11 +281,14 @@ def input_fingerprint(data: CampaignData, *, language: str, fmt: ReportFormat) -
         "columns": [str(c) for c in data.responses.columns],
         "units": sorted([u.id, u.name, u.parent_id, str(u.kind)] for u in data.units),
         "invited": sorted(data.invited.items()),
+        "previous": None if previous is None else previous.campaign_id,
     }
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
-    rows = pd.util.hash_pandas_object(data.responses, index=False).to_numpy()
-    rows.sort()
-    digest.update(rows.tobytes())
+    for wave in (data, previous):
+        if wave is not None:
+            rows = pd.util.hash_pandas_object(wave.responses, index=False).to_numpy()
+            rows.sort()
+            digest.update(rows.tobytes())
     return digest.hexdigest()
 
 
@@ -376,7 +393,7 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
     }
     if task.key == ORGANISATION:
         return build_organisation_view(context.analysis, **shared)
-    return build_team_view(context.analysis, team_id=task.key, **shared)
+    return build_team_view(context.analysis, team_id=task.key, previous=context.previous, **shared)
 
 
 def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:

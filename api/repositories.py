@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 from api.models import (
     ApiKey,
     Campaign,
+    CampaignStatus,
     CampaignUnit,
     Invitation,
     Organisation,
@@ -45,6 +46,25 @@ def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
     if campaign_id not in _ID_RANGE:
         return None
     return session.get(Campaign, campaign_id)
+
+
+def previous_campaign(session: Session, *, campaign: Campaign) -> Campaign | None:
+    """The organisation's latest campaign before ``campaign`` on the same instrument and
+    version that has collected answers (open or closed), or None."""
+    statement = (
+        select(Campaign)
+        .where(
+            Campaign.organisation_id == campaign.organisation_id,
+            Campaign.instrument_id == campaign.instrument_id,
+            Campaign.instrument_version == campaign.instrument_version,
+            col(Campaign.status).in_([CampaignStatus.open, CampaignStatus.closed]),
+            # Campaign ids grow with creation: an earlier campaign has a smaller id.
+            col(Campaign.id) < campaign.id,
+        )
+        .order_by(col(Campaign.id).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
 
 
 def list_units(session: Session, *, organisation_id: int) -> list[Unit]:

@@ -166,6 +166,7 @@ def unit_report_pdf(
     data = services.load_campaign_data(session, campaign_id=campaign_id)
     if not principal.sees(unit_id) or unit_id not in data.invited:
         raise NotFound("unit", unit_id)
+    previous = services.load_previous_wave(session, campaign_id=campaign_id)
     chosen = language or data.languages[0]
     if chosen not in data.languages:
         raise ValidationFailed(
@@ -182,6 +183,7 @@ def unit_report_pdf(
             language=chosen,
             generated_at=datetime.now(UTC),
             invited=data.invited_by_team(),
+            previous=data.trend_from(previous),
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from analysis import CampaignAnalysis, analyse_campaign
+from analysis import CampaignAnalysis, analyse_campaign, compare_waves
 from api import repositories as repo
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
@@ -67,6 +67,19 @@ class CampaignData:
 
     def invited_by_team(self) -> dict[str, int]:
         return {str(unit_id): count for unit_id, count in self.invited.items()}
+
+    def trend_from(self, previous: CampaignData | None) -> pd.DataFrame | None:
+        """Each team's change since the ``previous`` wave (``compare_waves(...).teams``: shown
+        only where both waves reach the minimum and invariance across them holds), or None
+        without a previous wave."""
+        if previous is None:
+            return None
+        return compare_waves(
+            previous.responses,
+            self.responses,
+            instrument=self.instrument,
+            min_group_size=self.min_group_size,
+        ).teams
 
 
 def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:
@@ -318,6 +331,18 @@ def answers_frame(
     frame = pd.DataFrame(values, columns=list(template))
     frame["team"] = [str(unit_id) for unit_id, _ in rows]
     return frame
+
+
+def load_previous_wave(session: Session, *, campaign_id: int) -> CampaignData | None:
+    """The campaign before this one in the same organisation on the same instrument (open or
+    closed), loaded as ``load_campaign_data`` does; None when there is none."""
+    with session.begin():
+        campaign = require_campaign(session, campaign_id)
+        previous = repo.previous_campaign(session, campaign=campaign)
+        previous_id = None if previous is None else previous.id
+    if previous_id is None:
+        return None
+    return load_campaign_data(session, campaign_id=previous_id)
 
 
 def require_organisation(session: Session, organisation_id: int) -> Organisation:
