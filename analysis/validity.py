@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.aggregation import icc
 from analysis.cfa import CfaResult, fit_scales_cfa
+from analysis.confidentiality import published_scores, shown_cells
 from analysis.efa import EfaResult, efa
 from analysis.factorability import parallel_analysis
 from analysis.interrater import scale_agreement
@@ -118,6 +119,7 @@ def assess_validity(
     conventions: ValidityConventions = ValidityConventions(),
     parallel_iterations: int = 20,
     seed: int = 0,
+    min_group_size: int = 5,
 ) -> ValidityAssessment:
     """Screen the respondents, then assess reliability, structure, agreement and invariance.
 
@@ -136,6 +138,9 @@ def assess_validity(
         Random data sets of the parallel analysis (psych's ``n.iter``).
     seed : int
         Seed of the parallel analysis.
+    min_group_size : int
+        The campaign's minimum group size: agreement pools the teams that may be shown only
+        (``analysis.confidentiality.published_scores``), as the campaign's figures do.
 
     Returns
     -------
@@ -163,7 +168,9 @@ def assess_validity(
     rel = _reliability(kept, instrument=instrument)
     structure = _structure(kept, instrument, iterations=parallel_iterations, seed=seed)
     cfa = _cfa(kept, instrument=instrument)
-    agreement, agreement_reason = _agreement(kept, instrument=instrument, teams=teams)
+    agreement, agreement_reason = _agreement(
+        kept, instrument=instrument, teams=teams, min_group_size=min_group_size
+    )
     invariance = None if group is None else _invariance(kept, instrument=instrument, group=group)
     return ValidityAssessment(
         instrument_ref=instrument.ref,
@@ -338,15 +345,24 @@ def _fit_row(result: CfaResult) -> dict[str, object]:
 
 
 def _agreement(
-    kept: pd.DataFrame, *, instrument: Instrument, teams: str
+    kept: pd.DataFrame, *, instrument: Instrument, teams: str, min_group_size: int
 ) -> tuple[pd.DataFrame, str | None]:
     columns = ["scale", "n", "n_teams", "icc1", "icc2", "rwg_j_median", "rwg_j_teams"]
     if teams not in kept.columns:
         return pd.DataFrame(columns=columns), f"no {teams!r} column: agreement needs teams"
     team_of = kept[teams].astype(str)
     scores = score_scales(kept, instrument=instrument)[list(instrument.scale_ids)]
-    iccs = icc(scores, teams=team_of)
+    # The teams that may be shown only: an F ratio over hidden teams, beside the campaign's
+    # published means, would narrow down a hidden team's mean (docs/confidentiality.md).
+    shown = shown_cells(scores, teams=team_of, min_group_size=min_group_size)
+    iccs = icc(published_scores(scores, teams=team_of, shown=shown), teams=team_of)
     rwg = scale_agreement(kept, teams=team_of, instrument=instrument).dropna(subset=["rwg_j"])
+    cells = shown.stack()
+    rwg = rwg[
+        cells.reindex(pd.MultiIndex.from_frame(rwg[["team", "scale"]]), fill_value=False).to_numpy(
+            dtype=bool
+        )
+    ]
     per_scale = rwg.groupby("scale")["rwg_j"].agg(["median", "count"])
     frame = iccs[["scale", "n", "n_teams", "icc1", "icc2"]].assign(
         rwg_j_median=iccs["scale"].map(per_scale["median"]).astype(np.float64),

@@ -257,7 +257,9 @@ def validate(
     from api.validate import InputError, write_validity_report
 
     try:
-        frame, loaded, source = _validity_input(campaign, responses, instrument, group, team_column)
+        frame, loaded, source, minimum = _validity_input(
+            campaign, responses, instrument, group, team_column
+        )
         outcome = write_validity_report(
             frame,
             instrument=loaded,
@@ -266,6 +268,7 @@ def validate(
             group=group,
             language=language,
             parallel_iterations=parallel_iterations,
+            min_group_size=minimum,
         )
     except InputError as exc:
         errors.print(f"[red]{exc.field}[/]: {exc.reason}")
@@ -280,7 +283,9 @@ def _validity_input(
     instrument: Path | None,
     group: str | None,
     team_column: str,
-) -> tuple[pd.DataFrame, Instrument, str]:
+) -> tuple[pd.DataFrame, Instrument, str, int]:
+    """The answers, their instrument, their source and the minimum group size (a campaign's
+    own; 5, the default, for a CSV)."""
     from api.validate import InputError, campaign_responses, read_responses_csv
 
     if (campaign is None) == (responses is None):
@@ -297,7 +302,7 @@ def _validity_input(
     except InstrumentError as exc:
         raise InputError("--instrument", f"{exc.file} at {exc.where}: {exc.rule}") from None
     frame = read_responses_csv(responses, instrument=loaded, team_column=team_column)
-    return frame, loaded, responses.name
+    return frame, loaded, responses.name, 5
 
 
 def _validity_table(outcome: object) -> Table:

@@ -83,8 +83,9 @@ def read_responses_csv(path: Path, *, instrument: Instrument, team_column: str) 
 
 def campaign_responses(
     engine: Engine, *, campaign_id: int, group: str | None
-) -> tuple[pd.DataFrame, Instrument, str]:
-    """A campaign's raw answers, with a ``group`` column when asked, its instrument, its name."""
+) -> tuple[pd.DataFrame, Instrument, str, int]:
+    """A campaign's raw answers, with a ``group`` column when asked, its instrument, its name
+    and its minimum group size."""
     if group is not None and group not in GROUPS:
         raise InputError("--group", f"must be one of {', '.join(GROUPS)}, not {group!r}")
     if group == "language":
@@ -103,7 +104,8 @@ def campaign_responses(
         names = {u.id: u.name for u in data.units}
         departments = responses["team"].map(lambda team: names.get(parents.get(team)))
         responses = responses.assign(department=departments)
-    return responses, data.instrument, f"{data.organisation_name} · {data.campaign_name}"
+    source = f"{data.organisation_name} · {data.campaign_name}"
+    return responses, data.instrument, source, data.min_group_size
 
 
 def write_validity_report(
@@ -115,13 +117,19 @@ def write_validity_report(
     group: str | None = None,
     language: str = "en",
     parallel_iterations: int = 20,
+    min_group_size: int = 5,
 ) -> ValidityOutcome:
-    """Assess the instrument on ``responses`` and write ``validity.html`` and ``validity.pdf``."""
+    """Assess the instrument on ``responses`` and write ``validity.html`` and ``validity.pdf``;
+    agreement pools the teams of at least ``min_group_size`` respondents only."""
     if language not in instrument.languages:
         raise InputError("--language", f"{instrument.ref} is in {', '.join(instrument.languages)}")
     t = texts_for(language)
     assessment = assess_validity(
-        responses, instrument=instrument, group=group, parallel_iterations=parallel_iterations
+        responses,
+        instrument=instrument,
+        group=group,
+        parallel_iterations=parallel_iterations,
+        min_group_size=min_group_size,
     )
     view = build_validity_view(
         assessment,

@@ -102,3 +102,33 @@ def test_invariance_gives_a_verdict_per_scale(
     assert set(result.invariance["verdict"]) <= {"none", "configural", "metric", "scalar"}
     # Same population in both sites: most scales are scalar invariant.
     assert (result.invariance["verdict"] == "scalar").mean() >= 0.5
+
+
+def test_agreement_pools_the_teams_that_may_be_shown_only(
+    organisation: SimulatedOrganisation, instrument: Instrument
+) -> None:
+    # Teams under the minimum are left out of the ICCs and the rwg(j) median, as in the
+    # campaign's figures (docs/confidentiality.md): with a minimum above every team's size
+    # no team is left and no ICC is computed.
+    sizes = organisation.responses["team"].value_counts()
+    loose = assess_validity(organisation.responses, instrument=instrument, parallel_iterations=1)
+    strict = assess_validity(
+        organisation.responses,
+        instrument=instrument,
+        parallel_iterations=1,
+        min_group_size=int(sizes.median()) + 1,
+    )
+    first = instrument.scale_ids[0]
+    n_teams = {
+        name: int(result.agreement.set_index("scale").loc[first, "n_teams"])
+        for name, result in (("loose", loose), ("strict", strict))
+    }
+    assert n_teams["strict"] < n_teams["loose"]
+    assert n_teams["loose"] <= int((sizes >= 5).sum())
+    none = assess_validity(
+        organisation.responses,
+        instrument=instrument,
+        parallel_iterations=1,
+        min_group_size=int(sizes.max()) + 1,
+    )
+    assert none.agreement["rwg_j_teams"].eq(0).all()
