@@ -12,24 +12,29 @@ the same fingerprint skips the files still on disk unchanged.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from analysis import CampaignAnalysis
+from api.batch_index import (
+    INDEX_PAGE,
+    ORGANISATION,
+    Manifest,
+    ReportEntry,
+    Status,
+    write_atomically,
+)
 from api.errors import FieldError, ValidationFailed
 from instrument import load_builtin
 from reports import (
@@ -52,14 +57,8 @@ if TYPE_CHECKING:
 
     from api.services import CampaignData
 
-MANIFEST = "index.json"
-INDEX_PAGE = "index.html"
 ASSETS = "assets"
 """The folder, beside the HTML reports, that holds the fonts they share (written once)."""
-ORGANISATION = "organisation"
-"""The manifest's key, and the file stem, of the organisation report."""
-
-Status = Literal["written", "suppressed", "failed"]
 Progress = Callable[[int, int, str], None]
 """Told after each report: how many are done, of how many, and the last one's name."""
 
@@ -67,21 +66,6 @@ Progress = Callable[[int, int, str], None]
 class ReportFormat(StrEnum):
     pdf = "pdf"
     html = "html"
-
-
-@dataclass(frozen=True)
-class ReportEntry:
-    """One line of the index: a unit's report (``unit_id`` None: the organisation's)."""
-
-    unit_id: int | None
-    name: str
-    status: Status
-    file: str | None
-    sha256: str | None
-    reason: str | None
-    """Why a suppressed team has no report, in the analysis' words."""
-    error: str | None
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -157,10 +141,10 @@ def render_campaign_reports(
         write_assets(out_dir / ASSETS)
     for leftover in out_dir.glob(".*.part"):
         leftover.unlink(missing_ok=True)
-    manifest = _Manifest.load(out_dir, campaign_id=campaign_id, fingerprint=fingerprint)
+    manifest = Manifest.load(out_dir, campaign_id=campaign_id, fingerprint=fingerprint)
     if force:
         manifest.generated_at = datetime.now(UTC)
-    pending = tasks if force else [t for t in tasks if not manifest.is_done(t)]
+    pending = tasks if force else [t for t in tasks if not manifest.is_done(t.key, t.file)]
     waiting = set(pending)
     skipped = [manifest.entries[t.key] for t in tasks if t not in waiting]
     done, told = len(skipped), progress or (lambda _done, _total, _name: None)
@@ -400,136 +384,3 @@ def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:
     unit_id = None if task.key == ORGANISATION else int(task.key)
     error = f"{type(exc).__name__}: {exc}"
     return ReportEntry(unit_id, task.name, "failed", None, None, None, error, fingerprint)
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename over ``path``: a reader,
-    or a run killed midway, sees the old file or the new one, never part of one. (No fsync: a
-    file torn by a power cut fails its SHA-256 check on the next run and is rendered again.)"""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-# -- the index --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Manifest:
-    """``index.json``: the entries of the last run with this fingerprint, by unit."""
-
-    out_dir: Path
-    campaign_id: int
-    fingerprint: str
-    generated_at: datetime
-    entries: dict[str, ReportEntry]
-
-    @classmethod
-    def load(cls, out_dir: Path, *, campaign_id: int, fingerprint: str) -> _Manifest:
-        """The folder's manifest if it is of this campaign and fingerprint, else an empty one:
-        with other inputs every report has to be rendered again."""
-        fresh = cls(out_dir, campaign_id, fingerprint, datetime.now(UTC), {})
-        try:
-            stored = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-            if stored["campaign_id"] != campaign_id or stored["fingerprint"] != fingerprint:
-                return fresh
-            entries = [ReportEntry(**entry) for entry in stored["reports"]]
-            generated_at = datetime.fromisoformat(stored["generated_at"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return fresh  # missing or unreadable: nothing to resume
-        return replace(
-            fresh,
-            generated_at=generated_at,
-            entries={_key(e): e for e in entries if e.fingerprint == fingerprint},
-        )
-
-    def is_done(self, task: _Task) -> bool:
-        """Suppressed already, or written and still on disk as it was written."""
-        entry = self.entries.get(task.key)
-        if entry is None or entry.status == "failed":
-            return False
-        if entry.status == "suppressed":
-            return True
-        return entry.file == task.file and _sha256(self.out_dir / task.file) == entry.sha256
-
-    def record(self, entry: ReportEntry) -> None:
-        self.entries[_key(entry)] = entry
-        document = {
-            "campaign_id": self.campaign_id,
-            "fingerprint": self.fingerprint,
-            "generated_at": self.generated_at.isoformat(),
-            "reports": [asdict(e) for e in _ordered(self.entries.values())],
-        }
-        content = json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
-        write_atomically(self.out_dir / MANIFEST, content)
-
-    def write_index_page(self, campaign_name: str) -> None:
-        rows = "\n".join(_index_row(e) for e in _ordered(self.entries.values()))
-        page = _INDEX_PAGE.format(
-            title=html.escape(campaign_name),
-            generated=html.escape(self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
-            rows=rows,
-        )
-        write_atomically(self.out_dir / INDEX_PAGE, page.encode("utf-8"))
-
-
-def _key(entry: ReportEntry) -> str:
-    return ORGANISATION if entry.unit_id is None else str(entry.unit_id)
-
-
-def _ordered(entries: Iterable[ReportEntry]) -> list[ReportEntry]:
-    return sorted(entries, key=lambda e: (e.unit_id is None, e.name, e.unit_id or 0))
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        with path.open("rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def _index_row(entry: ReportEntry) -> str:
-    if entry.file is not None:
-        detail = f'<a href="{html.escape(quote(entry.file))}">{html.escape(entry.file)}</a>'
-    else:
-        detail = html.escape(entry.reason or entry.error or "")
-    unit = "" if entry.unit_id is None else str(entry.unit_id)
-    return (
-        f'<tr class="{entry.status}"><td>{unit}</td><td>{html.escape(entry.name)}</td>'
-        f"<td>{entry.status}</td><td>{detail}</td></tr>"
-    )
-
-
-_INDEX_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Reports: {title}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; color: #1F2933; }}
-table {{ border-collapse: collapse; }}
-th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #D9DEE4; }}
-tr.suppressed td, tr.failed td {{ color: #6B7480; }}
-tr.failed td:nth-child(3) {{ color: #B42318; font-weight: bold; }}
-</style>
-</head>
-<body>
-<h1>Reports: {title}</h1>
-<p>Generated {generated}.</p>
-<table>
-<thead>
-<tr><th>unit</th><th>name</th><th>status</th><th>report, or why there is none</th></tr>
-</thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
