@@ -21,6 +21,7 @@ from reports.views import (
     QualityRow,
     ResponseRange,
     ScaleInfo,
+    ScreeningRule,
     UnitInfo,
 )
 
@@ -185,3 +186,17 @@ def department_name(units: Mapping[str, UnitInfo], unit_id: str) -> str | None:
         seen.add(parent_id)
         parent_id = parent.parent_id
     return None
+
+
+def screening_rules(analysis: CampaignResult, *, t: Mapping[str, str]) -> tuple[ScreeningRule, ...]:
+    """The careless-response screening of the whole organisation, rule by rule, in the
+    report's language (both reports print it; never per team)."""
+    return tuple(
+        ScreeningRule(
+            rule=t.get(f"validity_rule.{row['rule']}", str(row["rule"])),
+            threshold=_frames.number(row, "threshold"),
+            action=t.get(f"validity_action.{row['action']}", str(row["action"])),
+            excluded_by=_frames.count(row, "excluded_by"),
+        )
+        for row in analysis.screening.to_dict("records")
+    )

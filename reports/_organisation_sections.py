@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reports import _frames
+from reports._lookups import screening_rules
 from reports.formatting import format_number
 from reports.views import (
     CampaignResult,
@@ -19,7 +19,6 @@ from reports.views import (
     OrganisationValidity,
     QualityRow,
     ScaleInfo,
-    ScreeningRule,
     ValidityRow,
 )
 
@@ -190,16 +189,3 @@ def _statements(
         sentences.append(t[f"org_validity_{key}_{wording}"].format(**values))
     sentences.append(t["org_validity_describe"])
     return tuple(sentences)
-
-
-def screening_rules(analysis: CampaignResult, *, t: Texts) -> tuple[ScreeningRule, ...]:
-    """The careless-response screening, rule by rule, for the whole organisation."""
-    return tuple(
-        ScreeningRule(
-            rule=t.get(f"validity_rule.{row['rule']}", str(row["rule"])),
-            threshold=_frames.number(row, "threshold"),
-            action=t.get(f"validity_action.{row['action']}", str(row["action"])),
-            excluded_by=_frames.count(row, "excluded_by"),
-        )
-        for row in analysis.screening.to_dict("records")
-    )

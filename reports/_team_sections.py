@@ -15,6 +15,7 @@ from analysis.confidentiality import distribution_disclosable
 from analysis.trends import SHIFTED
 from instrument.model import Instrument
 from reports import _frames
+from reports._lookups import screening_rules
 from reports.formatting import format_number, format_percent
 from reports.texts_meanings import MEANINGS, QUESTIONS
 from reports.views import (
@@ -28,7 +29,6 @@ from reports.views import (
     Placement,
     ScaleInfo,
     ScaleScore,
-    ScreeningRule,
     Trend,
 )
 
@@ -263,15 +263,7 @@ def methods(
     catalogue: Mapping[str, ScaleInfo],
     t: Texts,
 ) -> Methods:
-    rules = tuple(
-        ScreeningRule(
-            rule=t.get(f"validity_rule.{row['rule']}", str(row["rule"])),
-            threshold=_frames.number(row, "threshold"),
-            action=t.get(f"validity_action.{row['action']}", str(row["action"])),
-            excluded_by=_frames.count(row, "excluded_by"),
-        )
-        for row in analysis.screening.to_dict("records")
-    )
+    rules = screening_rules(analysis, t=t)
     if not invariance:
         status = t["invariance_not_assessed"]
     else:
