@@ -9,8 +9,10 @@ rest, profiles follow the means and the midpoint rule.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +42,21 @@ UNITS = {
     "16": UnitInfo("16", "Clinical coding", "3", "team"),
     "17": UnitInfo("17", "Finance", "1", "team"),
 }
+
+
+def view_arguments(team_ids: Iterable[str], *, language: str = "en") -> dict[str, Any]:
+    """The keyword arguments every view builder takes besides the analysis and the instrument,
+    for a campaign of these teams (with the organisation and its departments)."""
+    return {
+        "units": {unit_id: UNITS[unit_id] for unit_id in ("1", "2", "3", *team_ids)},
+        "organisation_name": ORGANISATION,
+        "campaign_name": CAMPAIGN,
+        "language": language,
+        "generated_at": GENERATED_AT,
+        "invited": None,
+    }
+
+
 RESPONDENTS = {"11": 12, "12": 9, "13": 7, "14": 18, "15": 8, "16": 6, "17": 3}
 INVITED = {"11": 14, "12": 12, "13": 11, "14": 25, "15": 9, "16": 8, "17": 6}
 

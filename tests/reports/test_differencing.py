@@ -24,7 +24,7 @@ from instrument.model import Instrument
 from reports.build import build_organisation_view, build_team_view
 from reports.formatting import format_number
 from reports.render import render_organisation_pdf, render_team_pdf
-from reports.views import OrganisationReportView, SuppressedTeamError, TeamReportView, UnitInfo
+from reports.views import OrganisationReportView, SuppressedTeamError, TeamReportView
 from tests.reports import fakes
 
 SIZES = {"11": 6, "12": 7, "17": 2}
@@ -58,37 +58,16 @@ def campaign(responses: pd.DataFrame, instrument: Instrument) -> CampaignAnalysi
     )
 
 
-def _units() -> dict[str, UnitInfo]:
-    return {unit_id: fakes.UNITS[unit_id] for unit_id in ("1", "2", "3", *SIZES)}
-
-
 def _team_view(campaign: CampaignAnalysis, instrument: Instrument, team: str) -> TeamReportView:
     return build_team_view(
-        campaign,
-        instrument=instrument,
-        team_id=team,
-        units=_units(),
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language="en",
-        generated_at=fakes.GENERATED_AT,
-        invited=None,
+        campaign, instrument=instrument, team_id=team, **fakes.view_arguments(SIZES)
     )
 
 
 def _organisation_view(
     campaign: CampaignAnalysis, instrument: Instrument
 ) -> OrganisationReportView:
-    return build_organisation_view(
-        campaign,
-        instrument=instrument,
-        units=_units(),
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language="en",
-        generated_at=fakes.GENERATED_AT,
-        invited=None,
-    )
+    return build_organisation_view(campaign, instrument=instrument, **fakes.view_arguments(SIZES))
 
 
 def test_the_naive_organisation_mean_would_give_the_small_team_away(

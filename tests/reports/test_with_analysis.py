@@ -10,7 +10,7 @@ from analysis.campaign import CampaignAnalysis, analyse_campaign
 from instrument.model import Instrument
 from reports.build import build_organisation_view, build_team_view
 from reports.render import render_organisation_html, render_team_html
-from reports.views import SuppressedTeamError, UnitInfo
+from reports.views import SuppressedTeamError
 from tests.reports import fakes
 
 TEAM_SIZES = {"11": 12, "12": 9, "13": 7, "17": 3}
@@ -41,10 +41,6 @@ def campaign(instrument: Instrument) -> CampaignAnalysis:
     return analyse_campaign(_responses(instrument), instrument=instrument, min_group_size=5)
 
 
-def _units() -> dict[str, UnitInfo]:
-    return {unit_id: fakes.UNITS[unit_id] for unit_id in ("1", "2", "3", *TEAM_SIZES)}
-
-
 def test_a_team_report_renders_from_a_real_analysis(
     campaign: CampaignAnalysis, instrument: Instrument
 ) -> None:
@@ -52,12 +48,7 @@ def test_a_team_report_renders_from_a_real_analysis(
         campaign,
         instrument=instrument,
         team_id="11",
-        units=_units(),
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language="fr",
-        generated_at=fakes.GENERATED_AT,
-        invited=None,
+        **fakes.view_arguments(TEAM_SIZES, language="fr"),
     )
     assert view.n_respondents == TEAM_SIZES["11"]
     assert {score.scale.scale_id for score in view.scales} >= set(instrument.scale_ids)
@@ -75,12 +66,7 @@ def test_a_small_team_of_a_real_analysis_is_refused(
             campaign,
             instrument=instrument,
             team_id="17",
-            units=_units(),
-            organisation_name=fakes.ORGANISATION,
-            campaign_name=fakes.CAMPAIGN,
-            language="en",
-            generated_at=fakes.GENERATED_AT,
-            invited=None,
+            **fakes.view_arguments(TEAM_SIZES, language="en"),
         )
 
 
@@ -90,12 +76,7 @@ def test_the_organisation_report_renders_from_a_real_analysis(
     view = build_organisation_view(
         campaign,
         instrument=instrument,
-        units=_units(),
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language="en",
-        generated_at=fakes.GENERATED_AT,
-        invited=None,
+        **fakes.view_arguments(TEAM_SIZES, language="en"),
     )
     assert {row.team_id for row in view.heat} == {"11", "12", "13"}
     assert sum(count.teams for count in view.profiles) == 3
