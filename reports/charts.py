@@ -1,51 +1,83 @@
-"""Charts as SVG text: vectors that stay sharp in print, drawn with matplotlib.
+"""Charts as SVG text: vectors that stay sharp in print, written element by element.
 
-Each chart builds its own ``matplotlib.figure.Figure`` (never pyplot, whose global state would
-leak between reports) and saves it as SVG with text kept as text, so the PDF stays small and
-searchable. Output is deterministic: ids come from a fixed hash salt and the metadata carries no
-date. The colours are the Okabe–Ito palette, which colour-blind readers tell apart, and the two
-series also differ by marker shape.
+The two charts of the reports (scores with their intervals, and the plane of accountability) are
+simple enough to write directly: a few dozen elements each, where matplotlib's SVG had a few
+hundred (glyph paths, clip paths, one group per artist). That made each chart cost about 0.04 s
+to draw and as much again for WeasyPrint to paint; written directly, both costs are a few
+milliseconds (``bench/bench_reports.py``).
+
+Text stays text, in the packaged DejaVu Sans (``reports/static/fonts``), so the PDF is small and
+searchable. Where a layout depends on a text's width (the legend), the width is measured from the
+advance widths of the very font files the PDF embeds (:func:`text_width`). Output is
+deterministic. The colours are the Okabe–Ito palette, which colour-blind readers tell apart, and
+the two series also differ by marker shape.
 """
 
 from __future__ import annotations
 
-import io
 import textwrap
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from xml.sax.saxutils import escape
 
-import matplotlib
-from matplotlib import colormaps, font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
+from fontTools.ttLib import TTFont
 
 from reports.views import Estimate, Placement, PlanePoint, ResponseRange
+
+Position = Callable[[float], float]
+"""A value on the response scale to a coordinate of the chart, in points."""
 
 BLUE = "#0072B2"
 ORANGE = "#E69F00"
 GREY = "#8C8C8C"
 INK = "#1F2933"
 RULE = "#D0D5DB"
+ROW_RULE = "#EEF0F2"
 DIVERGING = ("#B35806", "#F1A340", "#FEE0B6", "#E3E3E3", "#D8DAEB", "#998EC3", "#542788")
 """ColorBrewer PuOr, 7 classes, with a visible grey in the middle: diverging and safe for
 colour-blind readers (orange for disagreement, purple for agreement); the item bars' colours."""
 
+_PUOR = (
+    "#7F3B08",
+    "#B35806",
+    "#E08214",
+    "#FDB863",
+    "#FEE0B6",
+    "#F7F7F7",
+    "#D8DAEB",
+    "#B2ABD2",
+    "#8073AC",
+    "#542788",
+    "#2D004B",
+)
+"""ColorBrewer PuOr, 11 classes: the anchors of the continuous scheme, orange to purple."""
+
 
 def diverging(n_options: int) -> tuple[str, ...]:
-    """``n_options`` colours from disagreement to agreement: ``DIVERGING`` for 7 options,
-    matplotlib's PuOr colormap (the same ColorBrewer scheme) sampled evenly otherwise."""
+    """``n_options`` colours from disagreement to agreement: ``DIVERGING`` for 7 options, the
+    continuous PuOr scheme sampled evenly otherwise (within its inner 80 %: its ends are near
+    black, as the 7 classes avoid too)."""
+    if n_options < 2:
+        raise ValueError(f"n_options: a scale has at least 2 options, got {n_options}")
     if n_options == len(DIVERGING):
         return DIVERGING
-    colormap = colormaps["PuOr"]
-    # The colormap's ends are near black: keep to its inner 80 %, as the 7 classes do.
-    steps = (0.1 + 0.8 * i / (n_options - 1) for i in range(n_options))
-    return tuple(to_hex(colormap(step)).upper() for step in steps)
+    return tuple(_puor(0.1 + 0.8 * i / (n_options - 1)) for i in range(n_options))
+
+
+def _puor(step: float) -> str:
+    """The PuOr scheme at ``step`` (0 to 1), interpolated linearly in RGB between anchors."""
+    position = step * (len(_PUOR) - 1)
+    index = min(int(position), len(_PUOR) - 2)
+    share = position - index
+    low, high = (_rgb(_PUOR[index]), _rgb(_PUOR[index + 1]))
+    mixed = (round(a + (b - a) * share) for a, b in zip(low, high, strict=True))
+    return "#" + "".join(f"{channel:02X}" for channel in mixed)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 FONT_FAMILY = "DejaVu Sans"
@@ -57,29 +89,8 @@ FONT_FILES = (
 )
 """The packaged font files (``reports/static/fonts``); the stylesheet declares the same ones."""
 
-_STYLE = {
-    "svg.hashsalt": "transversal-reports",
-    "svg.fonttype": "none",
-    "font.family": FONT_FAMILY,
-    "font.size": 8.5,
-    "text.color": INK,
-    "axes.edgecolor": RULE,
-    "axes.labelcolor": INK,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "text.usetex": False,
-}
-# rc_context changes matplotlib's process-wide settings for the time of one chart: the lock keeps
-# two reports rendered in parallel threads from seeing each other's settings.
-_LOCK = threading.Lock()
-
-
-@contextmanager
-def drawing() -> Iterator[None]:
-    """The context every chart is drawn in: packaged fonts, the reports' style, one at a time."""
-    use_packaged_fonts()
-    with _LOCK, matplotlib.rc_context(_STYLE):
-        yield
+FONT_SIZE = 8.5
+"""Points, as the report's small print."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,20 +119,105 @@ class PlaneLabels:
     points: str
 
 
+def text_width(text: str, *, size: float = FONT_SIZE, bold: bool = False) -> float:
+    """The width in points of ``text`` set in the packaged DejaVu Sans at ``size`` points: the
+    sum of its glyphs' advance widths (no kerning, which DejaVu barely uses)."""
+    advances, fallback = _advances(FONT_FILES[1] if bold else FONT_FILES[0])
+    return sum(advances.get(ord(character), fallback) for character in text) * size
+
+
 @cache
-def use_packaged_fonts() -> None:
-    """Registers the packaged font files with matplotlib, once per process, ahead of the copy
-    matplotlib ships: charts are measured with the very files the PDF embeds."""
+def _advances(file_name: str) -> tuple[dict[int, float], float]:
+    """Advance widths per code point, in ems, of a packaged font file; and the width of the
+    font's missing-glyph box, which is what a character without a glyph gets."""
     folder = resources.files("reports").joinpath("static", "fonts")
-    paths = []
-    for name in FONT_FILES:
-        with resources.as_file(folder.joinpath(name)) as path:
-            font_manager.fontManager.addfont(str(path))
-            paths.append(str(path))
-    # Same family, same score: matplotlib takes the first entry it meets, so ours go first.
-    entries = font_manager.fontManager.ttflist
-    entries.sort(key=lambda entry: entry.fname not in paths)
-    font_manager.fontManager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+    with resources.as_file(folder.joinpath(file_name)) as path:
+        font = TTFont(path, lazy=True)
+        em = float(font["head"].unitsPerEm)
+        metrics = font["hmtx"].metrics
+        glyphs = font.getBestCmap()
+        advances = {code: metrics[glyph][0] / em for code, glyph in glyphs.items()}
+        fallback = metrics[".notdef"][0] / em
+        font.close()
+    return advances, fallback
+
+
+class _Svg:
+    """An SVG document being written: elements in the order they are drawn (later on top)."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.width, self.height = width, height
+        self.elements: list[str] = []
+
+    def line(
+        self, x1: float, y1: float, x2: float, y2: float, *, colour: str, width: float, **extra: str
+    ) -> None:
+        self.elements.append(
+            f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}"'
+            f' stroke="{colour}" stroke-width="{width}"{_attributes(extra)}/>'
+        )
+
+    def rect(
+        self, x: float, y: float, width: float, height: float, *, fill: str, **extra: str
+    ) -> None:
+        self.elements.append(
+            f'<rect x="{x:.2f}" y="{y:.2f}" width="{width:.2f}" height="{height:.2f}"'
+            f' fill="{fill}"{_attributes(extra)}/>'
+        )
+
+    def circle(self, x: float, y: float, radius: float, *, fill: str, **extra: str) -> None:
+        self.elements.append(
+            f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{radius}" fill="{fill}"{_attributes(extra)}/>'
+        )
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        content: str,
+        *,
+        anchor: str = "start",
+        size: float = FONT_SIZE,
+        colour: str = INK,
+        **extra: str,
+    ) -> None:
+        """``content`` with its baseline at ``y``, escaped: labels are printed literally."""
+        self.elements.append(
+            f'<text x="{x:.2f}" y="{y:.2f}" text-anchor="{anchor}" font-size="{size}"'
+            f' fill="{colour}"{_attributes(extra)}>{escape(content)}</text>'
+        )
+
+    def marker(self, x: float, y: float, *, shape: str, colour: str, opacity: float) -> None:
+        """A series' marker: a filled circle (``o``) or an open square (``s``)."""
+        faded = "" if opacity == 1 else f' opacity="{opacity}"'
+        if shape == "o":
+            self.elements.append(
+                f'<circle cx="{x:.2f}" cy="{y:.2f}" r="2.9" fill="{colour}"{faded}/>'
+            )
+        else:
+            self.elements.append(
+                f'<rect x="{x - 2.4:.2f}" y="{y - 2.4:.2f}" width="4.8" height="4.8"'
+                f' fill="#FFFFFF" stroke="{colour}" stroke-width="1.3"{faded}/>'
+            )
+
+    def document(self) -> str:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width:.1f}pt"'
+            f' height="{self.height:.1f}pt" viewBox="0 0 {self.width:.1f} {self.height:.1f}"'
+            f' font-family="{FONT_FAMILY}">\n' + "\n".join(self.elements) + "\n</svg>\n"
+        )
+
+
+def _attributes(extra: dict[str, str]) -> str:
+    return "".join(f' {name.replace("_", "-")}="{value}"' for name, value in extra.items())
+
+
+_SCORES_WIDTH = 482.4
+_ROW_HEIGHT = 24.5
+_SCORES_TOP = 24.0
+"""Room for the legend above the rows."""
+_SCORES_BOTTOM = 20.0
+"""Room for the response options under the rows."""
 
 
 def scores_svg(
@@ -132,75 +228,88 @@ def scores_svg(
 ) -> str:
     """One row per scale on the response axis: the primary estimate (filled circle) and the
     optional secondary one (open square), each with its confidence interval."""
-    height = 0.62 + 0.34 * len(rows)
-    with drawing():
-        figure = Figure(figsize=(6.7, height))
-        FigureCanvasSVG(figure)
-        axes = figure.add_axes((0.35, 0.38 / height, 0.62, 1 - 0.62 / height))
-        positions = list(range(len(rows)))[::-1]
-        offset = 0.14 if any(row.secondary for row in rows) else 0.0
-        for y, row in zip(positions, rows, strict=True):
-            muted = {"muted": row.muted}
-            _interval(
-                axes, row.primary, y + offset, response_range, colour=BLUE, marker="o", **muted
+    height = _SCORES_TOP + _ROW_HEIGHT * len(rows) + _SCORES_BOTTOM
+    svg = _Svg(_SCORES_WIDTH, height)
+    left, right = 0.35 * _SCORES_WIDTH, 0.97 * _SCORES_WIDTH
+    low, high = response_range.low - 0.15, response_range.high + 0.15
+
+    def x(value: float) -> float:
+        return left + (value - low) / (high - low) * (right - left)
+
+    bottom = _SCORES_TOP + _ROW_HEIGHT * len(rows)
+    for option in range(response_range.low, response_range.high + 1):
+        svg.line(x(option), _SCORES_TOP, x(option), bottom, colour=RULE, width=0.6)
+        svg.text(x(option), bottom + 12, str(option), anchor="middle")
+    for index in range(1, len(rows)):
+        y = _SCORES_TOP + _ROW_HEIGHT * index
+        svg.line(left, y, right, y, colour=ROW_RULE, width=0.6)
+    svg.line(left, bottom, right, bottom, colour=RULE, width=0.8)
+    mid = x(response_range.midpoint)
+    svg.line(mid, _SCORES_TOP, mid, bottom, colour=GREY, width=0.8, stroke_dasharray="3 3")
+    offset = 3.4 if any(row.secondary for row in rows) else 0.0
+    for index, row in enumerate(rows):
+        centre = _SCORES_TOP + _ROW_HEIGHT * (index + 0.5)
+        _row_label(svg, row, x=left - 6, centre=centre)
+        for estimate, y, colour, shape in (
+            (row.primary, centre - offset, BLUE, "o"),
+            (row.secondary, centre + offset, ORANGE, "s"),
+        ):
+            if estimate is not None:
+                _interval(svg, estimate, y, x, response_range, colour, shape, muted=row.muted)
+        if row.note is not None:
+            width = text_width(row.note, size=7.5) + 4
+            svg.rect(mid - width / 2, centre - 6, width, 11, fill="#FFFFFF")
+            svg.text(
+                mid,
+                centre + 2.6,
+                row.note,
+                anchor="middle",
+                size=7.5,
+                colour=GREY,
+                font_style="italic",
             )
-            _interval(
-                axes, row.secondary, y - offset, response_range, colour=ORANGE, marker="s", **muted
-            )
-            if row.note is not None:
-                axes.text(
-                    response_range.midpoint,
-                    y,
-                    _plain(row.note),
-                    ha="center",
-                    va="center",
-                    color=GREY,
-                    style="italic",
-                    fontsize=7.5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
-                )
-        _score_axes(axes, rows, positions, response_range)
-        _score_legend(figure, series)
-        return svg_of(figure)
+    _legend(svg, left, series)
+    return svg.document()
+
+
+def _row_label(svg: _Svg, row: ScoreRow, *, x: float, centre: float) -> None:
+    """The scale's name right-aligned before its row, on at most two lines."""
+    lines = textwrap.wrap(row.label, width=32, max_lines=2, placeholder="…") or [""]
+    if row.muted:
+        lines[-1] += " ‡"
+    weight = "bold" if row.emphasised else "normal"
+    first = centre + 3 - 5.2 * (len(lines) - 1)
+    for number, line in enumerate(lines):
+        svg.text(
+            x,
+            first + 10.4 * number,
+            line,
+            anchor="end",
+            colour=GREY if row.muted else INK,
+            font_weight=weight,
+        )
 
 
 def _interval(
-    axes: Axes,
-    estimate: Estimate | None,
+    svg: _Svg,
+    estimate: Estimate,
     y: float,
+    x: Position,
     scale: ResponseRange,
-    *,
     colour: str,
-    marker: str,
-    muted: bool = False,
+    shape: str,
+    *,
+    muted: bool,
 ) -> None:
-    """An estimate as a marker on its interval; circles filled, squares open; a muted one
-    pale with a dashed interval."""
-    if estimate is None:
-        return
-    alpha = 0.35 if muted else 1.0
+    """An estimate as a marker on its interval; a muted one pale with a dashed interval."""
+    opacity = 0.35 if muted else 1.0
     if estimate.ci_low is not None and estimate.ci_high is not None:
-        axes.plot(
-            _clamp([estimate.ci_low, estimate.ci_high], scale),
-            [y, y],
-            color=colour,
-            linewidth=1.6,
-            linestyle=(0, (2, 1.5)) if muted else "-",
-            solid_capstyle="butt",
-            alpha=alpha,
-            zorder=2,
-        )
-    axes.plot(
-        [estimate.value],
-        [y],
-        marker=marker,
-        markersize=5.5,
-        color=colour,
-        markerfacecolor=colour if marker == "o" else "white",
-        markeredgewidth=1.3,
-        alpha=alpha,
-        zorder=3,
-    )
+        start, end = _clamp((estimate.ci_low, estimate.ci_high), scale)
+        extra = {"stroke_dasharray": "2 1.5"} if muted else {}
+        if muted:
+            extra["opacity"] = str(opacity)
+        svg.line(x(start), y, x(end), y, colour=colour, width=1.6, **extra)
+    svg.marker(x(estimate.value), y, shape=shape, colour=colour, opacity=opacity)
 
 
 def _clamp(values: Sequence[float], scale: ResponseRange) -> list[float]:
@@ -208,58 +317,22 @@ def _clamp(values: Sequence[float], scale: ResponseRange) -> list[float]:
     return [min(max(value, scale.low), scale.high) for value in values]
 
 
-def _score_axes(
-    axes: Axes, rows: Sequence[ScoreRow], positions: Sequence[int], scale: ResponseRange
-) -> None:
-    axes.set_xlim(scale.low - 0.15, scale.high + 0.15)
-    axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.set_xticks(range(scale.low, scale.high + 1))
-    labels = [_wrap(row.label) + (" ‡" if row.muted else "") for row in rows]
-    axes.set_yticks(positions, labels, multialignment="right")
-    for label, row in zip(axes.get_yticklabels(), rows, strict=True):
-        label.set_fontweight("bold" if row.emphasised else "normal")
-        if row.muted:
-            label.set_color(GREY)
-    axes.tick_params(axis="y", length=0, pad=6)
-    axes.tick_params(axis="x", length=0, pad=4)
-    axes.grid(axis="x", color=RULE, linewidth=0.6)
-    axes.axvline(scale.midpoint, color=GREY, linewidth=0.8, linestyle=(0, (3, 3)))
-    for y in positions[:-1]:
-        axes.axhline(y - 0.5, color="#EEF0F2", linewidth=0.6, zorder=0)
-    for side in ("top", "right", "left"):
-        axes.spines[side].set_visible(False)
-    axes.set_axisbelow(True)
+def _legend(svg: _Svg, left: float, series: tuple[str, str | None]) -> None:
+    """The series' names above the rows, each after a sample of its marker on a line."""
+    x, y = left, 10.0
+    for name, colour, shape in ((series[0], BLUE, "o"), (series[1], ORANGE, "s")):
+        if name is None:
+            continue
+        svg.line(x, y, x + 18, y, colour=colour, width=1.6)
+        svg.marker(x + 9, y, shape=shape, colour=colour, opacity=1.0)
+        svg.text(x + 23, y + 3, name)
+        x += 23 + text_width(name) + 16
 
 
-def _score_legend(figure: Figure, series: tuple[str, str | None]) -> None:
-    handles = [
-        figure.axes[0].plot([], [], marker="o", color=BLUE, linewidth=1.6, markersize=5.5)[0]
-    ]
-    labels = [_plain(series[0])]
-    if series[1] is not None:
-        handles.append(
-            figure.axes[0].plot(
-                [],
-                [],
-                marker="s",
-                color=ORANGE,
-                markerfacecolor="white",
-                linewidth=1.6,
-                markersize=5.5,
-                markeredgewidth=1.3,
-            )[0]
-        )
-        labels.append(_plain(series[1]))
-    figure.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(0.35, 1.0),
-        ncols=2,
-        frameon=False,
-        handlelength=2.2,
-        borderaxespad=0.2,
-    )
+_PLANE_WIDTH = 374.4
+_PLANE_SIDE = 270.0
+_PLANE_LEFT = 66.0
+_PLANE_TOP = 8.0
 
 
 def plane_svg(
@@ -271,108 +344,73 @@ def plane_svg(
 ) -> str:
     """The plane of horizontal × vertical accountability divided at the midpoint, with the
     ``points`` as dots (grey when a team is highlighted) and the highlighted team's CI cross."""
-    with drawing():
-        figure = Figure(figsize=(5.2, 5.0))
-        FigureCanvasSVG(figure)
-        axes = figure.add_axes((0.13, 0.2, 0.83, 0.77))
-        _plane_frame(axes, response_range, labels)
-        colour = GREY if highlight is not None else BLUE
-        axes.scatter(
-            [p.ha for p in points],
-            [p.va for p in points],
-            s=34,
-            color=colour,
-            alpha=0.75,
-            linewidths=0,
-            zorder=3,
-            label=_plain(labels.points),
-        )
-        if highlight is not None:
-            _highlight(axes, highlight, response_range, labels.highlight)
-        axes.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.11),
-            ncols=2,
-            frameon=False,
-            handletextpad=0.4,
-            columnspacing=2.0,
-        )
-        return svg_of(figure)
+    bottom = _PLANE_TOP + _PLANE_SIDE
+    svg = _Svg(_PLANE_WIDTH, bottom + 58)
+    low, high = response_range.low, response_range.high
+
+    def x(value: float) -> float:
+        return _PLANE_LEFT + (value - low) / (high - low) * _PLANE_SIDE
+
+    def y(value: float) -> float:
+        return bottom - (value - low) / (high - low) * _PLANE_SIDE
+
+    _plane_frame(svg, x, y, response_range, labels)
+    colour = GREY if highlight is not None else BLUE
+    for point in points:
+        svg.circle(x(point.ha), y(point.va), 3.3, fill=colour, opacity="0.75")
+    entries = [(labels.points, colour, 3.3)]
+    if highlight is not None:
+        _highlight(svg, highlight, x, y, response_range)
+        entries.append((labels.highlight, BLUE, 5.3))
+    widths = [12 + text_width(text) for text, _, _ in entries]
+    start = _PLANE_LEFT + (_PLANE_SIDE - sum(widths) - 24 * (len(widths) - 1)) / 2
+    for (text, fill, radius), width in zip(entries, widths, strict=True):
+        svg.circle(start + 4, bottom + 50, radius, fill=fill)
+        svg.text(start + 12, bottom + 53, text)
+        start += width + 24
+    return svg.document()
 
 
-def _plane_frame(axes: Axes, scale: ResponseRange, labels: PlaneLabels) -> None:
-    low, high, mid = scale.low, scale.high, scale.midpoint
-    axes.set_xlim(low, high)
-    axes.set_ylim(low, high)
-    axes.set_aspect("equal")
-    axes.set_xticks(range(low, high + 1))
-    axes.set_yticks(range(low, high + 1))
-    axes.tick_params(length=0, pad=4)
-    axes.axvline(mid, color=GREY, linewidth=0.9)
-    axes.axhline(mid, color=GREY, linewidth=0.9)
-    axes.set_xlabel(_plain(labels.axes[0]), labelpad=6)
-    axes.set_ylabel(_plain(labels.axes[1]), labelpad=6)
-    inset = 0.12
+def _plane_frame(
+    svg: _Svg, x: Position, y: Position, scale: ResponseRange, labels: PlaneLabels
+) -> None:
+    """The frame, the response options on both axes, the dividing lines and the words."""
+    top, bottom = _PLANE_TOP, _PLANE_TOP + _PLANE_SIDE
+    left, right = _PLANE_LEFT, _PLANE_LEFT + _PLANE_SIDE
+    svg.rect(left, top, _PLANE_SIDE, _PLANE_SIDE, fill="none", stroke=RULE, stroke_width="0.8")
+    for option in range(scale.low, scale.high + 1):
+        svg.text(x(option), bottom + 12, str(option), anchor="middle")
+        svg.text(left - 5, y(option) + 3, str(option), anchor="end")
+    svg.line(x(scale.midpoint), top, x(scale.midpoint), bottom, colour=GREY, width=0.9)
+    svg.line(left, y(scale.midpoint), right, y(scale.midpoint), colour=GREY, width=0.9)
+    svg.text((left + right) / 2, bottom + 28, labels.axes[0], anchor="middle")
+    middle = (top + bottom) / 2
+    svg.text(
+        left - 24,
+        middle,
+        labels.axes[1],
+        anchor="middle",
+        transform=f"rotate(-90 {left - 24:.2f} {middle:.2f})",
+    )
+    inset = 8.0
     corners = (
-        (high - inset, high - inset, "right", "top"),
-        (high - inset, low + inset, "right", "bottom"),
-        (low + inset, high - inset, "left", "top"),
-        (low + inset, low + inset, "left", "bottom"),
+        (right - inset, top + inset + 8, "end"),
+        (right - inset, bottom - inset, "end"),
+        (left + inset, top + inset + 8, "start"),
+        (left + inset, bottom - inset, "start"),
     )
-    for (x, y, ha, va), text in zip(corners, labels.quadrants, strict=True):
-        axes.text(
-            x,
-            y,
-            _plain(text.capitalize()),
-            ha=ha,
-            va=va,
-            color=GREY,
-            fontsize=8.5,
-            fontweight="bold",
-        )
-    for spine in axes.spines.values():
-        spine.set_color(RULE)
+    for (cx, cy, anchor), text in zip(corners, labels.quadrants, strict=True):
+        svg.text(cx, cy, text.capitalize(), anchor=anchor, colour=GREY, font_weight="bold")
 
 
-def _highlight(axes: Axes, place: Placement, scale: ResponseRange, label: str) -> None:
+def _highlight(svg: _Svg, place: Placement, x: Position, y: Position, scale: ResponseRange) -> None:
     """The team's point with its confidence interval on each axis: a cross."""
-    for estimate, horizontal in ((place.ha, True), (place.va, False)):
-        if estimate.ci_low is None or estimate.ci_high is None:
-            continue
-        span = _clamp([estimate.ci_low, estimate.ci_high], scale)
-        fixed = [place.va.value] * 2 if horizontal else [place.ha.value] * 2
-        xs, ys = (span, fixed) if horizontal else (fixed, span)
-        axes.plot(xs, ys, color=BLUE, linewidth=1.8, solid_capstyle="butt", zorder=4)
-    axes.scatter(
-        [place.ha.value],
-        [place.va.value],
-        s=90,
-        color=BLUE,
-        edgecolors="white",
-        linewidths=1.2,
-        zorder=5,
-        label=_plain(label),
+    if place.ha.ci_low is not None and place.ha.ci_high is not None:
+        start, end = _clamp((place.ha.ci_low, place.ha.ci_high), scale)
+        svg.line(x(start), y(place.va.value), x(end), y(place.va.value), colour=BLUE, width=1.8)
+    if place.va.ci_low is not None and place.va.ci_high is not None:
+        start, end = _clamp((place.va.ci_low, place.va.ci_high), scale)
+        svg.line(x(place.ha.value), y(start), x(place.ha.value), y(end), colour=BLUE, width=1.8)
+    svg.circle(
+        x(place.ha.value), y(place.va.value), 5.3, fill=BLUE, stroke="#FFFFFF", stroke_width="1.2"
     )
-
-
-def _wrap(label: str) -> str:
-    """A row label on at most two lines."""
-    return "\n".join(textwrap.wrap(_plain(label), width=32, max_lines=2, placeholder="…"))
-
-
-def _plain(text: str) -> str:
-    """Text for matplotlib, which would read ``$...$`` as mathematics."""
-    return text.replace("$", r"\$")
-
-
-def svg_of(figure: Figure) -> str:
-    """The figure as an SVG element: no prolog, no clip paths, no date."""
-    # Nothing is drawn outside the axes (intervals are clamped to the response range), so the
-    # clip paths matplotlib would attach to every artist only slow the PDF down.
-    for artist in figure.findobj():
-        artist.set_clip_on(False)
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
-    svg = buffer.getvalue()
-    # The XML declaration and DOCTYPE are for standalone files; keep the SVG element alone.
-    return svg[svg.index("<svg") :]

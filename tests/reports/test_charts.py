@@ -99,3 +99,23 @@ def test_the_item_colours_run_from_disagreement_to_agreement(n_options: int) -> 
     )
     assert first[0] > first[2]
     assert last[2] > last[0]
+
+
+def test_a_scale_of_fewer_than_two_options_has_no_colours() -> None:
+    with pytest.raises(ValueError, match="n_options"):
+        charts.diverging(1)
+
+
+def test_the_middle_of_an_odd_scale_is_the_pale_centre_of_the_scheme() -> None:
+    # PuOr's centre anchor is #F7F7F7: an odd number of options puts its middle one there.
+    assert charts.diverging(5)[2] == "#F7F7F7"
+    assert charts.diverging(9)[4] == "#F7F7F7"
+
+
+def test_charts_are_written_with_a_few_elements_per_row() -> None:
+    # matplotlib wrote about 180 elements for three rows; every element costs WeasyPrint time
+    # to paint, so the charts stay at what they show.
+    rows = ROWS * 5
+    svg = scores_svg(rows, response_range=SCALE, series=("This team", "Rest"))
+    assert svg.count("<") - svg.count("</") < 12 * len(rows) + 30
+    assert _plane().count("<") - _plane().count("</") < 60

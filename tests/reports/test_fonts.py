@@ -11,12 +11,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from matplotlib import font_manager
+from PIL import ImageFont
 from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcherResponse
 
-from reports.charts import FONT_FILES, use_packaged_fonts
+from reports.charts import FONT_FILES, text_width
 from reports.fetcher import PackagedFilesFetcher
 from reports.render import render_team_html
 from tests.reports.conftest import TeamViewFactory
@@ -66,13 +66,21 @@ def test_the_pdf_embeds_the_packaged_fonts_fetched_through_the_packaged_files_fe
     assert names <= PACKAGED_FACES
 
 
-def test_charts_are_measured_with_the_packaged_font_files() -> None:
-    use_packaged_fonts()
-    for weight in ("normal", "bold"):
-        found = font_manager.findfont(
-            font_manager.FontProperties(family="DejaVu Sans", weight=weight)
-        )
-        assert Path(found).parent == Path(str(FONTS))
+@pytest.mark.parametrize(
+    ("text", "bold"),
+    [
+        ("Horizontal accountability", False),
+        ("Redevabilité verticale (HA) — équipe", True),
+        ("0123456789 %‰ ‡", False),
+    ],
+)
+def test_charts_measure_text_with_the_packaged_font_files(text: str, bold: bool) -> None:
+    # FreeType (through Pillow) reads the same file independently: advance widths at 1,000
+    # points must agree to within rounding.
+    with resources.as_file(FONTS.joinpath(FONT_FILES[1] if bold else FONT_FILES[0])) as path:
+        freetype = ImageFont.truetype(str(path), size=1000).getlength(text)
+    assert text_width(text, size=1000, bold=bold) == pytest.approx(freetype, abs=len(text))
+    assert text_width(text, size=10, bold=bold) == pytest.approx(freetype / 100, rel=1e-3)
 
 
 _RENDER_WITHOUT_SYSTEM_FONTS = """
@@ -96,7 +104,7 @@ def test_a_report_renders_the_same_fonts_on_a_machine_without_any_system_font(
     config.write_text(
         f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path}/cache</cachedir></fontconfig>'
     )
-    env = {**os.environ, "FONTCONFIG_FILE": str(config), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
     done = subprocess.run(
         [sys.executable, "-c", _RENDER_WITHOUT_SYSTEM_FONTS],
         env=env,
