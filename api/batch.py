@@ -11,11 +11,13 @@ the same fingerprint skips the files still on disk unchanged.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -299,6 +301,43 @@ def _start_worker(context: _RenderContext | None) -> None:
     _context = context
 
 
+def _start_pool_worker(context: _RenderContext) -> None:
+    _start_worker(context)
+    _tune_collector()
+
+
+_RENDERING_THRESHOLDS = (5_000, 10, 10)
+"""The collector's thresholds while rendering: WeasyPrint makes and drops boxes by the hundred
+thousand, and the default (700 allocations) collects the youngest objects some hundred times a
+report."""
+
+
+def _tune_collector() -> tuple[int, int, int]:
+    """Sets the collector up for rendering; returns the thresholds it had.
+
+    The analysis and the names stay alive for the whole run: frozen, the collector's full passes
+    no longer walk them (some 300,000 objects for 1,000 teams). With both changes a report takes
+    about a quarter less time in a process that holds a campaign of 1,000 teams
+    (``bench/bench_reports.py``); memory grows by some 50 MB a process.
+    """
+    before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*_RENDERING_THRESHOLDS)
+    return before
+
+
+@contextmanager
+def _collector_tuned() -> Iterator[None]:
+    """The collector tuned for rendering in this process for the time of the block."""
+    before = _tune_collector()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def _rendered(
     tasks: Sequence[_Task], context: _RenderContext, *, workers: int
 ) -> Iterator[ReportEntry]:
@@ -309,14 +348,15 @@ def _rendered(
     if workers == 1:
         _start_worker(context)
         try:
-            yield from map(_render, tasks)
+            with _collector_tuned():
+                yield from map(_render, tasks)
         finally:
             _start_worker(None)
         return
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=get_context("spawn"),
-        initializer=_start_worker,
+        initializer=_start_pool_worker,
         initargs=(context,),
     )
     try:

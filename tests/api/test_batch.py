@@ -8,6 +8,7 @@ a folder works on a copy of it.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -206,6 +207,21 @@ def test_force_renders_every_report_again(
     after = _stamps(folder)
     assert after.keys() == before.keys()
     assert all(after[name] != before[name] for name in before)
+
+
+def test_rendering_in_this_process_leaves_the_collector_as_it_found_it(
+    stored: StoredCampaign, tmp_path: Path
+) -> None:
+    # One worker renders here, with the collector tuned; the caller's process must get its own
+    # settings back, and nothing left frozen.
+    before = gc.get_threshold()
+    gc.set_threshold(900, 11, 12)
+    try:
+        _run(stored, tmp_path / "reports", units=[next(iter(stored.eligible.values()))])
+        assert gc.get_threshold() == (900, 11, 12)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_units_renders_only_the_units_named(stored: StoredCampaign, tmp_path: Path) -> None:
