@@ -46,6 +46,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     for module in (organisation, respond, results, exchange):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(results.assets, prefix=API_PREFIX)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Results of a campaign for the people allowed to see them, and the PDF report of a unit.
+"""Results of a campaign for the people allowed to see them, and the report of a unit (PDF or HTML).
 
 Figures come from ``analysis.analyse_campaign``; units under the campaign's minimum group size
 appear only as suppressed, with the reason, and never with a number.
@@ -17,7 +17,14 @@ from api import services
 from api.access import Principal
 from api.collection import get_visible_campaign
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from reports import SuppressedTeamError, build_team_view, render_team_pdf
+from reports import (
+    SuppressedTeamError,
+    TeamReportView,
+    build_team_view,
+    render_team_html,
+    render_team_pdf,
+)
+from reports.standalone import standalone_html
 
 
 class ScaleQuality(BaseModel):
@@ -162,6 +169,33 @@ def unit_report_pdf(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
 ) -> bytes:
     """The unit's PDF report, for an admin or a leader whose subtree holds the unit."""
+    view = unit_report_view(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
+    )
+    return render_team_pdf(view)
+
+
+def unit_report_html(
+    session: Session,
+    *,
+    principal: Principal,
+    campaign_id: int,
+    unit_id: int,
+    language: str | None,
+    assets: str,
+) -> str:
+    """The unit's report as one HTML page with the PDF's content, for the same readers; its
+    fonts are fetched from ``assets`` (a path ending in "/")."""
+    view = unit_report_view(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
+    )
+    return standalone_html(render_team_html(view), assets=assets)
+
+
+def unit_report_view(
+    session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
+) -> TeamReportView:
+    """What the unit's report shows, once access, the unit and the language are checked."""
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
     data = services.load_campaign_data(session, campaign_id=campaign_id)
     if not principal.sees(unit_id) or unit_id not in data.invited:
@@ -187,7 +221,7 @@ def unit_report_pdf(
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
-    return render_team_pdf(view)
+    return view
 
 
 def _float(value: object) -> float | None:

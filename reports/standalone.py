@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from functools import cache
 from pathlib import Path
 
 from reports.fetcher import STATIC_SCHEME, PackagedFilesFetcher
@@ -58,17 +59,35 @@ REPORT_STYLESHEETS = ("fonts.css", "report.css")
 def write_assets(folder: Path, *, stylesheets: tuple[str, ...] = REPORT_STYLESHEETS) -> list[Path]:
     """Copy the packaged files that ``stylesheets`` name (the fonts) into ``folder``, under
     their packaged names, for pages made with ``standalone_html(..., assets=...)``."""
+    written = []
+    for name in asset_names(stylesheets):
+        target = folder.joinpath(*name.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read_asset(name, stylesheets=stylesheets)[0])
+        written.append(target)
+    return written
+
+
+@cache
+def asset_names(stylesheets: tuple[str, ...] = REPORT_STYLESHEETS) -> tuple[str, ...]:
+    """The packaged files that ``stylesheets`` name (the fonts), as ``assets`` must serve them:
+    ``fonts/DejaVuSans.ttf`` and so on."""
     fetcher = PackagedFilesFetcher()
     css = "".join(
         _fetched(f"{STATIC_SCHEME}:{name}", fetcher)[0].decode("utf-8") for name in stylesheets
     )
-    written = []
-    for url in dict.fromkeys(found.group("url") for found in _CSS_URL.finditer(css)):
-        target = folder.joinpath(*url.removeprefix(f"{STATIC_SCHEME}:").split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_fetched(url, fetcher)[0])
-        written.append(target)
-    return written
+    urls = dict.fromkeys(found.group("url") for found in _CSS_URL.finditer(css))
+    return tuple(url.removeprefix(f"{STATIC_SCHEME}:") for url in urls)
+
+
+def read_asset(
+    name: str, *, stylesheets: tuple[str, ...] = REPORT_STYLESHEETS
+) -> tuple[bytes, str]:
+    """The content and MIME type of the asset ``name``; ``KeyError`` for any other name, so a
+    server handing these out serves the fonts and nothing else of the package."""
+    if name not in asset_names(stylesheets):
+        raise KeyError(name)
+    return _fetched(f"{STATIC_SCHEME}:{name}", PackagedFilesFetcher())
 
 
 def _inline_stylesheet(

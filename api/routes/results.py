@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api import results
 from api.deps import PrincipalDep, SessionDep
+from api.errors import NotFound
+from reports.standalone import read_asset
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["results"])
+assets = APIRouter(prefix="/report-assets", tags=["results"])
+"""The files the HTML reports fetch (the packaged fonts): public, the same for every report."""
 
 
 @router.get("/results")
@@ -39,4 +43,55 @@ def unit_report(
         content=pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="report-{campaign_id}-{unit_id}.pdf"'},
+    )
+
+
+@router.get(
+    "/units/{unit_id}/report.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def unit_report_html(
+    campaign_id: int,
+    unit_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    request: Request,
+    language: str | None = None,
+) -> Response:
+    """The unit's report as an HTML page with the PDF's content (409 with the reason when the
+    unit is under the minimum); its fonts come from ``/report-assets/``."""
+    page = results.unit_report_html(
+        session,
+        principal=principal,
+        campaign_id=campaign_id,
+        unit_id=unit_id,
+        language=language,
+        assets=_assets_path(request),
+    )
+    return Response(content=page, media_type="text/html; charset=utf-8")
+
+
+def _assets_path(request: Request) -> str:
+    """Where this server hands out the report assets, as a path ending in "/"."""
+    asset = request.app.url_path_for("report_asset", name="-")
+    return f"{request.scope.get('root_path', '')}{asset.removesuffix('-')}"
+
+
+@assets.get(
+    "/{name:path}",
+    name="report_asset",
+    response_class=Response,
+    responses={200: {"content": {"font/ttf": {}}}},
+)
+def report_asset(name: str) -> Response:
+    """A packaged file the HTML reports name (a font); 404 for anything else."""
+    try:
+        content, media_type = read_asset(name)
+    except KeyError:
+        raise NotFound("report asset", name) from None
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=86400"},
     )

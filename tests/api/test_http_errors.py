@@ -370,7 +370,9 @@ def test_a_leaders_403_says_nothing_about_whether_the_campaign_exists(
 
 
 @pytest.mark.parametrize(
-    "suffix", ["", "/results", "/progress", "/units/{north}/report.pdf"], ids=lambda s: s or "get"
+    "suffix",
+    ["", "/results", "/progress", "/units/{north}/report.pdf", "/units/{north}/report.html"],
+    ids=lambda s: s or "get",
 )
 def test_a_leader_gets_404_for_a_campaign_without_any_of_their_units(
     world: World, engine: Engine, suffix: str
@@ -388,14 +390,15 @@ def test_a_leader_gets_404_for_a_campaign_without_any_of_their_units(
     )
 
 
+@pytest.mark.parametrize("report", ["report.pdf", "report.html"])
 def test_a_leader_gets_the_404_of_a_missing_unit_for_a_report_outside_their_subtree(
-    world: World, engine: Engine
+    world: World, engine: Engine, report: str
 ) -> None:
     north = world.units["north"]
     base = f"{API}/campaigns/{world.spring}/units"
     with unchanged(engine):
-        outside = world.client.get(f"{base}/{north}/report.pdf", headers=world.leader)
-        missing = world.client.get(f"{base}/{MISSING}/report.pdf", headers=world.leader)
+        outside = world.client.get(f"{base}/{north}/{report}", headers=world.leader)
+        missing = world.client.get(f"{base}/{MISSING}/{report}", headers=world.leader)
     assert (outside.status_code, missing.status_code) == (404, 404)
     assert outside.headers["content-type"] == missing.headers["content-type"]
     assert outside.json() == {"detail": f"unit {north} does not exist"}
@@ -1127,3 +1130,16 @@ def test_a_failure_after_storing_the_answers_keeps_neither_the_response_nor_a_sp
         world.client.post(path, json={"answers": COMPLETE})
     monkeypatch.undo()
     assert world.client.post(path, json={"answers": COMPLETE}).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "name", ["report.css", "fonts.css", "fonts/../report.css", "../pyproject.toml", "fonts/", ""]
+)
+def test_report_assets_serve_the_fonts_and_nothing_else_of_the_package(
+    world: World, name: str
+) -> None:
+    font = world.client.get(f"{API}/report-assets/fonts/DejaVuSans.ttf")
+    assert font.status_code == 200
+    assert font.content[:4] == b"\x00\x01\x00\x00", "a TrueType font"
+    refused = world.client.get(f"{API}/report-assets/{name}")
+    assert refused.status_code == 404

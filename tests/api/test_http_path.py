@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
 import math
@@ -141,6 +142,12 @@ def _pdf_text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
 
 
+def _visible_text(page: str) -> str:
+    """The text of an HTML page a reader sees: no style, no markup, entities read."""
+    body = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
 def _respond(client: TestClient, token: str, answers: Answers, *, language: str) -> None:
     """One respondent: reads the form, saves half, comes back to the draft, sends the rest."""
     instrument = load_builtin(INSTRUMENT)
@@ -252,6 +259,30 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
     )
     assert refused.status_code == 409
     assert "fewer than the minimum" in refused.json()["detail"]
+
+    # The same report as a web page: the PDF's sections and figures, the fonts from the server.
+    page = client.get(
+        f"{API}/campaigns/{campaign.id}/units/{units['night']}/report.html", headers=leader
+    )
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Night shift" in page.text
+    pdf_text = _pdf_text(report.content)
+    for anchor in ("summary", "accountability", "items", "meaning", "questions", "appendix"):
+        assert f'id="{anchor}"' in page.text
+    fonts = re.findall(r'url\("([^"]+\.ttf)"\)', page.text)
+    assert fonts
+    assert all(url.startswith(f"{API}/report-assets/fonts/") for url in fonts)
+    assert all(client.get(url).status_code == 200 for url in fonts)
+    assert "reports-static:" not in page.text
+    numbers = re.findall(r"\b\d\.\d\d\b", _visible_text(page.text))
+    assert len(numbers) > 50
+    missing = [number for number in numbers if number not in pdf_text]
+    assert not missing, f"in the HTML report but not in the PDF: {missing[:10]}"
+    small = client.get(
+        f"{API}/campaigns/{campaign.id}/units/{units['weekend']}/report.html", headers=leader
+    )
+    assert small.status_code == 409
 
 
 def test_progress_counts_invitations_and_responses_per_unit_and_nothing_else(

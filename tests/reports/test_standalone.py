@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from reports.charts import FONT_FILES
 from reports.fetcher import StaticURLRefused
 from reports.render import render_team_html
-from reports.standalone import standalone_html, write_assets
+from reports.standalone import asset_names, read_asset, standalone_html, write_assets
 from tests.reports.conftest import TeamViewFactory
 from tests.reports.fakes import HIDDEN_TEAM
 
@@ -118,3 +119,13 @@ def test_with_an_assets_folder_the_fonts_are_referenced_not_embedded(
     assert all(path.parent == tmp_path / "assets" / "fonts" for path in written)
     with pytest.raises(ValueError, match="assets must be a relative URL"):
         standalone_html(page, assets="https://cdn.example/")
+
+
+def test_the_assets_are_the_packaged_fonts_and_only_they_can_be_read() -> None:
+    assert set(asset_names()) == {f"fonts/{name}" for name in FONT_FILES}
+    content, media_type = read_asset("fonts/DejaVuSans.ttf")
+    assert media_type == "font/ttf"
+    assert content[:4] == b"\x00\x01\x00\x00"
+    for name in ("report.css", "fonts/LICENSE-DejaVu.txt", "fonts/../report.css"):
+        with pytest.raises(KeyError):
+            read_asset(name)
