@@ -119,3 +119,13 @@ def test_charts_are_written_with_a_few_elements_per_row() -> None:
     svg = scores_svg(rows, response_range=SCALE, series=("This team", "Rest"))
     assert svg.count("<") - svg.count("</") < 12 * len(rows) + 30
     assert _plane().count("<") - _plane().count("</") < 60
+
+
+def test_the_plane_of_a_thousand_teams_is_still_a_few_dozen_elements() -> None:
+    points = [PlanePoint(1 + (i % 60) / 10, 1 + (i // 60) / 3) for i in range(1_000)]
+    svg = plane_svg(highlight=PLACE, points=points, response_range=SCALE, labels=LABELS)
+    assert svg.count("<") - svg.count("</") < 60
+    # every team is drawn: one closed circle (two arcs) per point, in one path
+    path = re.search(r'<path d="([^"]+)" fill="#8C8C8C"', svg)
+    assert path is not None
+    assert path.group(1).count("z") == 1_000
