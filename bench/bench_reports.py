@@ -8,7 +8,8 @@ Run by hand: ``.venv/bin/python bench/bench_reports.py [--teams 1000 --workers 2
 It simulates an organisation with ``--teams`` eligible teams and a few small ones, stores it in a
 temporary SQLite database through the services (as ``bench_analysis.py`` does; not timed), then
 (a) times ``build_team_view`` and ``render_team_pdf`` (or the standalone HTML) of one team
-``--repeat`` times and prints the medians and the page count, and (b) runs
+``--repeat`` times and prints the medians and the page count, with the default garbage
+collector (as the API renders) and with the batch workers' tuned one, and (b) runs
 ``render_campaign_reports`` over every team with ``--workers`` processes and prints the wall
 time, the reports per second and the peak memory: the largest sum of the resident sets of this
 process and its children, sampled from /proc every 0.2 s, beside ``getrusage``'s peaks.
@@ -33,12 +34,12 @@ from bench_analysis import _store
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from analysis import simulate_organisation
-from api.batch import ReportFormat, render_campaign_reports
+from analysis import CampaignAnalysis, simulate_organisation
+from api.batch import ReportFormat, collector_tuned, render_campaign_reports
 from api.db import make_engine, session_scope
-from api.services import load_campaign_data
+from api.services import CampaignData, load_campaign_data
 from instrument import load_builtin
-from reports import build_team_view, render_team_html, render_team_pdf
+from reports import UnitInfo, build_team_view, render_team_html, render_team_pdf
 from reports.standalone import standalone_html
 
 SMALL_TEAMS = 10
@@ -84,6 +85,24 @@ def _time_one_report(engine: Engine, campaign_id: int, *, fmt: ReportFormat, rep
     print(f"analysed the campaign in {time.perf_counter() - started:.1f} s (once, not timed)")
     team_id = str(analysis.team_sizes.loc[analysis.team_sizes["eligible"], "team"].iat[0])
     units, invited = data.report_units(), data.invited_by_team()
+    for collector in ("default", "tuned"):
+        if collector == "tuned":
+            with collector_tuned():
+                _time_team_report(data, analysis, team_id, units, invited, fmt, repeat, collector)
+        else:
+            _time_team_report(data, analysis, team_id, units, invited, fmt, repeat, collector)
+
+
+def _time_team_report(
+    data: CampaignData,
+    analysis: CampaignAnalysis,
+    team_id: str,
+    units: dict[str, UnitInfo],
+    invited: dict[str, int],
+    fmt: ReportFormat,
+    repeat: int,
+    collector: str,
+) -> None:
     builds, renders, content = [], [], b""
     for _ in range(repeat):
         started = time.perf_counter()
@@ -102,7 +121,8 @@ def _time_one_report(engine: Engine, campaign_id: int, *, fmt: ReportFormat, rep
     total = [b + r for b, r in zip(builds, renders, strict=True)]
     pages = len(PdfReader(io.BytesIO(content)).pages) if fmt == ReportFormat.pdf else "-"
     print(
-        f"\none team report ({fmt}), {repeat} times:"
+        f"\none team report ({fmt}), {repeat} times, {collector} garbage collector"
+        f" ({'as in a batch worker' if collector == 'tuned' else 'as in the API'}):"
         f"\n  build_team_view median  {statistics.median(builds):7.3f} s"
         f"\n  render median           {statistics.median(renders):7.3f} s"
         f"\n  build + render median   {statistics.median(total):7.3f} s  (target 0.5 s)"

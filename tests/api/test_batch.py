@@ -93,6 +93,10 @@ def first_run(stored: StoredCampaign, tmp_path_factory: pytest.TempPathFactory) 
     told: list[tuple[int, int, str]] = []
     summary = _run(stored, folder, workers=2, progress=lambda *said: told.append(said))
     assert told[-1][:2] == (len(stored.eligible) + len(stored.suppressed) + 1,) * 2
+    # The organisation report comes last, once the team workers have ended (it is the largest).
+    team_names = set(stored.eligible) | set(stored.suppressed)
+    assert told[-1][2] not in team_names
+    assert {name for _, _, name in told[1:-1]} == team_names
     return FirstRun(summary, folder)
 
 
