@@ -30,7 +30,12 @@ from analysis.invariance import (
     LevelFit,
     measurement_invariance,
 )
-from analysis.invariance_scales import ScaleInvarianceResult, scale_invariance
+from analysis.invariance_scales import (
+    INVARIANCE_MIN_GROUP_N,
+    ScaleInvarianceResult,
+    invariance_across_groups,
+    scale_invariance,
+)
 from analysis.profile import place_teams
 from analysis.quality import (
     ExclusionPolicy,
@@ -57,6 +62,7 @@ from analysis.validity import (
 )
 
 __all__ = [
+    "INVARIANCE_MIN_GROUP_N",
     "AgreementResult",
     "AlphaResult",
     "BartlettResult",
@@ -93,6 +99,7 @@ __all__ = [
     "fit_cfa",
     "fit_scales_cfa",
     "icc",
+    "invariance_across_groups",
     "kmo",
     "measurement_invariance",
     "omega_total",
