@@ -106,6 +106,9 @@ class _RenderContext:
     fingerprint: str
     previous: pd.DataFrame | None = None
     """Each team's change since the previous wave (``CampaignData.trend_from``), or None."""
+    invariance: pd.DataFrame | None = None
+    """Whether each scale's means may be compared between teams
+    (``CampaignData.invariance_across_departments``)."""
 
 
 @dataclass(frozen=True)
@@ -188,8 +191,9 @@ def _context_for(
     fingerprint: str,
     generated_at: datetime,
 ) -> _RenderContext:
+    analysis = data.analyse()
     return _RenderContext(
-        analysis=data.analyse(),
+        analysis=analysis,
         instrument_ref=data.instrument.ref,
         units=data.report_units(),
         invited=data.invited_by_team(),
@@ -201,6 +205,7 @@ def _context_for(
         out_dir=out_dir,
         fingerprint=fingerprint,
         previous=data.trend_from(previous),
+        invariance=data.invariance_across_departments(analysis),
     )
 
 
@@ -424,7 +429,13 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
     }
     if task.key == ORGANISATION:
         return build_organisation_view(context.analysis, **shared)
-    return build_team_view(context.analysis, team_id=task.key, previous=context.previous, **shared)
+    return build_team_view(
+        context.analysis,
+        team_id=task.key,
+        previous=context.previous,
+        invariance=context.invariance,
+        **shared,
+    )
 
 
 def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:

@@ -207,8 +207,9 @@ def unit_report_view(
             [FieldError("language", f"{chosen!r} is not a language of the campaign")]
         )
     try:
+        analysis = data.analyse()
         view = build_team_view(
-            data.analyse(),
+            analysis,
             instrument=data.instrument,
             team_id=str(unit_id),
             units=data.report_units(),
@@ -218,6 +219,7 @@ def unit_report_view(
             generated_at=datetime.now(UTC),
             invited=data.invited_by_team(),
             previous=data.trend_from(previous),
+            invariance=data.invariance_across_departments(analysis),
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None

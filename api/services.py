@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from analysis import CampaignAnalysis, analyse_campaign, compare_waves
+from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invariance_across_groups
 from api import repositories as repo
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
@@ -51,6 +51,17 @@ class CampaignData:
         """The campaign's analysis, with its minimum group size applied."""
         return analyse_campaign(
             self.responses, instrument=self.instrument, min_group_size=self.min_group_size
+        )
+
+    def invariance_across_departments(self, analysis: CampaignAnalysis) -> pd.DataFrame:
+        """Whether each scale's means may be compared between teams, tested across the
+        departments (each team's parent unit) of at least ``INVARIANCE_MIN_GROUP_N``
+        respondents kept by ``analysis``; no rows when fewer than two are that large."""
+        parents = {str(u.id): u.parent_id for u in self.units}
+        kept = self.responses.loc[self.responses.index.intersection(analysis.scores.index)]
+        departments = kept["team"].map(parents)
+        return invariance_across_groups(
+            kept.assign(department=departments), instrument=self.instrument, group="department"
         )
 
     def report_units(self) -> dict[str, UnitInfo]:

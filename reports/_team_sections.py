@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from analysis.confidentiality import distribution_disclosable
+from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N
 from analysis.trends import SHIFTED
 from instrument.model import Instrument
 from reports import _frames
@@ -64,6 +65,13 @@ def comparable_scales(invariance: pd.DataFrame | None) -> dict[str, bool]:
         str(row["scale"]): _frames.flag(row, "means_comparable")
         for row in invariance.to_dict("records")
     }
+
+
+def invariance_groups(invariance: pd.DataFrame | None) -> int | None:
+    """How many groups (departments) the invariance was tested across, if it was."""
+    if invariance is None or invariance.empty or "n_groups" not in invariance.columns:
+        return None
+    return int(invariance["n_groups"].max())
 
 
 def trend(
@@ -262,13 +270,18 @@ def methods(
     invariance: Mapping[str, bool],
     catalogue: Mapping[str, ScaleInfo],
     t: Texts,
+    groups: int | None = None,
 ) -> Methods:
+    """The appendix's methods; ``groups``: the departments invariance was tested across."""
     rules = screening_rules(analysis, t=t)
     if not invariance:
-        status = t["invariance_not_assessed"]
+        status = t["invariance_not_assessed"].format(min_n=INVARIANCE_MIN_GROUP_N)
     else:
         status = t["invariance_assessed"].format(
-            comparable=sum(invariance.values()), total=len(invariance)
+            comparable=sum(invariance.values()),
+            total=len(invariance),
+            groups=groups if groups is not None else "–",
+            min_n=INVARIANCE_MIN_GROUP_N,
         )
         blocked = [catalogue[s].name for s, ok in invariance.items() if not ok and s in catalogue]
         if blocked:

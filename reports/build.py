@@ -148,7 +148,13 @@ def build_team_view(
         ),
         meanings=sections.meanings(catalogue, language=language),
         questions=sections.questions(scales, placement=place, t=t, language=language),
-        methods=sections.methods(analysis, invariance=comparable, catalogue=catalogue, t=t),
+        methods=sections.methods(
+            analysis,
+            invariance=comparable,
+            groups=sections.invariance_groups(invariance),
+            catalogue=catalogue,
+            t=t,
+        ),
         has_previous=previous is not None,
     )
 

@@ -549,12 +549,14 @@ EN: dict[str, str] = {
     ),
     "invariance_title": "Comparability between teams",
     "invariance_not_assessed": (
-        "Measurement invariance was not assessed for this campaign: comparisons with the rest "
-        "of the organisation assume that every scale means the same in every team."
+        "Measurement invariance was not assessed for this campaign: it is tested only across "
+        "departments of {min_n} respondents or more, at least two of them. Comparisons with the "
+        "rest of the organisation assume that every scale means the same in every team."
     ),
     "invariance_assessed": (
-        "Measurement invariance was assessed: the means of {comparable} of {total} scales may "
-        "be compared between teams."
+        "Measurement invariance was assessed across the {groups} departments of {min_n} "
+        "respondents or more: the means of {comparable} of {total} scales may be compared "
+        "between teams."
     ),
     "invariance_not_comparable": "Not comparable: {scales}.",
     "exclusions_title": "Careless answers",

@@ -608,13 +608,15 @@ FR: dict[str, str] = {
     ),
     "invariance_title": "Comparabilité entre équipes",
     "invariance_not_assessed": (
-        "L'invariance de mesure n'a pas été évaluée pour cette campagne : les comparaisons "
+        "L'invariance de mesure n'a pas été évaluée pour cette campagne : elle n'est testée "
+        "qu'entre départements d'au moins {min_n} répondants, deux au moins. Les comparaisons "
         "avec le reste de l'organisation supposent que chaque échelle a le même sens dans "
         "chaque équipe."
     ),
     "invariance_assessed": (
-        "L'invariance de mesure a été évaluée : les moyennes de {comparable} échelles sur "
-        "{total} peuvent être comparées entre équipes."
+        "L'invariance de mesure a été évaluée entre les {groups} départements d'au moins "
+        "{min_n} répondants : les moyennes de {comparable} échelles sur {total} peuvent être "
+        "comparées entre équipes."
     ),
     "invariance_not_comparable": "Non comparables : {scales}.",
     "exclusions_title": "Réponses négligentes",

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import pytest
 
+from analysis import INVARIANCE_MIN_GROUP_N
 from instrument.model import Instrument
 from reports.build import build_team_view
 from reports.formatting import format_number, format_signed
@@ -146,7 +147,7 @@ def test_organisation_level_exclusions_and_the_rules_are_in_the_appendix(
     t = TEXTS[view.language]
     appendix = " ".join(pages[_start(pages, _normal(t["appendix_title"])) - 1 :])
     assert _normal(t["exclusions_body"].format(n=fakes.N_EXCLUDED)) in appendix
-    assert _normal(t["invariance_not_assessed"]) in appendix
+    assert _normal(t["invariance_not_assessed"].format(min_n=INVARIANCE_MIN_GROUP_N)) in appendix
     assert "docs/confidentiality.md" in appendix
     k = view.min_group_size
     assert _normal(t["confidentiality_distributions"].format(k=k)) in appendix
@@ -205,6 +206,34 @@ def test_a_comparison_invariance_does_not_allow_is_greyed(
     assert not score.comparable
     assert TEXTS["en"]["caveat_invariance"] in score.caveats
     assert "Not comparable: Engagement." in view.methods.invariance if view.methods else False
+
+
+def test_the_appendix_names_the_departments_invariance_was_tested_across(
+    analysis: fakes.FakeAnalysis, instrument: Instrument
+) -> None:
+    invariance = pd.DataFrame(
+        {
+            "scale": ["HA", "EN"],
+            "verdict": ["scalar", "metric"],
+            "means_comparable": [True, False],
+            "n": [640, 655],
+            "n_groups": [3, 3],
+        }
+    )
+    view = build_team_view(
+        analysis,
+        instrument=instrument,
+        team_id="12",
+        invariance=invariance,
+        **fakes.view_arguments(fakes.RESPONDENTS),
+    )
+    assert view.methods is not None
+    assert view.methods.invariance == (
+        "Measurement invariance was assessed across the 3 departments of 100 respondents or "
+        "more: the means of 1 of 2 scales may be compared between teams. "
+        "Not comparable: Engagement."
+    )
+    assert next(s for s in view.scales if s.scale.scale_id == "HA").comparable
 
 
 def test_every_scale_has_a_meaning_and_a_question_in_every_language(
