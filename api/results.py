@@ -15,6 +15,7 @@ from sqlmodel import Session
 from analysis import CampaignAnalysis
 from api import services
 from api.access import Principal
+from api.analysis_cache import ANALYSES
 from api.collection import get_visible_campaign
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from reports import (
@@ -82,7 +83,7 @@ def campaign_results(
 ) -> CampaignResults:
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
     data = services.load_campaign_data(session, campaign_id=campaign_id)
-    analysis = data.analyse()
+    analysis = ANALYSES.analysis(data)
     names = {u.id: u.name for u in data.units if u.id is not None}
     units = [
         _unit_result(analysis, unit_id=unit_id, name=names[unit_id])
@@ -207,9 +208,8 @@ def unit_report_view(
             [FieldError("language", f"{chosen!r} is not a language of the campaign")]
         )
     try:
-        analysis = data.analyse()
         view = build_team_view(
-            analysis,
+            ANALYSES.analysis(data),
             instrument=data.instrument,
             team_id=str(unit_id),
             units=data.report_units(),
@@ -219,7 +219,7 @@ def unit_report_view(
             generated_at=datetime.now(UTC),
             invited=data.invited_by_team(),
             previous=data.trend_from(previous),
-            invariance=data.invariance_across_departments(analysis),
+            invariance=ANALYSES.invariance(data),
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
