@@ -42,16 +42,13 @@ class AnalysisCache:
         """``data.analyse()``, computed once per content of the campaign."""
         return self._entry(data).analysis
 
-    def invariance(self, data: CampaignData) -> pd.DataFrame:
-        """``data.invariance_across_departments(...)`` of the cached analysis, computed once."""
+    def with_invariance(self, data: CampaignData) -> tuple[CampaignAnalysis, pd.DataFrame]:
+        """The analysis and ``data.invariance_across_departments(...)`` of it, each computed
+        once per content (and the campaign fingerprinted once for both)."""
         entry = self._entry(data)
         if entry.invariance is None:
             entry.invariance = data.invariance_across_departments(entry.analysis)
-        return entry.invariance
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        return entry.analysis, entry.invariance
 
     def _entry(self, data: CampaignData) -> _Entry:
         # The fingerprint of the reports, in no language: the analysis has none.

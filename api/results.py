@@ -208,8 +208,9 @@ def unit_report_view(
             [FieldError("language", f"{chosen!r} is not a language of the campaign")]
         )
     try:
+        analysis, invariance = ANALYSES.with_invariance(data)
         view = build_team_view(
-            ANALYSES.analysis(data),
+            analysis,
             instrument=data.instrument,
             team_id=str(unit_id),
             units=data.report_units(),
@@ -219,7 +220,7 @@ def unit_report_view(
             generated_at=datetime.now(UTC),
             invited=data.invited_by_team(),
             previous=data.trend_from(previous),
-            invariance=ANALYSES.invariance(data),
+            invariance=invariance,
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
