@@ -57,12 +57,26 @@ class CampaignData:
         """Whether each scale's means may be compared between teams, tested across the
         departments (each team's parent unit) of at least ``INVARIANCE_MIN_GROUP_N``
         respondents kept by ``analysis``; no rows when fewer than two are that large."""
-        parents = {str(u.id): u.parent_id for u in self.units}
         kept = self.responses.loc[self.responses.index.intersection(analysis.scores.index)]
-        departments = kept["team"].map(parents)
         return invariance_across_groups(
-            kept.assign(department=departments), instrument=self.instrument, group="department"
+            kept.assign(department=self.departments_of(kept["team"])),
+            instrument=self.instrument,
+            group="department",
         )
+
+    def departments_of(self, teams: pd.Series, *, named: bool = False) -> pd.Series:
+        """Each team's department, its parent unit: the unit's id, or with ``named`` its name
+        (missing for a team the organisation chart does not place under a unit)."""
+        by_id = {u.id: u for u in self.units}
+        parents = {str(u.id): by_id.get(u.parent_id) for u in self.units}
+
+        def department(team: str) -> object:
+            parent = parents.get(team)
+            if parent is None:
+                return None
+            return parent.name if named else parent.id
+
+        return teams.map(department)
 
     def report_units(self) -> dict[str, UnitInfo]:
         """The organisation's units as the reports know them, by the analysis' team ids."""

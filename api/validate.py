@@ -100,10 +100,7 @@ def campaign_responses(
             raise InputError("--campaign", f"no campaign {campaign_id}") from None
     responses = data.responses
     if group == "department":
-        parents = {str(u.id): u.parent_id for u in data.units}
-        names = {u.id: u.name for u in data.units}
-        departments = responses["team"].map(lambda team: names.get(parents.get(team)))
-        responses = responses.assign(department=departments)
+        responses = responses.assign(department=data.departments_of(responses["team"], named=True))
     source = f"{data.organisation_name} · {data.campaign_name}"
     return responses, data.instrument, source, data.min_group_size
 
