@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,11 +85,8 @@ def _time_one_report(engine: Engine, campaign_id: int, *, fmt: ReportFormat, rep
     print(f"analysed the campaign in {time.perf_counter() - started:.1f} s (once, not timed)")
     team_id = str(analysis.team_sizes.loc[analysis.team_sizes["eligible"], "team"].iat[0])
     units, invited = data.report_units(), data.invited_by_team()
-    for collector in ("default", "tuned"):
-        if collector == "tuned":
-            with collector_tuned():
-                _time_team_report(data, analysis, team_id, units, invited, fmt, repeat, collector)
-        else:
+    for collector, tuning in (("default", nullcontext()), ("tuned", collector_tuned())):
+        with tuning:
             _time_team_report(data, analysis, team_id, units, invited, fmt, repeat, collector)
 
 
