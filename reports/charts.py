@@ -201,15 +201,19 @@ class _Svg:
 
     def marker(self, x: float, y: float, *, shape: str, colour: str, opacity: float) -> None:
         """A series' marker: a filled circle (``o``) or an open square (``s``)."""
-        faded = "" if opacity == 1 else f' opacity="{opacity}"'
+        faded = {} if opacity == 1 else {"opacity": str(opacity)}
         if shape == "o":
-            self.elements.append(
-                f'<circle cx="{x:.2f}" cy="{y:.2f}" r="2.9" fill="{colour}"{faded}/>'
-            )
+            self.circle(x, y, 2.9, fill=colour, **faded)
         else:
-            self.elements.append(
-                f'<rect x="{x - 2.4:.2f}" y="{y - 2.4:.2f}" width="4.8" height="4.8"'
-                f' fill="#FFFFFF" stroke="{colour}" stroke-width="1.3"{faded}/>'
+            self.rect(
+                x - 2.4,
+                y - 2.4,
+                4.8,
+                4.8,
+                fill="#FFFFFF",
+                stroke=colour,
+                stroke_width="1.3",
+                **faded,
             )
 
     def document(self) -> str:
