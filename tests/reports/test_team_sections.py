@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pandas as pd
@@ -38,6 +37,7 @@ def _view(
     language: str = "en",
     team_id: str = fakes.UNANIMOUS_TEAM,
     previous: pd.DataFrame | None = None,
+    invariance: pd.DataFrame | None = None,
 ) -> TeamReportView:
     return build_team_view(
         analysis,
@@ -50,6 +50,7 @@ def _view(
         generated_at=fakes.GENERATED_AT,
         invited=fakes.INVITED,
         previous=previous,
+        invariance=invariance,
     )
 
 
@@ -188,20 +189,7 @@ def test_a_comparison_invariance_does_not_allow_is_greyed(
     analysis: fakes.FakeAnalysis, instrument: Instrument
 ) -> None:
     invariance = pd.DataFrame({"scale": ["EN"], "means_comparable": [False]})
-    view = dataclasses.replace(
-        build_team_view(
-            analysis,
-            instrument=instrument,
-            team_id="12",
-            units=fakes.UNITS,
-            organisation_name=fakes.ORGANISATION,
-            campaign_name=fakes.CAMPAIGN,
-            language="en",
-            generated_at=fakes.GENERATED_AT,
-            invited=fakes.INVITED,
-            invariance=invariance,
-        )
-    )
+    view = _view(analysis, instrument, team_id="12", invariance=invariance)
     score = next(s for s in view.scales if s.scale.scale_id == "EN")
     assert not score.comparable
     assert TEXTS["en"]["caveat_invariance"] in score.caveats
@@ -220,13 +208,7 @@ def test_the_appendix_names_the_departments_invariance_was_tested_across(
             "n_groups": [3, 3],
         }
     )
-    view = build_team_view(
-        analysis,
-        instrument=instrument,
-        team_id="12",
-        invariance=invariance,
-        **fakes.view_arguments(fakes.RESPONDENTS),
-    )
+    view = _view(analysis, instrument, team_id="12", invariance=invariance)
     assert view.methods is not None
     assert view.methods.invariance == (
         "Measurement invariance was assessed across the 3 departments of 100 respondents or "
