@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from instrument.model import Instrument
 from reports import _frames
+from reports.formatting import format_number
 from reports.i18n import PROFILES, texts_for
 from reports.views import (
     CampaignResult,
@@ -199,4 +200,15 @@ def screening_rules(analysis: CampaignResult, *, t: Mapping[str, str]) -> tuple[
             excluded_by=_frames.count(row, "excluded_by"),
         )
         for row in analysis.screening.to_dict("records")
+    )
+
+
+def below_convention(
+    t: Mapping[str, str], key: str, *, value: float, threshold: float, language: str
+) -> str:
+    """The text ``key`` saying that a statistic (``value``) falls below its conventional
+    ``threshold``, both numbers formatted in ``language``."""
+    return t[key].format(
+        value=format_number(value, language=language),
+        threshold=format_number(threshold, language=language),
     )

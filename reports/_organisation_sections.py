@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reports._lookups import screening_rules
+from reports._lookups import below_convention, screening_rules
 from reports.formatting import format_number
 from reports.views import (
     CampaignResult,
@@ -39,9 +39,8 @@ def alpha_reason(
     """Why a scale's means carry more noise than convention allows, or '' when they do not."""
     if row is None or row.alpha is None or row.alpha_meets is not False:
         return ""
-    return t["caveat_alpha"].format(
-        value=format_number(row.alpha.value, language=language),
-        threshold=format_number(conventions.alpha, language=language),
+    return below_convention(
+        t, "caveat_alpha", value=row.alpha.value, threshold=conventions.alpha, language=language
     )
 
 
@@ -51,9 +50,8 @@ def icc2_reason(
     """Why the team means of a scale do not reliably tell teams apart, or ''."""
     if row is None or row.icc2 is None or row.icc2_meets is not False:
         return ""
-    return t["org_caveat_icc2"].format(
-        value=format_number(row.icc2, language=language),
-        threshold=format_number(conventions.icc2, language=language),
+    return below_convention(
+        t, "org_caveat_icc2", value=row.icc2, threshold=conventions.icc2, language=language
     )
 
 

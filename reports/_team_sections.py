@@ -16,7 +16,7 @@ from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N
 from analysis.trends import SHIFTED
 from instrument.model import Instrument
 from reports import _frames
-from reports._lookups import screening_rules
+from reports._lookups import below_convention, screening_rules
 from reports.formatting import format_number, format_percent
 from reports.texts_meanings import MEANINGS, QUESTIONS
 from reports.views import (
@@ -44,14 +44,19 @@ def caveats(
     reliability in this campaign, a comparison invariance does not allow."""
     conventions = Conventions()
     found = []
-    threshold = format_number(conventions.rwg_j, language=language)
-    if score.scale.level == "team" and score.rwg_j is not None and score.rwg_j < conventions.rwg_j:
-        value = format_number(score.rwg_j, language=language)
-        found.append(t["caveat_rwg"].format(value=value, threshold=threshold))
+    rwg_j = score.rwg_j
+    if score.scale.level == "team" and rwg_j is not None and rwg_j < conventions.rwg_j:
+        found.append(
+            below_convention(
+                t, "caveat_rwg", value=rwg_j, threshold=conventions.rwg_j, language=language
+            )
+        )
     if alpha is not None and alpha < conventions.alpha:
-        value = format_number(alpha, language=language)
-        threshold = format_number(conventions.alpha, language=language)
-        found.append(t["caveat_alpha"].format(value=value, threshold=threshold))
+        found.append(
+            below_convention(
+                t, "caveat_alpha", value=alpha, threshold=conventions.alpha, language=language
+            )
+        )
     if not comparable:
         found.append(t["caveat_invariance"])
     return tuple(found)
