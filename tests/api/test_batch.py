@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from analysis import simulate_organisation
@@ -33,6 +33,7 @@ from api.services import CampaignData, load_campaign_data
 from api.settings import get_settings
 from instrument import load_builtin
 from reports import render_team_pdf
+from tests.api.conftest import database_url_of
 from tests.conftest import migrated_database
 
 runner = CliRunner()
@@ -321,19 +322,9 @@ def test_the_fingerprint_follows_the_answers_not_their_order(stored: StoredCampa
     assert fingerprint(data, fmt="html") != fingerprint(data)
 
 
-def _url_of(engine: Engine) -> str:
-    """A DATABASE_URL for the CLI that reaches the same database (and schema)."""
-    if engine.dialect.name != "postgresql":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(text("select current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def database_url(stored: StoredCampaign, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", _url_of(stored.engine))
+    monkeypatch.setenv("DATABASE_URL", database_url_of(stored.engine))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from analysis import simulate_organisation
@@ -15,6 +15,7 @@ from api.demo_collect import collect_over_http
 from api.settings import get_settings
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE
+from tests.api.conftest import database_url_of
 
 runner = CliRunner()
 FAST = ["--parallel-iterations", "2"]
@@ -73,17 +74,6 @@ def test_responses_without_an_instrument_are_refused(answers_csv: Path) -> None:
     assert "--instrument" in result.output
 
 
-def _url_of(engine: Engine) -> str:
-    """A DATABASE_URL for the CLI that reaches the same database, and on PostgreSQL the test's
-    own schema (through libpq's ``options``)."""
-    if engine.dialect.name != "postgresql":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(text("select current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 def test_validate_a_campaign_by_department(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,7 +84,7 @@ def test_validate_a_campaign_by_department(
         engine, simulated, instrument=instrument, campaign_name="Spring",
         languages=dict.fromkeys(map(str, teams), "en"), seed=6,
     )  # fmt: skip
-    monkeypatch.setenv("DATABASE_URL", _url_of(engine))
+    monkeypatch.setenv("DATABASE_URL", database_url_of(engine))
     get_settings.cache_clear()
     try:
         out = tmp_path / "campaign"
