@@ -8,7 +8,7 @@ import pytest
 
 from instrument.loader import load_builtin
 from instrument.model import Instrument
-from reports.build import build_organisation_view, build_team_view
+from reports.build import build_organisation_view
 from reports.views import OrganisationReportView, TeamReportView, UnitInfo
 from tests.reports import fakes
 
@@ -36,16 +36,8 @@ def team_view(instrument: Instrument, analysis: fakes.FakeAnalysis) -> TeamViewF
         units: dict[str, UnitInfo] | None = None,
         campaign: fakes.FakeAnalysis | None = None,
     ) -> TeamReportView:
-        return build_team_view(
-            campaign or analysis,
-            instrument=instrument,
-            team_id=team_id,
-            units=units or fakes.UNITS,
-            organisation_name=fakes.ORGANISATION,
-            campaign_name=fakes.CAMPAIGN,
-            language=language,
-            generated_at=fakes.GENERATED_AT,
-            invited=fakes.INVITED,
+        return fakes.team_view(
+            campaign or analysis, instrument, team_id, language=language, units=units
         )
 
     return build

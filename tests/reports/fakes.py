@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from instrument.model import Instrument
-from reports.views import UnitInfo
+from reports.build import build_team_view
+from reports.views import TeamReportView, UnitInfo
 
 MIN_GROUP_SIZE = 5
 GENERATED_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -291,3 +292,29 @@ def with_team_copies(
         **{name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()},
     )
     return copied, units, invited
+
+
+def team_view(
+    analysis: FakeAnalysis,
+    instrument: Instrument,
+    team_id: str = HIDDEN_TEAM,
+    *,
+    language: str = "en",
+    units: dict[str, UnitInfo] | None = None,
+    previous: pd.DataFrame | None = None,
+    invariance: pd.DataFrame | None = None,
+) -> TeamReportView:
+    """The team report view of ``team_id`` built from a fake analysis, in the fake campaign."""
+    return build_team_view(
+        analysis,
+        instrument=instrument,
+        team_id=team_id,
+        units=units or UNITS,
+        organisation_name=ORGANISATION,
+        campaign_name=CAMPAIGN,
+        language=language,
+        generated_at=GENERATED_AT,
+        invited=INVITED,
+        previous=previous,
+        invariance=invariance,
+    )

@@ -12,7 +12,7 @@ from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from instrument.model import Instrument
-from reports.build import build_organisation_view, build_team_view
+from reports.build import build_organisation_view
 from reports.fetcher import PackagedFilesFetcher, StaticURLRefused, chart_uri
 from reports.formatting import format_interval, format_number, format_percent, format_signed
 from reports.i18n import TEXTS
@@ -32,25 +32,11 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " ")).strip()
 
 
-def _team(analysis: fakes.FakeAnalysis, instrument: Instrument, language: str) -> TeamReportView:
-    return build_team_view(
-        analysis,
-        instrument=instrument,
-        team_id=fakes.HIDDEN_TEAM,
-        units=fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language=language,
-        generated_at=fakes.GENERATED_AT,
-        invited=fakes.INVITED,
-    )
-
-
 @pytest.fixture(scope="module", params=["en", "fr"])
 def team_report(
     request: pytest.FixtureRequest, analysis: fakes.FakeAnalysis, instrument: Instrument
 ) -> tuple[TeamReportView, list[str]]:
-    view = _team(analysis, instrument, request.param)
+    view = fakes.team_view(analysis, instrument, language=request.param)
     return view, _pages(render_team_pdf(view))
 
 
@@ -158,7 +144,7 @@ def test_a_hidden_scale_prints_its_reason_and_no_number(
     for column, value in leaked.items():
         teams.loc[hidden, column] = value
     teams.loc[hidden, "shown"] = False
-    view = _team(dataclasses.replace(analysis, teams=teams), instrument, "en")
+    view = fakes.team_view(dataclasses.replace(analysis, teams=teams), instrument)
     text = " ".join(_pages(render_team_pdf(view)))
     assert text.count("not shown: fewer than 5 answered") >= 4, "2 scales, in chart and table"
     for value in leaked.values():

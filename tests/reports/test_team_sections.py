@@ -9,7 +9,6 @@ import pytest
 
 from analysis import INVARIANCE_MIN_GROUP_N
 from instrument.model import Instrument
-from reports.build import build_team_view
 from reports.formatting import format_number, format_signed
 from reports.i18n import TEXTS
 from reports.render import render_team_pdf
@@ -30,35 +29,11 @@ SECTIONS = (
 )
 
 
-def _view(
-    analysis: fakes.FakeAnalysis,
-    instrument: Instrument,
-    *,
-    language: str = "en",
-    team_id: str = fakes.UNANIMOUS_TEAM,
-    previous: pd.DataFrame | None = None,
-    invariance: pd.DataFrame | None = None,
-) -> TeamReportView:
-    return build_team_view(
-        analysis,
-        instrument=instrument,
-        team_id=team_id,
-        units=fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language=language,
-        generated_at=fakes.GENERATED_AT,
-        invited=fakes.INVITED,
-        previous=previous,
-        invariance=invariance,
-    )
-
-
 @pytest.fixture(scope="module", params=["en", "fr"])
 def report(
     request: pytest.FixtureRequest, analysis: fakes.FakeAnalysis, instrument: Instrument
 ) -> tuple[TeamReportView, list[str]]:
-    view = _view(analysis, instrument, language=request.param)
+    view = fakes.team_view(analysis, instrument, fakes.UNANIMOUS_TEAM, language=request.param)
     return view, _pages(render_team_pdf(view))
 
 
@@ -177,7 +152,7 @@ def test_the_change_since_the_previous_wave_is_printed(
             "reason": [None, "fewer than 5 respondents in the previous wave"],
         }
     )
-    view = _view(analysis, instrument, previous=previous)
+    view = fakes.team_view(analysis, instrument, fakes.UNANIMOUS_TEAM, previous=previous)
     text = " ".join(_pages(render_team_pdf(view)))
     assert format_number(3.111, language="en") in text
     assert format_signed(0.789, language="en") in text
@@ -189,7 +164,7 @@ def test_a_comparison_invariance_does_not_allow_is_greyed(
     analysis: fakes.FakeAnalysis, instrument: Instrument
 ) -> None:
     invariance = pd.DataFrame({"scale": ["EN"], "means_comparable": [False]})
-    view = _view(analysis, instrument, team_id="12", invariance=invariance)
+    view = fakes.team_view(analysis, instrument, "12", invariance=invariance)
     score = next(s for s in view.scales if s.scale.scale_id == "EN")
     assert not score.comparable
     assert TEXTS["en"]["caveat_invariance"] in score.caveats
@@ -208,7 +183,7 @@ def test_the_appendix_names_the_departments_invariance_was_tested_across(
             "n_groups": [3, 3],
         }
     )
-    view = _view(analysis, instrument, team_id="12", invariance=invariance)
+    view = fakes.team_view(analysis, instrument, "12", invariance=invariance)
     assert view.methods is not None
     assert view.methods.invariance == (
         "Measurement invariance was assessed across the 3 departments of 100 respondents or "
