@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from api.access import Forbidden, Unauthenticated
+from api.access_log import install_redaction
 from api.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
 
 API_PREFIX = "/api/v1"
@@ -23,6 +24,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # After the server has configured its logging: tokens never reach the access log.
+        install_redaction()
         if engine is None:
             from api.db import make_engine, upgrade_database
             from api.settings import get_settings
