@@ -167,10 +167,15 @@ def respond_form(session: Session, *, token: str, language: str | None = None) -
         )
 
 
-def save_draft(session: Session, *, token: str, data: AnswersIn) -> int:
-    """Keep partial answers to resume later; returns how many items are answered so far."""
+def save_draft(
+    session: Session, *, token: str, data: AnswersIn, language: str | None = None
+) -> int:
+    """Keep partial answers to resume later; returns how many items are answered so far.
+    ``language`` is the one asked for in the query, beside the body's."""
     with session.begin():
-        invitation, answers, language = _accepted_answers(session, token, data, complete=False)
+        invitation, answers, language = _accepted_answers(
+            session, token, data, complete=False, asked=language
+        )
         if not repo.save_draft(
             session, invitation_id=_id(invitation), answers=answers, language=language
         ):
@@ -178,10 +183,13 @@ def save_draft(session: Session, *, token: str, data: AnswersIn) -> int:
         return len(answers)
 
 
-def submit(session: Session, *, token: str, data: AnswersIn) -> None:
-    """Store the response and use the token up, in one transaction."""
+def submit(session: Session, *, token: str, data: AnswersIn, language: str | None = None) -> None:
+    """Store the response and use the token up, in one transaction. ``language`` is the one
+    asked for in the query, beside the body's."""
     with session.begin():
-        invitation, answers, language = _accepted_answers(session, token, data, complete=True)
+        invitation, answers, language = _accepted_answers(
+            session, token, data, complete=True, asked=language
+        )
         # The guarded update, not the row lock, is what lets only one submission through.
         if not repo.use_invitation(session, invitation_id=_id(invitation)):
             raise Conflict(_USED)
@@ -195,15 +203,27 @@ def submit(session: Session, *, token: str, data: AnswersIn) -> None:
 
 
 def _accepted_answers(
-    session: Session, token: str, data: AnswersIn, *, complete: bool
+    session: Session, token: str, data: AnswersIn, *, complete: bool, asked: str | None
 ) -> tuple[Invitation, dict[str, int | None], str]:
     """The invitation, the answers merged over its draft and their language, once the campaign
-    is taking answers and the answers pass every rule (all items when ``complete``)."""
+    is taking answers and the answers pass every rule (all items when ``complete``).
+
+    The language is the one the respondent read: the body's or the query's (``asked``), which
+    must agree when both are given, else the draft's, else the campaign's first."""
+    if data.language and asked and data.language != asked:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "language",
+                    f"the query asks for {asked!r} and the body for {data.language!r}: give one",
+                )
+            ]
+        )
     invitation, campaign = _invitation(session, token, lock=True)
     _require_accepting(campaign)
     instrument = load_builtin(campaign.instrument_ref)
     merged = {**(invitation.draft or {}), **data.answers}
-    language = data.language or invitation.draft_language or campaign.languages[0]
+    language = data.language or asked or invitation.draft_language or campaign.languages[0]
     _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
     return invitation, merged, language
 

@@ -25,16 +25,23 @@ def get_form(
 
 
 @router.put("/{token}/draft")
-def save_draft(token: str, data: collection.AnswersIn, session: SessionDep) -> DraftSaved:
-    """Save partial answers, to resume later with the same link."""
-    answered = collection.save_draft(session, token=token, data=data)
+def save_draft(
+    token: str, data: collection.AnswersIn, session: SessionDep, language: str | None = None
+) -> DraftSaved:
+    """Save partial answers, to resume later with the same link. The language the respondent
+    reads, in the body or as ``?language=``, is kept with the draft."""
+    answered = collection.save_draft(session, token=token, data=data, language=language)
     form = collection.respond_form(session, token=token)
     return DraftSaved(answered=answered, total=form.total)
 
 
 @router.post("/{token}", status_code=status.HTTP_204_NO_CONTENT)
-def submit(token: str, data: collection.AnswersIn, session: SessionDep) -> Response:
+def submit(
+    token: str, data: collection.AnswersIn, session: SessionDep, language: str | None = None
+) -> Response:
     """Submit the answers (merged over the saved draft). Every item needs an answer or null for
-    'does not apply'. The token is used up."""
-    collection.submit(session, token=token, data=data)
+    'does not apply'. The token is used up. The response is stored in the language the
+    respondent read: the body's, else ``?language=``, else the draft's, else the campaign's
+    first."""
+    collection.submit(session, token=token, data=data, language=language)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
