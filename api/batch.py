@@ -104,6 +104,8 @@ class _RenderContext:
     fmt: ReportFormat
     out_dir: Path
     fingerprint: str
+    snapshot: str | None = None
+    """The fingerprint of the closed campaign's snapshot, printed in every report."""
     previous: pd.DataFrame | None = None
     """Each team's change since the previous wave (``CampaignData.trend_from``), or None."""
     invariance: pd.DataFrame | None = None
@@ -140,6 +142,7 @@ def render_campaign_reports(
     data, previous = _loaded(engine, campaign_id)
     chosen_language = _checked_language(data, language)
     tasks = _tasks(data, units, fmt=fmt)
+    _record_read(engine, campaign_id)
     fingerprint = input_fingerprint(data, language=chosen_language, fmt=fmt, previous=previous)
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == ReportFormat.html:
@@ -204,6 +207,7 @@ def _context_for(
         fmt=fmt,
         out_dir=out_dir,
         fingerprint=fingerprint,
+        snapshot=data.fingerprint,
         previous=data.trend_from(previous),
         invariance=data.invariance_across_departments(analysis),
     )
@@ -215,9 +219,17 @@ def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignDat
     from api.db import session_scope
 
     with session_scope(engine) as session:
-        data = services.load_campaign_data(session, campaign_id=campaign_id)
+        data = services.load_snapshot(session, campaign_id=campaign_id)
         previous = services.load_previous_wave(session, campaign_id=campaign_id)
     return data, previous
+
+
+def _record_read(engine: Engine, campaign_id: int) -> None:
+    from api import services
+    from api.db import session_scope
+
+    with session_scope(engine) as session:
+        services.record_read(session, campaign_id=campaign_id)
 
 
 def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat) -> list[_Task]:
@@ -427,6 +439,7 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
         "language": context.language,
         "generated_at": context.generated_at,
         "invited": context.invited,
+        "snapshot": context.snapshot,
     }
     if task.key == ORGANISATION:
         return build_organisation_view(context.analysis, **shared)

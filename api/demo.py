@@ -95,7 +95,7 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         )
         advance("collected the answers through the HTTP API", 1)
         with session_scope(engine) as session:
-            data = services.load_campaign_data(session, campaign_id=campaign_id)
+            data = services.load_snapshot(session, campaign_id=campaign_id)
     analysis = data.analyse()
     advance("analysed the campaign", 1)
     units = data.report_units()
@@ -109,6 +109,7 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         languages={str(unit_ids[t]): language for t, language in languages.items()},
         organisation_name=data.organisation_name,
         generated_at=generated_at,
+        snapshot=data.fingerprint,
         out=out,
         advance=advance,
     )
@@ -121,6 +122,7 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         language="en",
         generated_at=generated_at,
         invited=invited_by_team,
+        snapshot=data.fingerprint,
     )
     organisation_report = out / "organisation.pdf"
     organisation_report.write_bytes(render_organisation_pdf(organisation_view))
@@ -157,6 +159,7 @@ def _render_teams(
     languages: dict[str, str],
     organisation_name: str,
     generated_at: datetime,
+    snapshot: str | None,
     out: Path,
     advance: Step,
 ) -> tuple[TeamOutcome, ...]:
@@ -180,6 +183,7 @@ def _render_teams(
                 language=language,
                 generated_at=generated_at,
                 invited=invited,
+                snapshot=snapshot,
             )
         except SuppressedTeamError as refused:
             reason = refused.reason

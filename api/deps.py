@@ -12,6 +12,9 @@ from sqlmodel import Session
 
 from api.access import Principal, authenticate
 
+SNAPSHOT_HEADER = "X-Transversal-Snapshot"
+"""The response header naming the snapshot a closed campaign's output is made of."""
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
 

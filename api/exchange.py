@@ -47,11 +47,12 @@ from sqlmodel import Session
 
 from analysis.confidentiality import disclose
 from api import repositories as repo
+from api import services
 from api.access import Principal
 from api.collection import visible_campaign
 from api.errors import Conflict, FieldError, ValidationFailed
 from api.models import CampaignStatus, ResponseCreate, utc_now
-from api.services import answer_errors
+from api.services import answer_errors, read_snapshot, snapshot_units
 from instrument import Instrument, load_builtin
 
 NOT_APPLICABLE = -9
@@ -87,6 +88,8 @@ class AnswerExport:
     """A campaign's answers after folding, as plain values, ready to be written out."""
 
     campaign_id: int
+    snapshot: str
+    """The fingerprint of the closed campaign's snapshot the rows come from."""
     campaign_name: str
     languages: tuple[str, ...]
     min_group_size: int
@@ -106,8 +109,9 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
     principal.require_admin()
     with session.begin():
         campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        snapshot = read_snapshot(session, campaign=campaign)
         responses = repo.response_contents(session, campaign_id=campaign_id)
-        units = repo.list_units(session, organisation_id=campaign.organisation_id)
+        units = snapshot_units(snapshot, organisation_id=campaign.organisation_id)
     instrument = load_builtin(campaign.instrument_ref)
     names = {u.id: u.name for u in units if u.id is not None}
     destination = fold_small_units(
@@ -138,9 +142,11 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
         for unit_id, target in destination.items()
         if target != unit_id
     ]
+    services.record_read(session, campaign_id=campaign_id)
     return AnswerExport(
         campaign_id=campaign_id,
-        campaign_name=campaign.name,
+        snapshot=snapshot.fingerprint,
+        campaign_name=snapshot.campaign_name,
         languages=tuple(campaign.languages),
         min_group_size=campaign.min_group_size,
         instrument=instrument,

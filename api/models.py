@@ -156,6 +156,34 @@ class CampaignPublic(CampaignBase):
     languages: list[str]
     status: CampaignStatus
     created_at: datetime
+    snapshot: str | None = Field(
+        default=None,
+        description="The fingerprint of the frozen snapshot every output of a closed campaign"
+        " is made of; none until the campaign closes.",
+    )
+
+
+class CampaignSnapshot(SQLModel, table=True):
+    """A closed campaign as every one of its outputs reads it, frozen when it closed.
+
+    Results, reports and exports are made of the campaign's responses (which cannot change
+    once it is closed) and of what is stored here: the names and the organisation chart as
+    they were at close, so that a unit renamed or moved later changes no output. The
+    fingerprint is printed in every output: two outputs with the same fingerprint were made
+    of the same respondents. ``first_read_at`` is when an output was first read; from then on
+    the campaign cannot be reopened, or two reads could differ by a few respondents.
+    """
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    fingerprint: str = Field(max_length=64)
+    closed_at: datetime = Field(default_factory=utc_now)
+    campaign_name: str = Field(max_length=200)
+    organisation_name: str = Field(max_length=200)
+    units: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
+    """Every unit of the organisation at close: id, name, parent_id, kind."""
+    invited: dict[str, int] = Field(sa_column=Column(JsonColumn, nullable=False))
+    """People invited per unit of the campaign, by unit id (as text: JSON keys)."""
+    first_read_at: datetime | None = None
 
 
 class CampaignUnit(SQLModel, table=True):
@@ -179,7 +207,12 @@ class ResponseCreate(SQLModel):
 
 
 class Response(SQLModel, table=True):
-    # A random id, so that the order of submission cannot be read off the keys.
+    # A random id, so that the order of submission cannot be read off the keys, and on SQLite
+    # no rowid beside it (a rowid grows with each insert): the table is stored in the order of
+    # the random ids. PostgreSQL keeps rows in insertion order until the campaign closes, when
+    # they are rewritten in the order of their ids (``repositories.reorder_responses``).
+    __table_args__ = {"sqlite_with_rowid": False}
+
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, func, insert, null, update
+from sqlalchemy import CursorResult, String, func, insert, null, text, update
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, SQLModel, col, select
 
 from api.models import (
     ApiKey,
     Campaign,
+    CampaignSnapshot,
     CampaignStatus,
     CampaignUnit,
     Invitation,
@@ -46,6 +47,58 @@ def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
     if campaign_id not in _ID_RANGE:
         return None
     return session.get(Campaign, campaign_id)
+
+
+def get_snapshot(session: Session, *, campaign_id: int) -> CampaignSnapshot | None:
+    if campaign_id not in _ID_RANGE:
+        return None
+    return session.get(CampaignSnapshot, campaign_id)
+
+
+def mark_snapshot_read(session: Session, *, campaign_id: int, at: datetime) -> None:
+    """Set the snapshot's first read, unless one is set already (one guarded update)."""
+    statement = (
+        update(CampaignSnapshot)
+        .where(
+            col(CampaignSnapshot.campaign_id) == campaign_id,
+            col(CampaignSnapshot.first_read_at).is_(None),
+        )
+        .values(first_read_at=at)
+    )
+    session.execute(statement)
+
+
+def reorder_responses(session: Session, *, campaign_id: int) -> None:
+    """Rewrite a campaign's responses in the order of their random ids, in this transaction.
+
+    PostgreSQL stores rows in the order they came, and each row keeps the id of the
+    transaction that wrote it (``xmin``): both tell which response came last. Rewritten, the
+    rows lie in the order of their random ids and all carry the closing transaction's id.
+    SQLite's table has no rowid and is stored by id already (migration 0004).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    parameters = {"campaign_id": campaign_id}
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE response_reorder ON COMMIT DROP AS"
+            " SELECT * FROM response WHERE campaign_id = :campaign_id"
+        ),
+        parameters,
+    )
+    session.execute(text("DELETE FROM response WHERE campaign_id = :campaign_id"), parameters)
+    session.execute(text("INSERT INTO response SELECT * FROM response_reorder ORDER BY id"))
+    session.execute(text("DROP TABLE response_reorder"))
+
+
+def delete_drafts(session: Session, *, campaign_id: int) -> None:
+    """Forget the saved drafts of a campaign's invitations (at close: nobody can send them)."""
+    statement = (
+        update(Invitation)
+        .where(col(Invitation.campaign_id) == campaign_id, col(Invitation.draft).is_not(None))
+        .values(draft=null(), draft_language=None)
+    )
+    session.execute(statement)
 
 
 def previous_campaign(session: Session, *, campaign: Campaign) -> Campaign | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -70,6 +71,8 @@ class UnitResult(BaseModel):
 
 class CampaignResults(BaseModel):
     campaign_id: int
+    snapshot: str
+    """The fingerprint of the closed campaign's snapshot these results are made of."""
     instrument: str
     min_group_size: int
     excluded: int
@@ -82,16 +85,19 @@ def campaign_results(
     session: Session, *, principal: Principal, campaign_id: int
 ) -> CampaignResults:
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
-    data = services.load_campaign_data(session, campaign_id=campaign_id)
+    data = services.load_snapshot(session, campaign_id=campaign_id)
     analysis = ANALYSES.analysis(data)
+    services.record_read(session, campaign_id=campaign_id)
     names = {u.id: u.name for u in data.units if u.id is not None}
     units = [
         _unit_result(analysis, unit_id=unit_id, name=names[unit_id])
         for unit_id in sorted(data.invited, key=lambda u: names[u])
         if principal.sees(unit_id)
     ]
+    assert data.fingerprint is not None
     return CampaignResults(
         campaign_id=campaign_id,
+        snapshot=data.fingerprint,
         instrument=data.instrument.ref,
         min_group_size=data.min_group_size,
         excluded=analysis.n_excluded,
@@ -166,14 +172,21 @@ def _score(row: dict[object, object]) -> ScaleScore:
     )
 
 
+class RenderedReport(NamedTuple):
+    """A unit's report in one format, with the snapshot it is made of."""
+
+    content: bytes
+    snapshot: str
+
+
 def unit_report_pdf(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
-) -> bytes:
+) -> RenderedReport:
     """The unit's PDF report, for an admin or a leader whose subtree holds the unit."""
     view = unit_report_view(
         session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
     )
-    return render_team_pdf(view)
+    return RenderedReport(render_team_pdf(view), view.snapshot or "")
 
 
 def unit_report_html(
@@ -184,29 +197,33 @@ def unit_report_html(
     unit_id: int,
     language: str | None,
     assets: str,
-) -> str:
+) -> RenderedReport:
     """The unit's report as one HTML page with the PDF's content, for the same readers; its
     fonts are fetched from ``assets`` (a path ending in "/")."""
     view = unit_report_view(
         session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
     )
-    return standalone_html(render_team_html(view), assets=assets)
+    page = standalone_html(render_team_html(view), assets=assets)
+    return RenderedReport(page.encode("utf-8"), view.snapshot or "")
 
 
 def unit_report_view(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
 ) -> TeamReportView:
-    """What the unit's report shows, once access, the unit and the language are checked."""
-    get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
-    data = services.load_campaign_data(session, campaign_id=campaign_id)
-    if not principal.sees(unit_id) or unit_id not in data.invited:
+    """What the unit's report shows, once access, the unit and the language are checked, in
+    that order (404, 422), then that the campaign is closed (409)."""
+    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    if not principal.sees(unit_id) or unit_id not in services.campaign_unit_ids(
+        session, campaign_id=campaign_id
+    ):
         raise NotFound("unit", unit_id)
-    previous = services.load_previous_wave(session, campaign_id=campaign_id)
-    chosen = language or data.languages[0]
-    if chosen not in data.languages:
+    chosen = language or campaign.languages[0]
+    if chosen not in campaign.languages:
         raise ValidationFailed(
             [FieldError("language", f"{chosen!r} is not a language of the campaign")]
         )
+    data = services.load_snapshot(session, campaign_id=campaign_id)
+    previous = services.load_previous_wave(session, campaign_id=campaign_id)
     try:
         analysis, invariance = ANALYSES.with_invariance(data)
         view = build_team_view(
@@ -221,9 +238,11 @@ def unit_report_view(
             invited=data.invited_by_team(),
             previous=data.trend_from(previous),
             invariance=invariance,
+            snapshot=data.fingerprint,
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
+    services.record_read(session, campaign_id=campaign_id)
     return view
 
 

@@ -5,9 +5,12 @@ The CLI, the demo and (later) the HTTP routes call these, never the repositories
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,7 @@ from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
     Campaign,
     CampaignCreate,
+    CampaignSnapshot,
     CampaignStatus,
     CampaignUpdate,
     Organisation,
@@ -46,6 +50,8 @@ class CampaignData:
     and ``team``: the unit id as a string."""
     units: tuple[Unit, ...]
     invited: Mapping[int, int]
+    fingerprint: str | None = None
+    """The snapshot's fingerprint for a closed campaign read through ``load_snapshot``."""
 
     def analyse(self) -> CampaignAnalysis:
         """The campaign's analysis, with its minimum group size applied."""
@@ -233,22 +239,104 @@ def open_campaign(session: Session, *, campaign_id: int) -> Campaign:
 
 
 def close_campaign(session: Session, *, campaign_id: int) -> Campaign:
-    return _move_campaign(session, campaign_id, CampaignStatus.open, CampaignStatus.closed)
+    """Close the campaign and freeze the snapshot its outputs are made of, in one transaction:
+    unused invitations' drafts are deleted, and the names, the organisation chart and the
+    invited counts are stored as they are now, with the fingerprint of it all and of the
+    responses."""
+    with session.begin():
+        campaign = _moved(session, campaign_id, CampaignStatus.open, CampaignStatus.closed)
+        repo.delete_drafts(session, campaign_id=campaign_id)
+        repo.reorder_responses(session, campaign_id=campaign_id)
+        organisation = require_organisation(session, campaign.organisation_id)
+        units = repo.list_units(session, organisation_id=campaign.organisation_id)
+        invited = {
+            str(row.unit_id): row.invited
+            for row in repo.campaign_units(session, campaign_id=campaign_id)
+        }
+        snapshot = CampaignSnapshot(
+            campaign_id=campaign_id,
+            fingerprint="",
+            campaign_name=campaign.name,
+            organisation_name=organisation.name,
+            units=[_unit_record(u) for u in units],
+            invited=invited,
+        )
+        snapshot.fingerprint = snapshot_fingerprint(
+            campaign, snapshot, repo.response_contents(session, campaign_id=campaign_id)
+        )
+        repo.add(session, snapshot)
+        return campaign
+
+
+def reopen_campaign(session: Session, *, campaign_id: int) -> Campaign:
+    """Open a closed campaign again, only while none of its outputs has been read: a second
+    read after more answers would single out the respondents in between."""
+    with session.begin():
+        snapshot = repo.get_snapshot(session, campaign_id=campaign_id)
+        if snapshot is not None and snapshot.first_read_at is not None:
+            raise Conflict(
+                f"campaign {campaign_id} cannot be reopened: its results were first read on"
+                f" {snapshot.first_read_at:%Y-%m-%d %H:%M} UTC, and results read before and"
+                " after more answers would single out the people who answered in between"
+            )
+        campaign = _moved(session, campaign_id, CampaignStatus.closed, CampaignStatus.open)
+        if snapshot is not None:
+            session.delete(snapshot)
+        return campaign
+
+
+def snapshot_fingerprint(
+    campaign: Campaign,
+    snapshot: CampaignSnapshot,
+    responses: Sequence[tuple[int, str, Mapping[str, Any]]],
+) -> str:
+    """SHA-256 of everything a closed campaign's outputs are made of: its settings, the
+    names and the chart of the snapshot, and every response (unit, language, answers), in
+    any order (the store keeps none)."""
+    settings = {
+        "campaign": campaign.id,
+        "instrument": campaign.instrument_ref,
+        "min_group_size": campaign.min_group_size,
+        "languages": list(campaign.languages),
+        "names": [snapshot.campaign_name, snapshot.organisation_name],
+        "units": sorted(snapshot.units, key=lambda u: int(u["id"])),
+        "invited": sorted(snapshot.invited.items()),
+    }
+    rows = sorted(
+        hashlib.sha256(
+            json.dumps([unit_id, language, answers], sort_keys=True).encode("utf-8")
+        ).digest()
+        for unit_id, language, answers in responses
+    )
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    for row in rows:
+        digest.update(row)
+    return digest.hexdigest()
+
+
+def _unit_record(unit: Unit) -> dict[str, Any]:
+    return {"id": unit.id, "name": unit.name, "parent_id": unit.parent_id, "kind": str(unit.kind)}
 
 
 def _move_campaign(
     session: Session, campaign_id: int, before: CampaignStatus, after: CampaignStatus
 ) -> Campaign:
     with session.begin():
-        campaign = require_campaign(session, campaign_id)
-        if campaign.status != before:
-            raise Conflict(
-                f"campaign {campaign_id} is {campaign.status};"
-                f" it must be {before} to become {after}"
-            )
-        campaign.status = after
-        session.add(campaign)
-        return campaign
+        return _moved(session, campaign_id, before, after)
+
+
+def _moved(
+    session: Session, campaign_id: int, before: CampaignStatus, after: CampaignStatus
+) -> Campaign:
+    campaign = require_campaign(session, campaign_id)
+    if campaign.status != before:
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign.status}; it must be {before} to become {after}"
+        )
+    campaign.status = after
+    session.add(campaign)
+    session.flush()
+    return campaign
 
 
 def submit_responses(
@@ -339,6 +427,79 @@ def load_campaign_data(session: Session, *, campaign_id: int) -> CampaignData:
         responses=answers_frame(rows, item_ids=instrument.item_ids),
         units=units,
         invited=invited,
+    )
+
+
+NOT_CLOSED = (
+    "its results, reports and exports are made once it has closed, from a snapshot frozen at"
+    " close: two reads of an open campaign would differ by the people who answered in between"
+)
+
+
+def load_snapshot(session: Session, *, campaign_id: int) -> CampaignData:
+    """A closed campaign's data as every output reads it: its responses with the names, the
+    chart and the invited counts of its snapshot, and the snapshot's fingerprint. Refuses an
+    open or draft campaign (``Conflict``). An output made of it calls ``record_read`` once it
+    is about to be served."""
+    with session.begin():
+        campaign = require_campaign(session, campaign_id)
+        snapshot = read_snapshot(session, campaign=campaign)
+        instrument = load_builtin(campaign.instrument_ref)
+        rows = repo.response_answers(session, campaign_id=campaign_id)
+        return CampaignData(
+            campaign_id=campaign_id,
+            campaign_name=snapshot.campaign_name,
+            organisation_name=snapshot.organisation_name,
+            languages=tuple(campaign.languages),
+            min_group_size=campaign.min_group_size,
+            instrument=instrument,
+            responses=answers_frame(rows, item_ids=instrument.item_ids),
+            units=snapshot_units(snapshot, organisation_id=campaign.organisation_id),
+            invited={int(unit_id): count for unit_id, count in snapshot.invited.items()},
+            fingerprint=snapshot.fingerprint,
+        )
+
+
+def snapshot_fingerprint_of(session: Session, *, campaign_id: int) -> str | None:
+    """The fingerprint of a closed campaign's snapshot; None for one that is not closed."""
+    with session.begin():
+        snapshot = repo.get_snapshot(session, campaign_id=campaign_id)
+        return None if snapshot is None else snapshot.fingerprint
+
+
+def read_snapshot(session: Session, *, campaign: Campaign) -> CampaignSnapshot:
+    """The snapshot of a closed campaign, inside the caller's transaction; ``Conflict`` for a
+    campaign that is not closed."""
+    snapshot = repo.get_snapshot(session, campaign_id=campaign.id or 0)
+    if campaign.status != CampaignStatus.closed or snapshot is None:
+        raise Conflict(f"campaign {campaign.id} is {campaign.status}: {NOT_CLOSED}")
+    return snapshot
+
+
+def record_read(session: Session, *, campaign_id: int) -> None:
+    """Note that an output of the closed campaign was served: from then on it cannot be
+    reopened. The first read is kept."""
+    with session.begin():
+        repo.mark_snapshot_read(session, campaign_id=campaign_id, at=utc_now())
+
+
+def campaign_unit_ids(session: Session, *, campaign_id: int) -> set[int]:
+    """The units taking part in the campaign."""
+    with session.begin():
+        return {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
+
+
+def snapshot_units(snapshot: CampaignSnapshot, *, organisation_id: int) -> tuple[Unit, ...]:
+    """The organisation's units as they were when the campaign closed."""
+    return tuple(
+        Unit(
+            id=u["id"],
+            organisation_id=organisation_id,
+            name=u["name"],
+            parent_id=u["parent_id"],
+            kind=u["kind"],
+        )
+        for u in snapshot.units
     )
 
 

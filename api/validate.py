@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from analysis.validity import ValidityAssessment, assess_validity
 from api import services
 from api.db import session_scope
-from api.errors import NotFound
+from api.errors import Conflict, NotFound
 from instrument import Instrument
 from reports.i18n import texts_for
 from reports.validity import build_validity_view, render_validity_html, render_validity_pdf
@@ -95,13 +95,16 @@ def campaign_responses(
         )
     with session_scope(engine) as session:
         try:
-            data = services.load_campaign_data(session, campaign_id=campaign_id)
+            data = services.load_snapshot(session, campaign_id=campaign_id)
         except NotFound:
             raise InputError("--campaign", f"no campaign {campaign_id}") from None
+        except Conflict as refused:
+            raise InputError("--campaign", str(refused)) from None
+        services.record_read(session, campaign_id=campaign_id)
     responses = data.responses
     if group == "department":
         responses = responses.assign(department=data.departments_of(responses["team"], named=True))
-    source = f"{data.organisation_name} · {data.campaign_name}"
+    source = f"{data.organisation_name} · {data.campaign_name} · {(data.fingerprint or '')[:12]}"
     return responses, data.instrument, source, data.min_group_size
 
 

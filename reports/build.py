@@ -62,6 +62,7 @@ def build_team_view(
     invited: Mapping[str, int] | None,
     previous: pd.DataFrame | None = None,
     invariance: pd.DataFrame | None = None,
+    snapshot: str | None = None,
 ) -> TeamReportView:
     """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible.
 
@@ -106,6 +107,7 @@ def build_team_view(
     rate = response_rate(respondents, invited_count)
     answers = response_range(instrument)
     return TeamReportView(
+        snapshot=snapshot,
         organisation_name=organisation_name,
         campaign_name=campaign_name,
         team_id=team_id,
@@ -210,6 +212,7 @@ def build_organisation_view(
     language: str,
     generated_at: datetime,
     invited: Mapping[str, int] | None,
+    snapshot: str | None = None,
 ) -> OrganisationReportView:
     """The organisation report: participation, team means, organisation means, profiles and the
     validity summary. The organisation's figures come from the analysis, which pools the shown
@@ -230,6 +233,7 @@ def build_organisation_view(
     )
     heat = _heat_rows(participation, heat_scales, team_rows, profiles)
     return OrganisationReportView(
+        snapshot=snapshot,
         organisation_name=organisation_name,
         campaign_name=campaign_name,
         language=language,

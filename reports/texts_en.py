@@ -13,6 +13,7 @@ EN: dict[str, str] = {
     "response_rate": "Response rate",
     "of_invited": "of {invited} invited",
     "date": "Date",
+    "snapshot": "Snapshot",
     "page": "Page",
     "page_of": "of",
     "hidden_reason": "not shown: fewer than {n} answered",

@@ -14,6 +14,7 @@ FR: dict[str, str] = {
     "response_rate": "Taux de réponse",
     "of_invited": "sur {invited} invités",
     "date": "Date",
+    "snapshot": "Instantané",
     "page": "Page",
     "page_of": "sur",
     "hidden_reason": "non affiché : moins de {n} réponses",

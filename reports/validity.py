@@ -134,6 +134,8 @@ class ValidityReportView:
     group_label: str | None
     invariance: tuple[InvarianceRow, ...]
     conventions: ValidityConventions
+    snapshot: str | None = None
+    """The fingerprint of the closed campaign's snapshot, when the data is a campaign's."""
 
 
 def build_validity_view(

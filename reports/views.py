@@ -258,6 +258,8 @@ class TeamReportView:
     quality: tuple[QualityRow, ...]
     conventions: Conventions
     summary: tuple[str, ...] = ()
+    snapshot: str | None = None
+    """The fingerprint of the closed campaign's snapshot the report is made of."""
     """The summary page: sentences in plain words, generated from the figures."""
     option_labels: tuple[str, ...] = ()
     items: tuple[ItemGroup, ...] = ()
@@ -349,6 +351,8 @@ class OrganisationReportView:
     heat_notes: tuple[str, ...] = ()
     unplaced: int = 0
     validity: OrganisationValidity | None = None
+    snapshot: str | None = None
+    """The fingerprint of the closed campaign's snapshot the report is made of."""
 
 
 # -- organisation report: validity summary -------------------------------------------------------

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api import exchange
-from api.deps import PrincipalDep, SessionDep
+from api.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
 from api.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["exchange"])
@@ -60,6 +60,8 @@ class Codebook(BaseModel):
     """What each column of the export holds, and which units were folded into which."""
 
     campaign_id: int
+    snapshot: str
+    """The fingerprint of the closed campaign's snapshot the export is made of."""
     campaign_name: str
     instrument: str
     languages: list[str]
@@ -79,7 +81,7 @@ def export_csv(campaign_id: int, principal: PrincipalDep, session: SessionDep) -
     return Response(
         answers_csv(export),
         media_type=CSV_MEDIA_TYPE,
-        headers=_attachment(f"campaign-{campaign_id}-answers.csv"),
+        headers=_attachment(export, "answers.csv"),
     )
 
 
@@ -92,7 +94,7 @@ def export_sav(campaign_id: int, principal: PrincipalDep, session: SessionDep) -
     return Response(
         answers_sav(export),
         media_type=SAV_MEDIA_TYPE,
-        headers=_attachment(f"campaign-{campaign_id}-answers.sav"),
+        headers=_attachment(export, "answers.sav"),
     )
 
 
@@ -113,7 +115,7 @@ def codebook(
         return Response(
             codebook_csv(book),
             media_type=CSV_MEDIA_TYPE,
-            headers=_attachment(f"campaign-{campaign_id}-codebook.csv"),
+            headers=_attachment(export, "codebook.csv"),
         )
     return book
 
@@ -260,6 +262,7 @@ def build_codebook(export: exchange.AnswerExport) -> Codebook:
         )
     return Codebook(
         campaign_id=export.campaign_id,
+        snapshot=export.snapshot,
         campaign_name=export.campaign_name,
         instrument=instrument.ref,
         languages=list(languages),
@@ -290,6 +293,7 @@ def codebook_csv(book: Codebook) -> str:
         ]
     )
     folding = "; ".join(f"{f.unit_name} into {f.folded_into_unit_name}" for f in book.folding)
+    unit_notes = f"snapshot: {book.snapshot}" + (f"; folded: {folding}" if folding else "")
     for v in book.variables:
         writer.writerow(
             [
@@ -305,7 +309,7 @@ def codebook_csv(book: Codebook) -> str:
                     for lang in langs
                 ),
                 *("; ".join(f"{c.value}={c.label[lang]}" for c in v.missing) for lang in langs),
-                spreadsheet_safe(f"folded: {folding}") if v.name == "unit_id" and folding else "",
+                spreadsheet_safe(unit_notes) if v.name == "unit_id" else "",
             ]
         )
     return out.getvalue()
@@ -337,5 +341,10 @@ def _clip(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
-def _attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+def _attachment(export: exchange.AnswerExport, name: str) -> dict[str, str]:
+    """Download headers naming the campaign and its snapshot, in the file name too."""
+    filename = f"campaign-{export.campaign_id}-{export.snapshot[:12]}-{name}"
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        SNAPSHOT_HEADER: export.snapshot,
+    }

@@ -16,6 +16,7 @@ from api.errors import FieldError, NotFound, ValidationFailed
 from api.models import (
     ApiKeyCreate,
     ApiKeyIssued,
+    Campaign,
     CampaignCreate,
     CampaignPublic,
     CampaignUpdate,
@@ -121,13 +122,13 @@ def create_campaign(
     campaign = services.create_campaign(
         session, organisation_id=principal.organisation_id, data=data
     )
-    return CampaignPublic.model_validate(campaign, from_attributes=True)
+    return _public(session, campaign)
 
 
 @router.get("/campaigns", tags=["campaigns"])
 def list_campaigns(principal: PrincipalDep, session: SessionDep) -> list[CampaignPublic]:
     campaigns = collection.visible_campaigns(session, principal=principal)
-    return [CampaignPublic.model_validate(c, from_attributes=True) for c in campaigns]
+    return [_public(session, c) for c in campaigns]
 
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
@@ -135,7 +136,7 @@ def get_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep)
     campaign = collection.get_visible_campaign(
         session, principal=principal, campaign_id=campaign_id
     )
-    return CampaignPublic.model_validate(campaign, from_attributes=True)
+    return _public(session, campaign)
 
 
 @router.patch("/campaigns/{campaign_id}", tags=["campaigns"])
@@ -146,7 +147,7 @@ def update_campaign(
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
     campaign = services.update_campaign(session, campaign_id=campaign_id, data=data)
-    return CampaignPublic.model_validate(campaign, from_attributes=True)
+    return _public(session, campaign)
 
 
 @router.post("/campaigns/{campaign_id}/open", tags=["campaigns"])
@@ -154,7 +155,7 @@ def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
     campaign = services.open_campaign(session, campaign_id=campaign_id)
-    return CampaignPublic.model_validate(campaign, from_attributes=True)
+    return _public(session, campaign)
 
 
 @router.post("/campaigns/{campaign_id}/close", tags=["campaigns"])
@@ -164,7 +165,20 @@ def close_campaign(
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
     campaign = services.close_campaign(session, campaign_id=campaign_id)
-    return CampaignPublic.model_validate(campaign, from_attributes=True)
+    return _public(session, campaign)
+
+
+@router.post("/campaigns/{campaign_id}/reopen", tags=["campaigns"])
+def reopen_campaign(
+    campaign_id: int, principal: PrincipalDep, session: SessionDep
+) -> CampaignPublic:
+    """Open a closed campaign again, only while none of its results, reports or exports has
+    been read (409 otherwise): reads before and after more answers would single out the
+    people who answered in between."""
+    principal.require_admin()
+    _require_own_campaign(principal, session, campaign_id)
+    campaign = services.reopen_campaign(session, campaign_id=campaign_id)
+    return _public(session, campaign)
 
 
 @router.post(
@@ -208,6 +222,12 @@ def campaign_progress(
 ) -> collection.CampaignProgress:
     """Invitations and responses per unit, counts only."""
     return collection.campaign_progress(session, principal=principal, campaign_id=campaign_id)
+
+
+def _public(session: SessionDep, campaign: Campaign) -> CampaignPublic:
+    public = CampaignPublic.model_validate(campaign, from_attributes=True)
+    public.snapshot = services.snapshot_fingerprint_of(session, campaign_id=public.id)
+    return public
 
 
 def _require_own_campaign(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from api import results
-from api.deps import PrincipalDep, SessionDep
+from api.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
 from api.errors import NotFound
 from reports.standalone import read_asset
 
@@ -36,13 +36,16 @@ def unit_report(
     language: str | None = None,
 ) -> Response:
     """The unit's PDF report (409 with the reason when the unit is under the minimum)."""
-    pdf = results.unit_report_pdf(
+    report = results.unit_report_pdf(
         session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
     )
     return Response(
-        content=pdf,
+        content=report.content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="report-{campaign_id}-{unit_id}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="report-{campaign_id}-{unit_id}.pdf"',
+            SNAPSHOT_HEADER: report.snapshot,
+        },
     )
 
 
@@ -61,7 +64,7 @@ def unit_report_html(
 ) -> Response:
     """The unit's report as an HTML page with the PDF's content (409 with the reason when the
     unit is under the minimum); its fonts come from ``/report-assets/``."""
-    page = results.unit_report_html(
+    report = results.unit_report_html(
         session,
         principal=principal,
         campaign_id=campaign_id,
@@ -69,7 +72,11 @@ def unit_report_html(
         language=language,
         assets=_assets_path(request),
     )
-    return Response(content=page, media_type="text/html; charset=utf-8")
+    return Response(
+        content=report.content,
+        media_type="text/html; charset=utf-8",
+        headers={SNAPSHOT_HEADER: report.snapshot},
+    )
 
 
 def _assets_path(request: Request) -> str:

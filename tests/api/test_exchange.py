@@ -105,6 +105,9 @@ def _fill(engine: Engine, campaign_id: int, sizes: Mapping[int, int]) -> None:
 
 
 def _get(org: Org, campaign_id: int, path: str, key: str | None = None) -> httpx.Response:
+    """An output of the campaign, once HR has closed it (outputs come from closed campaigns
+    only; closing one already closed is refused, and changes nothing)."""
+    org.client.post(f"/api/v1/campaigns/{campaign_id}/close", headers=org.headers())
     return org.client.get(f"/api/v1/campaigns/{campaign_id}/{path}", headers=org.headers(key))
 
 
@@ -369,8 +372,10 @@ def test_small_units_are_folded_up_the_tree_until_every_group_reaches_the_minimu
         },
     ]
     csv_book = {r["name"]: r for r in _rows(_get(org, campaign, "codebook?format=csv").text)}
+    book = _get(org, campaign, "codebook").json()
     assert csv_book["unit_id"]["notes"] == (
-        "folded: Field into Acme; Night shift into Operations; Sales into Acme"
+        f"snapshot: {book['snapshot']}; folded: Field into Acme; Night shift into Operations;"
+        " Sales into Acme"
     )
 
 
@@ -465,7 +470,8 @@ def _call(
     """The route, with a body an admin's import would store."""
     if method == "POST":
         return _import(org, team["campaign"], f"unit_id,HA01\n{team['night']},3\n", key=key)
-    return _get(org, team["campaign"], path, key=key)
+    # Refused before anything is looked at: the campaign may stay open.
+    return org.client.get(f"/api/v1/campaigns/{team['campaign']}/{path}", headers=org.headers(key))
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

@@ -738,6 +738,7 @@ def test_no_report_for_a_team_under_the_minimum(world: World, engine: Engine) ->
     assert (
         world.client.post(f"{API}/respond/{token}", json={"answers": COMPLETE}).status_code == 204
     )
+    _created(world.client.post(f"{API}/campaigns/{world.spring}/close", headers=world.admin))
     path = f"{API}/campaigns/{world.spring}/units/{world.units['night']}/report.pdf"
     with unchanged(engine):
         refused = world.client.get(path, headers=world.leader)

@@ -224,8 +224,18 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
     assert issued.status_code == 201, issued.text
     leader = org.headers(issued.json()["key"])
 
+    # While the campaign is open there are no results, only progress.
+    early = client.get(f"{API}/campaigns/{campaign.id}/results", headers=leader)
+    assert early.status_code == 409
+    assert "is open" in early.json()["detail"]
+    closed = client.post(f"{API}/campaigns/{campaign.id}/close", headers=org.headers())
+    assert closed.status_code == 200, closed.text
+    snapshot = closed.json()["snapshot"]
+    assert re.fullmatch(r"[0-9a-f]{64}", snapshot)
+
     results = client.get(f"{API}/campaigns/{campaign.id}/results", headers=leader)
     assert results.status_code == 200, results.text
+    assert results.json()["snapshot"] == snapshot
     by_unit = {u["unit_id"]: u for u in results.json()["units"]}
     assert set(by_unit) == {units["night"], units["day"], units["weekend"]}, (
         "a leader sees their own teams and no other"
@@ -251,6 +261,7 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
     )
     assert report.status_code == 200, report.text
     assert report.headers["content-type"] == "application/pdf"
+    assert report.headers["x-transversal-snapshot"] == snapshot
     assert report.content.startswith(b"%PDF")
     assert "Night shift" in _pdf_text(report.content)
 

@@ -57,11 +57,12 @@ def _answer(session: Session, campaign_id: int, units: dict[str, int], *, seed: 
     services.submit_responses(
         session, campaign_id=campaign_id, responses=responses, submitted_on=date(2026, 3, 4)
     )
+    services.close_campaign(session, campaign_id=campaign_id)
 
 
 @pytest.fixture
 def waves(engine: Engine) -> dict[str, int]:
-    """Two answered campaigns of one organisation on one instrument, then a draft."""
+    """Two answered and closed campaigns of one organisation on one instrument, then a draft."""
     with _session(engine) as session:
         organisation = services.create_organisation(session, OrganisationCreate(name="Acme"))
         assert organisation.id is not None
