@@ -1,29 +1,34 @@
 """The whole analysis of one survey campaign, with the confidentiality rules applied.
 
-Careless respondents are screened out first, under an explicit ``ExclusionPolicy``: every
-figure below, the team sizes included, is of the respondents kept.
+Careless respondents are flagged first, under an explicit ``ExclusionPolicy``, and left out
+of the checks of the instrument (reliability; the validity report's structure and fit), where
+no group's figure is shown. They stay in every group's figures: were they left out there, a
+team's n beside the number of its members who answered would tell the team how many of them
+were flagged.
 
-The rules (``docs/confidentiality.md``; the decisions come from ``analysis.confidentiality``):
-a group smaller than the campaign's minimum group size never gets a figure of its own. Teams
-with fewer respondents than the minimum are *ineligible*: they have no row in ``teams`` or
-``profiles`` and are listed in ``suppressed``. Within an eligible team a scale is shown only
-when at least the minimum number of members have a score on it. The figures that pool teams,
-the organisation's means and every team's "rest of the organisation", pool the *shown* team
-scales only: were a hidden team's members counted there, subtracting the shown teams from the
-organisation would give the hidden team's figures away. A "rest of the organisation" smaller
-than the minimum is withheld too. Shrunken means and favourability shares follow ``shown``
-like every other team figure, and the grand mean the shrunken means are pulled towards is
-taken over the shown figures only. The ICCs too pool the shown cells only: their F ratio,
-beside the published means, would narrow down a hidden team's mean. Reliability, which no
-group's mean can be read back from, uses every respondent kept.
+Which respondents each figure may pool is decided once, by ``analysis.confidentiality.decide``
+over the organisation chart (``docs/confidentiality.md``). A team whose own respondents are
+fewer than the minimum group size is *ineligible*: it has no row in ``teams`` or ``profiles``
+and is listed in ``suppressed``; its respondents are pooled with other small groups up the
+chart, and counted in the organisation's figures only where such a pool reaches the minimum.
+Within an eligible team a scale is shown only when at least the minimum number of members
+have a score on it. The organisation's means and every team's "rest of the organisation" pool
+the decision's published scores, so that subtracting the shown teams from the organisation
+leaves only pools of at least the minimum. A "rest of the organisation" with nobody in it is
+withheld. Shrunken means and favourability shares follow ``shown`` like every other team
+figure, and the grand mean the shrunken means are pulled towards is taken over the shown
+figures only. The ICCs pool the shown team cells only: their F ratio, beside the published
+means, would narrow down a hidden team's mean.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.aggregation import (
     compare_to_rest,
@@ -38,7 +43,7 @@ from analysis.comparison import (
     favourability,
     shrunken_means,
 )
-from analysis.confidentiality import disclosed_groups, published_scores, shown_cells
+from analysis.confidentiality import Decision, decide
 from analysis.distributions import item_distributions
 from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
@@ -76,15 +81,16 @@ class CampaignAnalysis:
     min_group_size : int
         The smallest group that may be shown.
     scores : DataFrame
-        One row per respondent kept: team, then a column per scale and per composite.
+        One row per respondent: team, then a column per scale and per composite.
     reliability : DataFrame
-        Per scale: scale, k, n, alpha, alpha_std, alpha_ci_low, alpha_ci_high, omega.
+        Per scale: scale, k, n, alpha, alpha_std, alpha_ci_low, alpha_ci_high, omega (the
+        respondents not flagged as careless).
     icc : DataFrame
         Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (the shown teams'
         respondents with a score).
     organisation : DataFrame
-        Per scale and composite: scale, n, mean, sd, ci_low, ci_high (all respondents kept;
-        figures other than n withheld when n is below the minimum group size).
+        Per scale and composite: scale, n, mean, sd, ci_low, ci_high, of the scores the
+        decision publishes (figures other than n withheld when n is below the minimum).
     teams : DataFrame
         Per (eligible team, scale): team, scale, n, mean, sd, ci_low, ci_high, rwg_j,
         rest_n, rest_mean, rest_ci_low, rest_ci_high, diff, diff_ci_low, diff_ci_high,
@@ -105,16 +111,19 @@ class CampaignAnalysis:
         from the respondents kept (``item_distributions``). Raw counts: whether a
         distribution may be shown is the report's decision (``analysis.confidentiality``).
     team_sizes : DataFrame
-        Per team that answered: team, respondents (kept, the figures' n), answered (every
-        response received, for response rates), eligible.
+        Per team that answered: team, respondents, answered (both every response received:
+        the figures' n and the response rates' numerator), eligible.
     suppressed : DataFrame
-        Per ineligible team: team, respondents (responses received), reason (which never
-        counts exclusions).
+        Per ineligible team: team, respondents (responses received), reason.
     screening : DataFrame
         The careless-response screening, one row per rule: the columns ``SUMMARY_COLUMNS``
         of ``screen_respondents`` (empty when there was no screening).
     n_excluded : int
-        Respondents excluded as careless.
+        Respondents flagged as careless (left out of the reliability only).
+    excluded : Index
+        Their labels in the responses' index.
+    decision : Decision
+        The disclosure decision every figure above follows, and the export's row labels.
     """
 
     instrument_ref: str
@@ -131,6 +140,8 @@ class CampaignAnalysis:
     suppressed: pd.DataFrame
     screening: pd.DataFrame
     n_excluded: int
+    excluded: pd.Index
+    decision: Decision
 
 
 def analyse_campaign(
@@ -139,6 +150,7 @@ def analyse_campaign(
     instrument: Instrument,
     min_group_size: int = 5,
     exclusion_policy: ExclusionPolicy | None = DEFAULT_POLICY,
+    parents: Mapping[str, str | None] | None = None,
 ) -> CampaignAnalysis:
     """Score, check and aggregate a campaign's answers.
 
@@ -151,8 +163,12 @@ def analyse_campaign(
     min_group_size : int
         The smallest number of respondents a team (and a scale within it) needs to be shown.
     exclusion_policy : ExclusionPolicy or None
-        Who is excluded as careless (``screen_respondents``) before anything else is
-        computed; None screens nobody.
+        Who is flagged as careless (``screen_respondents``) and left out of the reliability;
+        None screens nobody.
+    parents : Mapping, optional
+        The organisation chart, unit id to parent id (None for a root), with the team ids
+        among its units: small teams are then pooled up the chart (``decide``). Without a
+        chart each team stands alone.
 
     Returns
     -------
@@ -160,25 +176,24 @@ def analyse_campaign(
 
     Notes
     -----
-    A team is eligible when it has at least ``min_group_size`` respondents *after* the
-    exclusions, since its figures are those of the people kept; a team made too small by
-    them says so in its ``suppressed`` reason.
+    A team is eligible when at least ``min_group_size`` of its members answered.
     """
     if TEAM not in responses.columns:
         raise ValueError("responses needs a 'team' column with each respondent's team id")
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be at least 1, is {min_group_size}")
-    kept, screening = _screen(responses, instrument=instrument, policy=exclusion_policy)
-    teams = kept[TEAM]
-    scores = score_scales(kept, instrument=instrument)
-    answered = responses[TEAM].value_counts(dropna=True)
-    sizes = _team_sizes(teams, answered=answered, min_group_size=min_group_size)
+    flagged, screening = _screen(responses, instrument=instrument, policy=exclusion_policy)
+    kept = responses.loc[~flagged]
+    teams = responses[TEAM]
+    scores = score_scales(responses, instrument=instrument)
+    decision = decide(teams, min_group_size=min_group_size, parents=parents, scored=scores.notna())
+    sizes = _team_sizes(teams, decision=decision)
     eligible = sizes.loc[sizes["eligible"], TEAM]
-    shown = shown_cells(scores, teams=teams, min_group_size=min_group_size, eligible=eligible)
-    published = published_scores(scores, teams=teams, shown=shown)
-    scale_icc = icc(published, teams=teams)
+    shown = decision.shown_cells()
+    published = decision.published_scores(scores)
+    scale_icc = icc(decision.team_scores(scores), teams=teams)
     team_rows = _team_rows(
-        kept,
+        responses,
         scores,
         published,
         teams=teams,
@@ -198,52 +213,48 @@ def analyse_campaign(
         organisation=_organisation(published, min_group_size=min_group_size),
         teams=team_rows,
         profiles=_profiles(team_rows, midpoint=midpoint),
-        favourability=_favourability(kept, instrument=instrument, team_rows=team_rows),
-        item_distributions=_item_distributions(kept, instrument=instrument, eligible=eligible),
+        favourability=_favourability(responses, instrument=instrument, team_rows=team_rows),
+        item_distributions=_item_distributions(responses, instrument=instrument, eligible=eligible),
         team_sizes=sizes,
-        suppressed=_suppressed(sizes, answered=answered, min_group_size=min_group_size),
+        suppressed=_suppressed(sizes, min_group_size=min_group_size),
         screening=screening,
-        n_excluded=len(responses) - len(kept),
+        n_excluded=int(flagged.sum()),
+        excluded=responses.index[flagged],
+        decision=decision,
     )
 
 
 def _screen(
     responses: pd.DataFrame, *, instrument: Instrument, policy: ExclusionPolicy | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The respondents kept and the screening's summary (empty without a policy)."""
+) -> tuple[NDArray[np.bool_], pd.DataFrame]:
+    """Which respondents are flagged as careless, and the screening's summary (nobody and an
+    empty summary without a policy)."""
     if policy is None:
-        return responses, pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+        return np.zeros(len(responses), dtype=bool), pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     result = screen_respondents(responses, instrument=instrument, policy=policy)
-    excluded = result.respondents["excluded"].to_numpy(dtype=bool)
-    return responses.loc[~excluded], result.summary
+    return result.respondents["excluded"].to_numpy(dtype=bool), result.summary
 
 
-def _team_sizes(teams: pd.Series, *, answered: pd.Series, min_group_size: int) -> pd.DataFrame:
-    # A team whose every respondent was excluded still answered: it is listed, with 0.
-    counts = teams.value_counts(dropna=True).reindex(answered.index, fill_value=0).sort_index()
+def _team_sizes(teams: pd.Series, *, decision: Decision) -> pd.DataFrame:
+    counts = teams.value_counts(dropna=True).sort_index()
     return pd.DataFrame(
         {
             TEAM: counts.index.to_numpy(),
             "respondents": counts.to_numpy(dtype=np.int64),
-            "answered": answered.reindex(counts.index).to_numpy(dtype=np.int64),
-            "eligible": disclosed_groups(counts, min_group_size=min_group_size),
+            "answered": counts.to_numpy(dtype=np.int64),
+            "eligible": np.array(
+                [decision.is_team_shown(str(t)) for t in counts.index], dtype=bool
+            ),
         }
     )
 
 
-def _suppressed(sizes: pd.DataFrame, *, answered: pd.Series, min_group_size: int) -> pd.DataFrame:
-    """Every ineligible team with the responses it sent and why it is not shown.
-
-    The reason never counts exclusions: in a small team, "1 excluded as careless" would say
-    something about a person. When enough answered but too few are left after screening, it
-    says that without a number.
-    """
+def _suppressed(sizes: pd.DataFrame, *, min_group_size: int) -> pd.DataFrame:
+    """Every ineligible team with the responses it sent and why it is not shown."""
     small = sizes.loc[~sizes["eligible"], [TEAM, "answered"]].reset_index(drop=True)
     small = small.rename(columns={"answered": "respondents"})
     small["reason"] = [
         f"{n} respondent{'' if n == 1 else 's'}, fewer than the minimum of {min_group_size}"
-        if n < min_group_size
-        else f"fewer than {min_group_size} respondents with usable answers"
         for n in small["respondents"]
     ]
     return small

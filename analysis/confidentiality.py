@@ -1,20 +1,38 @@
-r"""Which groups' figures may be published: primary and complementary suppression.
+r"""Which groups' figures may be published: one disclosure decision per campaign snapshot.
 
-A report publishes sums (means with their n) for nested groups: the organisation, its
-departments, their teams, and "the rest of the organisation" beside a team. A group below the
-campaign's minimum size :math:`k` is never published (primary suppression), and enough other
-groups are withheld that no group of 1 to :math:`k-1` respondents can be isolated by adding and
-subtracting the published figures (complementary suppression). ``disclose`` decides once per
-tree of units and per count of respondents; every output path takes its decisions from it.
-The rules, a worked example and the proof are written for a works council in
-``docs/confidentiality.md``.
+Every figure transversal publishes for a group of respondents (a mean with its n, a standard
+deviation, a share, a count per answer band) is a sum over the group's members of some value
+per person. Whoever sees several such figures can add and subtract them. ``decide`` chooses,
+once per snapshot of a campaign, which respondents each published group may pool, so that
+every group anyone can obtain by adding and subtracting published figures, whatever set of
+them a viewer sees (a leader's whole subtree, HR's export beside the results, two waves), has
+0 or at least :math:`k` members. Results, reports, the export's row labels and the trends all
+read this one decision; none computes its own. The rules, a worked example and the proof are
+written for a works council in ``docs/confidentiality.md``.
 
-Nothing here reads, writes or prints: the module works on unit ids and counts only.
+The decision pools small groups upwards instead of hiding large ones. Respondents sit in
+*cells*: the units they were invited in (usually teams). Going up the organisation chart from
+the bottom, a cell of at least :math:`k` respondents forms an *atom* of its own; respondents
+of smaller cells wait at their parent, pooled with everything else waiting below it, and form
+an atom there as soon as the pool reaches :math:`k`. What reaches the top of the chart without
+reaching :math:`k` forms no atom and is published nowhere. A published group is always a union
+of whole atoms: a team is its own atom, a department or the organisation the atoms of its
+subtree, "the rest of the organisation" the organisation's atoms but the team's. Atoms are
+disjoint and each holds at least :math:`k` respondents, so adding and subtracting published
+figures can only ever reach unions of atoms.
+
+Scales are decided separately, because each scale has its own respondents (those with a score
+on it), and on top of the respondents' decision: a scale's sources are the respondents'
+atoms, restricted to those with a score, so that every scale's published group is the scored
+part of a union of the export's labelled rows, and HR, who reads the rows, learns nothing from
+a figure that the rows do not already tell.
+
+Nothing here reads, writes or prints: the module works on unit ids, counts and masks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -24,14 +42,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-SuppressionReason = Literal["below_minimum", "complementary"]
-BELOW_MINIMUM: SuppressionReason = "below_minimum"
-COMPLEMENTARY: SuppressionReason = "complementary"
-FRAME_COLUMNS = ("unit", "parent", "own", "total", "residual", "shown", "reason")
+AtomKind = Literal["team", "pooled"]
+TEAM_ATOM: AtomKind = "team"
+POOLED_ATOM: AtomKind = "pooled"
+ROWS = "respondents"
+"""The decision on whole respondents (the export's labels, the teams with a report)."""
+FRAME_COLUMNS = ("unit", "parent", "own", "total", "label", "team_shown", "pooled", "published")
+NO_ATOM = -1
 
 
 class UnknownUnitError(KeyError):
-    """A unit id asked of a ``Disclosure`` that is not a unit of its tree."""
+    """A unit id asked of a ``Decision`` that is not a unit of its tree."""
 
     def __init__(self, unit: object) -> None:
         super().__init__(unit)
@@ -42,99 +63,187 @@ class UnknownUnitError(KeyError):
 
 
 @dataclass(frozen=True)
-class Disclosure:
-    r"""Which units of a tree may have figures of their own, and why the others may not.
+class Atom:
+    """A disjoint group of at least ``k`` respondents formed at ``unit``: its own cell
+    (``"team"``), or the pool of smaller groups waiting there (``"pooled"``)."""
 
-    Built by ``disclose``. A unit's *total* is the number of respondents in its subtree; for
-    the shown set, a unit's *residual* is the number of respondents in its subtree who are in
-    no shown proper descendant:
+    unit: str
+    kind: AtomKind
 
-    .. math:: r(u) = t(u) - \sum_{m \in M(u)} t(m)
 
-    where :math:`M(u)` are the maximal shown proper descendants of :math:`u` (those whose
-    nearest shown proper ancestor is :math:`u`). Every shown unit has :math:`t \ge k` and
-    :math:`r = 0` or :math:`r \ge k`.
+@dataclass(frozen=True)
+class Decision:
+    r"""Which respondents each group may pool, for the whole respondents and per scale.
+
+    Built by ``decide``. ``atoms`` lists every atom; ``codes`` holds, per respondent, the
+    index of the atom they are pooled into, one column for the respondents as a whole
+    (``ROWS``) and one per scale, ``NO_ATOM`` where they are in none (on a scale: no score,
+    or a pool that never reached the minimum).
 
     Attributes
     ----------
     min_group_size : int
-        :math:`k`, the smallest group that may be shown.
+        :math:`k`.
     parents : Mapping
-        Unit id to its parent's id, None for a root.
-    totals : Mapping
-        Unit id to the respondents in its subtree, for every unit of the tree.
-    shown : frozenset
-        The units whose figures may be published.
-    reasons : Mapping
-        Why each unit that is not shown but has respondents is withheld: ``"below_minimum"``
-        (:math:`0 < t < k`) or ``"complementary"`` (withheld so that a smaller group cannot
-        be computed by difference). Units with no respondent have no reason.
+        Unit id to its parent's id, None for a root: the chart, with every cell.
+    cells : Series
+        The cell (unit id) of each respondent, on the respondents' index.
+    atoms : tuple of Atom
+    codes : DataFrame
+        Respondents × (``ROWS``, scales): atom indices, ``NO_ATOM`` for none.
 
     Examples
     --------
-    >>> d = disclose({"org": None, "a": "org", "b": "org", "c": "org"},
-    ...              {"a": 10, "b": 10, "c": 3}, min_group_size=5)
-    >>> sorted(d.shown), d.reason("a"), d.reason("c"), d.residual("org"), d.label("c")
-    (['b', 'org'], 'complementary', 'below_minimum', 13, 'org')
+    A department of teams of 8 and 2 beside a department of 20, :math:`k = 5`: the team of 8
+    and the department of 20 are atoms; the team of 2 waits at its department, then at the
+    organisation, reaches no minimum and is published nowhere.
+
+    >>> parents = {"org": None, "care": "org", "ward1": "care", "ward2": "care", "admin": "org"}
+    >>> cells = pd.Series(["ward1"] * 8 + ["ward2"] * 2 + ["admin"] * 20)
+    >>> d = decide(cells, parents=parents, min_group_size=5)
+    >>> print(d.to_frame().to_string(index=False))
+     unit parent  own  total label  team_shown  pooled  published
+      org   None    0     30  None       False       0         28
+    admin    org   20     20 admin        True       0         20
+     care    org    0     10  None       False       0          8
+    ward1   care    8      8 ward1        True       0          8
+    ward2   care    2      2  None       False       0          0
     """
 
     min_group_size: int
     parents: Mapping[str, str | None]
-    totals: Mapping[str, int]
-    shown: frozenset[str]
-    reasons: Mapping[str, SuppressionReason]
+    cells: pd.Series
+    atoms: tuple[Atom, ...]
+    codes: pd.DataFrame
 
-    def is_shown(self, unit: str) -> bool:
-        """Whether the unit's figures may be published."""
-        self._check_unit(unit)
-        return unit in self.shown
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parents", MappingProxyType(dict(self.parents)))
 
-    def reason(self, unit: str) -> SuppressionReason | None:
-        """Why the unit is withheld; None when it is shown or has no respondent."""
-        self._check_unit(unit)
-        return self.reasons.get(unit)
+    def __reduce__(self) -> tuple[object, ...]:
+        # A mapping proxy does not pickle; the batch sends the decision to its workers.
+        fields = (self.min_group_size, dict(self.parents), self.cells, self.atoms, self.codes)
+        return (Decision, fields)
 
-    def residual(self, unit: str) -> int:
-        """Respondents in the unit's subtree who are in no shown proper descendant."""
-        self._check_unit(unit)
-        return self._residuals[unit]
+    @property
+    def scales(self) -> list[str]:
+        """The scales decided, in the order given."""
+        return [str(c) for c in self.codes.columns if c != ROWS]
 
     def label(self, unit: str) -> str | None:
-        """The unit's nearest shown ancestor-or-self, None when there is none.
+        """The unit whose name the rows of ``unit``'s cell carry in an export, None when they
+        are in no atom (and cannot be exported)."""
+        atom = self.row_atom(unit)
+        return None if atom is None else atom.unit
 
-        In an export of raw rows, each row carries the label of its unit: the rows under a
-        label ``p`` are exactly the residual of ``p`` (0 or at least :math:`k` of them).
-        Rows of a unit whose label is None cannot be exported.
-        """
+    def row_atom(self, unit: str) -> Atom | None:
+        """The atom the respondents of ``unit``'s cell are pooled into, None for none. A unit
+        can hold two atoms, its own team's and a pool of smaller units below it: an export
+        tells them apart by the atom's kind beside the unit."""
         self._check_unit(unit)
-        return self._labels[unit]
+        code = self._row_codes.get(unit, NO_ATOM)
+        return None if code == NO_ATOM else self.atoms[code]
+
+    def is_team_shown(self, unit: str) -> bool:
+        """Whether the unit's own cell is an atom of its own: it may have a team report."""
+        self._check_unit(unit)
+        own = self._team_atoms.get(unit)
+        return own is not None and self._row_codes.get(unit) == own
+
+    def team_cells(self, scale: str = ROWS) -> NDArray[np.bool_]:
+        """Per respondent: whether they are in their own cell's atom on ``scale``, the
+        respondents a team's figure on it pools."""
+        codes = self.codes[scale].to_numpy()
+        own = self.cells.map(self._team_atoms).fillna(NO_ATOM).to_numpy(dtype=np.int64)
+        return np.asarray((codes == own) & (codes != NO_ATOM), dtype=bool)
+
+    def published(self, scale: str = ROWS) -> NDArray[np.bool_]:
+        """Per respondent: whether they are in any atom on ``scale`` (the organisation's
+        figure pools them)."""
+        return np.asarray(self.codes[scale].to_numpy() != NO_ATOM, dtype=bool)
+
+    def in_group(self, unit: str, scale: str = ROWS) -> NDArray[np.bool_]:
+        """Per respondent: whether the published figure of ``unit``'s subtree (a department,
+        a leader's subtree, the organisation) pools them on ``scale``."""
+        self._check_unit(unit)
+        below = self._subtree(unit)
+        inside = np.array([atom.unit in below for atom in self.atoms] + [False], dtype=bool)
+        return np.asarray(inside[self.codes[scale].to_numpy()], dtype=bool)
+
+    def shown_cells(self) -> pd.DataFrame:
+        """Teams × scales: whether the team's figure on the scale may be shown (its cell is
+        an atom on that scale). Teams sorted; every cell with a respondent is a row."""
+        frame = pd.DataFrame(
+            {scale: self.team_cells(scale) for scale in self.scales}, index=self.cells.index
+        )
+        return frame.groupby(self.cells.to_numpy(), sort=True).any()
+
+    def published_scores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """``scores`` with every score outside an atom of its scale set to NaN: the scores a
+        figure pooling several teams (the organisation, its departments) may use."""
+        return self._masked(scores, self.published)
+
+    def team_scores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """``scores`` with every score outside its own team's atom set to NaN: the scores
+        team figures (and statistics across teams, such as ICCs) may use."""
+        return self._masked(scores, self.team_cells)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per unit, in depth-first order (roots and children by id).
-
-        Returns
-        -------
-        DataFrame
-            unit, parent (None for a root), own (respondents attached to the unit itself),
-            total, residual, shown, reason (None when shown or empty).
-        """
+        """One row per unit, depth first: unit, parent, own (respondents in its cell), total
+        (in its subtree), label (its cell's rows in an export), team_shown (its cell is an
+        atom), pooled (respondents of smaller groups pooled into an atom at the unit) and
+        published (respondents its subtree's figure pools)."""
         order = self._preorder
+        rows = self.codes[ROWS].to_numpy()
+        sizes = np.bincount(rows[rows != NO_ATOM], minlength=len(self.atoms))
+        pooled = {a.unit: int(sizes[i]) for i, a in enumerate(self.atoms) if a.kind == "pooled"}
+        own = self.cells.value_counts()
+        totals = self._totals({u: int(own.get(u, 0)) for u in self.parents})
+        at_unit = dict.fromkeys(self.parents, 0)
+        for index, atom in enumerate(self.atoms):
+            at_unit[atom.unit] += int(sizes[index])
+        published = self._totals(at_unit)
         return pd.DataFrame(
             {
                 "unit": pd.Series(order, dtype=object),
                 "parent": pd.Series([self.parents[u] for u in order], dtype=object),
-                "own": np.array([self._own[u] for u in order], dtype=np.int64),
-                "total": np.array([self.totals[u] for u in order], dtype=np.int64),
-                "residual": np.array([self._residuals[u] for u in order], dtype=np.int64),
-                "shown": np.array([u in self.shown for u in order], dtype=bool),
-                "reason": pd.Series([self.reasons.get(u) for u in order], dtype=object),
+                "own": np.array([int(own.get(u, 0)) for u in order], dtype=np.int64),
+                "total": np.array([totals[u] for u in order], dtype=np.int64),
+                "label": pd.Series([self.label(u) for u in order], dtype=object),
+                "team_shown": np.array([self.is_team_shown(u) for u in order], dtype=bool),
+                "pooled": np.array([pooled.get(u, 0) for u in order], dtype=np.int64),
+                "published": np.array([published[u] for u in order], dtype=np.int64),
             },
             columns=list(FRAME_COLUMNS),
         )
 
+    def _masked(
+        self, scores: pd.DataFrame, mask: Callable[[str], NDArray[np.bool_]]
+    ) -> pd.DataFrame:
+        if not scores.index.equals(self.cells.index):
+            raise ValueError("scores must have the index of the respondents decided on")
+        masked = scores.copy()
+        for column in scores.columns:
+            if column in self.codes.columns:
+                keep = mask(str(column))
+                masked[column] = scores[column].where(keep)
+            else:
+                masked[column] = np.nan
+        return masked
+
     def _check_unit(self, unit: str) -> None:
         if unit not in self.parents:
             raise UnknownUnitError(unit)
+
+    @cached_property
+    def _row_codes(self) -> dict[str, int]:
+        """Each cell's atom index on the whole respondents (all its members share it)."""
+        first = self.codes[ROWS].groupby(self.cells.to_numpy(), sort=False).first()
+        return {str(cell): int(code) for cell, code in first.to_dict().items()}
+
+    @cached_property
+    def _team_atoms(self) -> dict[str, int]:
+        """Each unit's own atom, the index of ``Atom(unit, "team")``, where there is one."""
+        return {a.unit: i for i, a in enumerate(self.atoms) if a.kind == TEAM_ATOM}
 
     @cached_property
     def _children(self) -> dict[str, list[str]]:
@@ -142,7 +251,6 @@ class Disclosure:
 
     @cached_property
     def _preorder(self) -> list[str]:
-        """Every unit after its parent: roots by id, then each unit's children by id."""
         roots = sorted(u for u, p in self.parents.items() if p is None)
         order: list[str] = []
         stack = roots[::-1]
@@ -152,125 +260,192 @@ class Disclosure:
             stack.extend(reversed(self._children[unit]))
         return order
 
-    @cached_property
-    def _own(self) -> dict[str, int]:
-        return {
-            u: self.totals[u] - sum(self.totals[c] for c in self._children[u]) for u in self.parents
-        }
+    def _subtree(self, unit: str) -> set[str]:
+        found, stack = set(), [unit]
+        while stack:
+            step = stack.pop()
+            found.add(step)
+            stack.extend(self._children[step])
+        return found
 
-    @cached_property
-    def _residuals(self) -> dict[str, int]:
-        residuals: dict[str, int] = {}
+    def _totals(self, own: Mapping[str, int]) -> dict[str, int]:
+        """Each unit's ``own`` summed over its subtree."""
+        totals = dict(own)
         for unit in reversed(self._preorder):  # children before their parent
-            hidden_below = (residuals[c] for c in self._children[unit] if c not in self.shown)
-            residuals[unit] = self._own[unit] + sum(hidden_below)
-        return residuals
-
-    @cached_property
-    def _labels(self) -> dict[str, str | None]:
-        labels: dict[str, str | None] = {}
-        for unit in self._preorder:  # parents before their children
             parent = self.parents[unit]
-            inherited = None if parent is None else labels[parent]
-            labels[unit] = unit if unit in self.shown else inherited
-        return labels
+            if parent is not None:
+                totals[parent] += totals[unit]
+        return totals
 
 
-def disclose(
-    parents: Mapping[str, str | None], counts: Mapping[str, int], *, min_group_size: int
-) -> Disclosure:
-    r"""Decide which units of a tree may be published, by primary and complementary suppression.
+def decide(
+    cells: pd.Series,
+    *,
+    min_group_size: int,
+    parents: Mapping[str, str | None] | None = None,
+    scored: pd.DataFrame | None = None,
+) -> Decision:
+    r"""The disclosure decision for one campaign snapshot.
 
     Parameters
     ----------
-    parents : Mapping
-        Unit id (str) to its parent's id, None for a root. Several roots are allowed.
-    counts : Mapping
-        Respondents attached directly to each unit (usually the teams, possibly also a
-        department or the root). Units absent have 0.
+    cells : Series
+        The cell (unit id, as str) of each respondent.
     min_group_size : int
         :math:`k`, the smallest group that may be shown (at least 1).
+    parents : Mapping, optional
+        The organisation chart: unit id to its parent's id, None for a root. A cell the chart
+        does not name is a root of its own. Without a chart every cell is a root, so nothing
+        is pooled: a cell is an atom or is published nowhere.
+    scored : DataFrame, optional
+        Respondents × scales (same index as ``cells``): whether the respondent has a score on
+        the scale. Each column is decided on top of the respondents' decision.
 
     Returns
     -------
-    Disclosure
+    Decision
 
     Raises
     ------
     ValueError
-        Naming the field and the reason: a unit of ``counts`` not in ``parents``, a parent
-        that is not a unit, a cycle, a count that is negative or not an int (bool is not),
-        ``min_group_size`` below 1 or not an int.
+        Naming the field and the reason: a chart that is not a forest, a parent that is not a
+        unit, ``min_group_size`` below 1 or not an int, ``scored`` on another index or not
+        boolean, a cell that is missing.
 
     Notes
     -----
-    With :math:`t(u)` the respondents of :math:`u`'s subtree:
+    The units are taken from the bottom of the chart up (deepest first, ties by id). At a
+    unit :math:`u`, its own cell, if it has :math:`k` respondents or more, becomes the atom
+    ``Atom(u, "team")``; otherwise its respondents join the pool waiting at :math:`u`, with
+    the pools carried up from :math:`u`'s children. When the pool at :math:`u` holds :math:`k`
+    or more it becomes ``Atom(u, "pooled")``; otherwise it is carried to :math:`u`'s parent.
+    A pool still short of :math:`k` at a root forms no atom.
 
-    1. *Primary*: a unit with :math:`0 < t(u) < k` is withheld, ``"below_minimum"``; a unit
-       with :math:`t(u) = 0` has nothing to show and no reason.
-    2. *Complementary*: shown units are taken deepest first (ties by id). While a shown unit
-       :math:`P` has :math:`0 < r(P) < k`, one of its maximal shown descendants is withheld,
-       ``"complementary"``: the one with the smallest total among those with a positive
-       residual (ties by smallest id); if all have residual 0, the one with the smallest
-       total (ties by id), whose own maximal shown descendants then become :math:`P`'s.
+    For a scale, the sources are the atoms of the respondents' decision, each counting its
+    members with a score, placed at its unit: an ``"team"`` atom with :math:`k` scores or more
+    stays an atom of its own on the scale; everything else at :math:`u` pools as above.
 
-    Withholding a maximal shown descendant :math:`D` of :math:`P` adds :math:`r(D)` to
-    :math:`r(P)` and changes no other residual, so units already processed keep
-    :math:`r = 0` or :math:`r \ge k`; as :math:`D` is one of them, one withholding with a
-    positive residual ends the loop for :math:`P`. Afterwards the
-    shown groups are a laminar family whose span is spanned by the disjoint residual sets
-    ("atoms"), each empty or of at least :math:`k`: any group whose sum follows from the
-    published sums is a union of atoms. This is cell suppression for hierarchical tables
-    (Cox, 1980; Hundepool et al., 2012, ch. 4) with a deterministic greedy choice.
-
-    Time and memory are linear in the number of units but for the walk down past residual-0
-    descendants (10,000 units take a few hundredths of a second).
-
-    References
-    ----------
-    Cox, L. H. (1980). Suppression methodology and statistical disclosure control. Journal of
-    the American Statistical Association, 75(370), 377-385.
-
-    Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt, E.,
-    Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. Wiley.
+    Every atom holds at least :math:`k` respondents and atoms are disjoint; the published
+    figure of a unit's subtree pools the atoms formed in it, of a team its ``"team"`` atom,
+    of the rest of the organisation every atom but the team's. So any group reached by
+    adding and subtracting published figures is a union of atoms: 0 or at least :math:`k`
+    respondents (``docs/confidentiality.md``). Time is linear in respondents and units.
 
     Examples
     --------
-    A department of teams of 8 and 2 beside a department of 20: the team of 2 is below the
-    minimum, and the team of 8 is withheld too, or the department minus it would be the 2.
-
-    >>> parents = {"org": None, "care": "org", "ward1": "care", "ward2": "care", "admin": "org"}
-    >>> d = disclose(parents, {"ward1": 8, "ward2": 2, "admin": 20}, min_group_size=5)
-    >>> print(d.to_frame().to_string(index=False))
-     unit parent  own  total  residual  shown        reason
-      org   None    0     30         0   True          None
-    admin    org   20     20        20   True          None
-     care    org    0     10        10   True          None
-    ward1   care    8      8         8  False complementary
-    ward2   care    2      2         2  False below_minimum
+    >>> cells = pd.Series(["a"] * 6 + ["b"] * 3 + ["c"] * 2)
+    >>> d = decide(cells, parents={"o": None, "a": "o", "b": "o", "c": "o"}, min_group_size=5)
+    >>> [d.label(u) for u in "abc"], int(d.in_group("o").sum())
+    (['a', 'o', 'o'], 11)
     """
     k = _valid_min_group_size(min_group_size)
-    depths = _depths(parents)
-    own = _valid_counts(counts, units=depths)
+    if cells.isna().any():
+        raise ValueError("cells: every respondent needs a cell (a unit id)")
+    cell_ids = cells.astype(str)
+    tree = {str(u): (None if p is None else str(p)) for u, p in (parents or {}).items()}
+    for cell in pd.unique(cell_ids):
+        tree.setdefault(str(cell), None)
+    depths = _depths(tree)
     order = sorted(depths, key=lambda u: (-depths[u], u))  # deepest first, ties by id
-    totals = dict.fromkeys(order, 0)
-    for unit in order:  # children before their parent
-        totals[unit] += own[unit]
-        parent = parents[unit]
-        if parent is not None:
-            totals[parent] += totals[unit]
-    reasons: dict[str, SuppressionReason] = {u: BELOW_MINIMUM for u in order if 0 < totals[u] < k}
-    shown = {u for u in order if totals[u] >= k}
-    for unit in _suppress_complementary(order, shown=shown, parents=parents, totals=totals, k=k):
-        shown.discard(unit)
-        reasons[unit] = COMPLEMENTARY
-    return Disclosure(
-        min_group_size=k,
-        parents=MappingProxyType({u: parents[u] for u in sorted(depths)}),
-        totals=MappingProxyType({u: totals[u] for u in sorted(depths)}),
-        shown=frozenset(shown),
-        reasons=MappingProxyType({u: reasons[u] for u in sorted(reasons)}),
+    children = _children_of(tree)
+    counts = cell_ids.value_counts()
+    atoms: list[Atom] = []
+    cell_atom = _pool(
+        order,
+        children=children,
+        sources={str(c): [(str(c), int(n), True)] for c, n in counts.items()},
+        k=k,
+        atoms=atoms,
     )
+    row_codes = cell_ids.map(cell_atom).fillna(NO_ATOM).to_numpy(dtype=np.int64)
+    codes = {ROWS: row_codes}
+    row_atoms = list(atoms)
+    for scale, has_score in _scored_columns(scored, index=cell_ids.index).items():
+        counts_by_atom = np.bincount(
+            row_codes[has_score & (row_codes != NO_ATOM)], minlength=len(row_atoms)
+        )
+        located: dict[str, list[tuple[object, int, bool]]] = {}
+        for index, atom in enumerate(row_atoms):
+            located.setdefault(atom.unit, []).append(
+                (index, int(counts_by_atom[index]), atom.kind == TEAM_ATOM)
+            )
+        scale_atom = _pool(order, children=children, sources=located, k=k, atoms=atoms)
+        # Indexed by a respondent's row atom; the last entry serves those in none.
+        lookup = np.array(
+            [scale_atom.get(i, NO_ATOM) for i in range(len(row_atoms))] + [NO_ATOM],
+            dtype=np.int64,
+        )
+        codes[scale] = np.where(has_score, lookup[row_codes], NO_ATOM)
+    return Decision(
+        min_group_size=k,
+        parents={u: tree[u] for u in sorted(tree)},
+        cells=cell_ids,
+        atoms=tuple(atoms),
+        codes=pd.DataFrame(codes, index=cell_ids.index),
+    )
+
+
+def _pool(
+    order: Sequence[str],
+    *,
+    children: Mapping[str, list[str]],
+    sources: Mapping[str, list[tuple[object, int, bool]]],
+    k: int,
+    atoms: list[Atom],
+) -> dict[object, int]:
+    """Bottom-up pooling: each source (id, count, is the unit's own cell) located at a unit
+    is assigned the index of the atom it joins; sources that reach no atom are left out.
+    New atoms are appended to ``atoms``; equal atoms are reused."""
+    known = {atom: index for index, atom in enumerate(atoms)}
+
+    def atom_index(atom: Atom) -> int:
+        if atom not in known:
+            known[atom] = len(atoms)
+            atoms.append(atom)
+        return known[atom]
+
+    assigned: dict[object, int] = {}
+    carried: dict[str, list[tuple[object, int]]] = {}
+    for unit in order:  # children before their parent
+        pool: list[tuple[object, int]] = []
+        for source, count, own_cell in sources.get(unit, ()):
+            if own_cell and count >= k:
+                assigned[source] = atom_index(Atom(unit, TEAM_ATOM))
+            else:
+                pool.append((source, count))
+        for child in children[unit]:
+            pool.extend(carried.pop(child, ()))
+        if sum(count for _, count in pool) >= k:
+            index = atom_index(Atom(unit, POOLED_ATOM))
+            for source, _ in pool:
+                assigned[source] = index
+            pool = []
+        carried[unit] = pool
+    return assigned
+
+
+def _scored_columns(
+    scored: pd.DataFrame | None, *, index: pd.Index
+) -> dict[str, NDArray[np.bool_]]:
+    if scored is None:
+        return {}
+    if not scored.index.equals(index):
+        raise ValueError("scored: must have the index of cells")
+    columns: dict[str, NDArray[np.bool_]] = {}
+    for column in scored.columns:
+        values = scored[column]
+        if values.dtype != bool:
+            raise ValueError(f"scored[{column!r}]: must be boolean (whether there is a score)")
+        if str(column) == ROWS:
+            raise ValueError(f"scored: {ROWS!r} is a name reserved here")
+        columns[str(column)] = values.to_numpy(dtype=bool)
+    return columns
+
+
+def decide_flat(scores: pd.DataFrame, *, teams: pd.Series, min_group_size: int) -> Decision:
+    """``decide`` for teams published side by side with no chart: each team is a root, so a
+    team (and a team's scale) under the minimum is published nowhere."""
+    return decide(teams, min_group_size=min_group_size, scored=scores.notna())
 
 
 def distribution_disclosable(counts: Sequence[int], *, min_group_size: int) -> bool:
@@ -293,10 +468,8 @@ def distribution_disclosable(counts: Sequence[int], *, min_group_size: int) -> b
     -----
     A distribution with every answer in one band tells anyone who knows who is in the group
     what each member answered, however large the group: the homogeneity attack on
-    k-anonymity (Machanavajjhala et al., 2007). Because band counts are sums too, a caller
-    publishing distributions for several nested groups must also check the residual sets
-    (the rows under each ``Disclosure.label``): a union of distributions with two bands or
-    more has two bands or more, but a difference need not.
+    k-anonymity (Machanavajjhala et al., 2007). Distributions are published per team only,
+    and teams are disjoint, so no difference of two published distributions can be taken.
 
     References
     ----------
@@ -316,137 +489,10 @@ def distribution_disclosable(counts: Sequence[int], *, min_group_size: int) -> b
     return sum(bands) >= k and sum(1 for n in bands if n > 0) >= 2
 
 
-def shown_cells(
-    scores: pd.DataFrame,
-    *,
-    teams: pd.Series,
-    min_group_size: int,
-    eligible: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Teams x scores: which (team, scale) figures may be shown.
-
-    The teams are published side by side, and the figures that pool teams pool the shown
-    cells only (``published_scores``), so each team is its own root for ``disclose``: on
-    each score, the team needs ``min_group_size`` respondents with that score, and it must be
-    ``eligible`` (by default: enough respondents, with or without a score).
-
-    Parameters
-    ----------
-    scores : DataFrame
-        One row per respondent, one float column per scale (NaN: no score).
-    teams : Series
-        The team of each respondent, on the index of ``scores``.
-    min_group_size : int
-    eligible : Series, optional
-        The teams that may be shown at all.
-
-    Returns
-    -------
-    DataFrame
-        Boolean, indexed by team (sorted), one column per score.
-    """
-    if eligible is None:
-        respondents = teams.value_counts(dropna=True).sort_index()
-        allowed = list(
-            respondents.index[disclosed_groups(respondents, min_group_size=min_group_size)]
-        )
-    else:
-        allowed = list(eligible)
-    counts = scores.notna().groupby(teams, sort=True).sum()
-    in_eligible = counts.index.isin(allowed)
-    return pd.DataFrame(
-        {
-            scale: disclosed_groups(counts[scale], min_group_size=min_group_size) & in_eligible
-            for scale in counts
-        },
-        index=counts.index,
-    )
-
-
-def published_scores(
-    scores: pd.DataFrame, *, teams: pd.Series, shown: pd.DataFrame
-) -> pd.DataFrame:
-    """The scores that figures pooling several teams may use: those of shown cells.
-
-    The organisation's figures and every "rest of the organisation" are computed from these.
-    Were a hidden team's members counted there, the organisation minus the shown teams would
-    be the hidden team; pooled this way, every pooled figure is a union of shown cells and
-    its residual is 0 (``docs/confidentiality.md``, "Figures that pool teams").
-    """
-    mask = shown.reindex(index=teams.to_numpy(), columns=scores.columns, fill_value=False)
-    return scores.where(mask.to_numpy(dtype=bool))
-
-
-def disclosed_groups(counts: pd.Series, *, min_group_size: int) -> NDArray[np.bool_]:
-    r"""``disclose`` on groups published side by side, none pooling another: which of them
-    may be shown, as a mask aligned with ``counts`` (respondents per group).
-
-    Each group is then a root with no sub-unit, so no residual can call for complementary
-    suppression and ``disclose`` reduces to rule 1, :math:`t \ge k`: computed here on the
-    whole array at once (``disclose`` walks the units one by one; 16 calls on 5,000 teams
-    cost half a second). The tests check that both always agree.
-    """
-    k = _valid_min_group_size(min_group_size)
-    values = counts.to_numpy()
-    if len(values) and (
-        values.dtype == bool or not np.issubdtype(values.dtype, np.integer) or values.min() < 0
-    ):
-        bad = next(
-            (key, value)
-            for key, value in counts.items()
-            if isinstance(value, (bool, np.bool_)) or not float(value).is_integer() or value < 0
-        )
-        raise ValueError(f"counts[{bad[0]!r}]: {bad[1]!r} is not a count")
-    return np.asarray(values >= k, dtype=bool)
-
-
-def _suppress_complementary(
-    order: list[str],
-    *,
-    shown: set[str],
-    parents: Mapping[str, str | None],
-    totals: Mapping[str, int],
-    k: int,
-) -> list[str]:
-    """The units withheld by complementary suppression, in the order they were withheld."""
-    # Primary suppression leaves an ancestor-closed shown set (a parent is at least as large
-    # as its child), so each shown unit's maximal shown descendants start as its shown children.
-    below: dict[str, list[str]] = {u: [] for u in shown}
-    for unit in shown:
-        parent = parents[unit]
-        if parent is not None:
-            below[parent].append(unit)
-    residual = {u: totals[u] - sum(totals[m] for m in below[u]) for u in shown}
-    withheld: list[str] = []
-    for unit in order:
-        # A unit withheld here was deeper than the unit that withheld it: already processed.
-        if unit not in shown:
-            continue
-        while 0 < residual[unit] < k:
-            # residual < k <= total, so some respondents sit in maximal shown descendants.
-            victim = _complement(below[unit], residual=residual, totals=totals)
-            below[unit].remove(victim)
-            below[unit].extend(below.pop(victim))
-            residual[unit] += residual.pop(victim)
-            shown.discard(victim)
-            withheld.append(victim)
-    return withheld
-
-
-def _complement(
-    candidates: list[str], *, residual: Mapping[str, int], totals: Mapping[str, int]
-) -> str:
-    """The maximal shown descendant to withhold: smallest total, positive residual first."""
-    positive = [m for m in candidates if residual[m] > 0]
-    return min(positive or candidates, key=lambda m: (totals[m], m))
-
-
 def _depths(parents: Mapping[str, str | None]) -> dict[str, int]:
     """Each unit's depth (0 for a root), checking that ``parents`` is a forest."""
     for child, parent in parents.items():
-        if not isinstance(child, str):
-            raise ValueError(f"parents: unit {child!r} is not a str")
-        if parent is not None and (not isinstance(parent, str) or parent not in parents):
+        if parent is not None and parent not in parents:
             raise ValueError(
                 f"parents: the parent {parent!r} of unit {child!r} is not a unit of the tree"
             )
@@ -486,15 +532,6 @@ def _children_of(parents: Mapping[str, str | None]) -> dict[str, list[str]]:
         if parent is not None:
             children[parent].append(unit)
     return children
-
-
-def _valid_counts(counts: Mapping[str, int], *, units: Mapping[str, int]) -> dict[str, int]:
-    own = dict.fromkeys(units, 0)
-    for unit, count in counts.items():
-        if unit not in units:
-            raise ValueError(f"counts: unit {unit!r} is not in parents")
-        own[unit] = _valid_count(count, field=f"counts[{unit!r}]")
-    return own
 
 
 def _valid_count(count: object, *, field: str) -> int:

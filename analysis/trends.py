@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from analysis import _adapters
 from analysis.aggregation import organisation_statistics, team_statistics
 from analysis.cfa import CfaDataError, CfaModelError
-from analysis.confidentiality import published_scores, shown_cells
+from analysis.confidentiality import Decision, decide_flat
 from analysis.invariance import Verdict
 from analysis.invariance_scales import ScaleInvarianceResult, scale_invariance
 from analysis.scoring import score_scales
@@ -26,6 +27,9 @@ from instrument.model import Instrument
 
 WAVE = "__wave__"
 SHIFTED = "the scale's meaning shifted between waves: means cannot be compared"
+# Why a change is not shown, as codes a report words in its own language (``reason_code``).
+FEW_PREVIOUS, FEW_CURRENT, FEW_BOTH = "few_previous", "few_current", "few_both"
+SHIFTED_CODE, UNTESTED_CODE, FACETS_CODE = "shifted", "untested", "facets"
 FIGURES = ("n", "mean", "sd")
 CHANGE_COLUMNS = ("change", "change_ci_low", "change_ci_high", "cohens_d")
 
@@ -39,9 +43,11 @@ class TrendResult:
     teams : DataFrame
         One row per (team, scale), teams sorted, scales and composites in the instrument's
         order: team, scale, n_previous, mean_previous, sd_previous, n_current, mean_current,
-        sd_current, change, change_ci_low, change_ci_high, cohens_d, shown, reason. A team
-        present in one wave only has n 0 in the other. Where ``shown`` is false the change
-        figures are NaN and ``reason`` says why; otherwise ``reason`` is None.
+        sd_current, change, change_ci_low, change_ci_high, cohens_d, shown, reason,
+        reason_code. A team present in one wave only, or that a wave's decision does not show,
+        has n 0 in that wave. Where ``shown`` is false the change figures are NaN, ``reason``
+        says why in English and ``reason_code`` names it for a report to word (``FEW_*``,
+        ``SHIFTED_CODE``, ``UNTESTED_CODE``, ``FACETS_CODE``); otherwise both are None.
     organisation : DataFrame
         The same columns without team, one row per scale: each wave's organisation pools the
         scores of its shown teams only (``analysis.confidentiality.published_scores``).
@@ -74,6 +80,8 @@ def compare_waves(
     group_invariance: ScaleInvarianceResult | Mapping[str, Verdict] | None = None,
     ci: float = 0.95,
     min_group_size: int = 5,
+    previous_decision: Decision | None = None,
+    current_decision: Decision | None = None,
 ) -> TrendResult:
     r"""Change of each team's and the organisation's scores from one wave to the next.
 
@@ -92,7 +100,13 @@ def compare_waves(
     ci : float
         Coverage of the intervals.
     min_group_size : int
-        The least number of respondents with a score each wave needs for a change to be shown.
+        The least number of respondents with a score each wave needs for a change to be
+        shown, for a wave whose decision is not given.
+    previous_decision, current_decision : Decision, optional
+        Each wave's own disclosure decision (``analysis.confidentiality.decide``, on the
+        wave's rows in order, with its own chart and minimum): a wave's figure is shown only
+        where its own decision shows it, and each wave's organisation pools what its decision
+        publishes. By default, each team stands alone with ``min_group_size``.
 
     Returns
     -------
@@ -147,33 +161,63 @@ def compare_waves(
         raise ValueError(f"min_group_size must be at least 1, is {min_group_size}")
     _check_waves(previous, current, teams=teams)
     invariance = _invariance(previous, current, instrument=instrument, given=group_invariance)
-    blocked = dict(zip(invariance["scale"], invariance["reason"], strict=True))
+    blocked = invariance.set_index("scale")[["reason", "code"]]
     before = score_scales(previous, instrument=instrument)
     after = score_scales(current, instrument=instrument)
+    waves = (
+        _Wave(before, previous[teams], previous_decision, min_group_size, "previous"),
+        _Wave(after, current[teams], current_decision, min_group_size, "current"),
+    )
     by_team = _merge(
-        team_statistics(before, teams=previous[teams], ci=ci),
-        team_statistics(after, teams=current[teams], ci=ci),
+        team_statistics(waves[0].team_scores(), teams=previous[teams], ci=ci),
+        team_statistics(waves[1].team_scores(), teams=current[teams], ci=ci),
         keys=["team", "scale"],
     )
-    # Each wave's organisation pools its shown teams only, as the campaign's figures do
-    # (analysis.confidentiality.published_scores): else it would give a hidden team away.
+    # Each wave's organisation pools what its own decision publishes, as its own report did.
     overall = _merge(
-        organisation_statistics(_published(before, previous[teams], min_group_size), ci=ci),
-        organisation_statistics(_published(after, current[teams], min_group_size), ci=ci),
+        organisation_statistics(waves[0].published_scores(), ci=ci),
+        organisation_statistics(waves[1].published_scores(), ci=ci),
         keys=["scale"],
     )
     return TrendResult(
-        teams=_changes(by_team, blocked=blocked, min_group_size=min_group_size, ci=ci),
-        organisation=_changes(overall, blocked=blocked, min_group_size=min_group_size, ci=ci),
-        invariance=invariance,
+        teams=_changes(by_team, blocked=blocked, waves=waves, ci=ci),
+        organisation=_changes(overall, blocked=blocked, waves=waves, ci=ci),
+        invariance=invariance.drop(columns="code"),
         min_group_size=min_group_size,
         ci=ci,
     )
 
 
-def _published(scores: pd.DataFrame, teams: pd.Series, min_group_size: int) -> pd.DataFrame:
-    shown = shown_cells(scores, teams=teams, min_group_size=min_group_size)
-    return published_scores(scores, teams=teams, shown=shown)
+@dataclass(frozen=True)
+class _Wave:
+    """One wave's scores and the decision its figures follow."""
+
+    scores: pd.DataFrame
+    teams: pd.Series
+    given: Decision | None
+    min_group_size: int
+    name: str
+
+    @cached_property
+    def decision(self) -> Decision:
+        if self.given is None:
+            return decide_flat(self.scores, teams=self.teams, min_group_size=self.min_group_size)
+        if not self.given.cells.index.equals(self.scores.index):
+            raise ValueError(
+                f"{self.name}_decision: not a decision on the {self.name} wave's respondents"
+            )
+        return self.given
+
+    @property
+    def k(self) -> int:
+        return self.given.min_group_size if self.given is not None else self.min_group_size
+
+    def team_scores(self) -> pd.DataFrame:
+        """The scores of the teams' own figures where the wave shows them, NaN elsewhere."""
+        return self.decision.team_scores(self.scores)
+
+    def published_scores(self) -> pd.DataFrame:
+        return self.decision.published_scores(self.scores)
 
 
 def _check_waves(previous: pd.DataFrame, current: pd.DataFrame, *, teams: str) -> None:
@@ -205,6 +249,7 @@ def _invariance(
         given = given.verdicts
     verdicts: dict[str, Verdict | None] = {}
     reasons: dict[str, str | None] = {}
+    codes: dict[str, str] = {}
     if given is not None:
         missing = [scale_id for scale_id in instrument.scale_ids if scale_id not in given]
         if missing:
@@ -224,15 +269,18 @@ def _invariance(
             except (CfaDataError, CfaModelError) as error:
                 verdicts[scale_id] = None
                 reasons[scale_id] = f"invariance between waves could not be tested: {error}"
+                codes[scale_id] = UNTESTED_CODE
     for scale_id, verdict in verdicts.items():
         if verdict is not None and verdict != "scalar":
             reasons[scale_id] = SHIFTED
+            codes[scale_id] = SHIFTED_CODE
     for composite in instrument.composites:
         verdicts[composite.id] = None
         if any(reasons.get(facet) for facet in composite.facets):
             reasons[composite.id] = (
                 "not every facet of this composite can be compared between waves"
             )
+            codes[composite.id] = FACETS_CODE
     scales = list(verdicts)
     return pd.DataFrame(
         {
@@ -240,6 +288,7 @@ def _invariance(
             "verdict": [verdicts[s] for s in scales],
             "means_comparable": [reasons.get(s) is None for s in scales],
             "reason": [reasons.get(s) for s in scales],
+            "code": [codes.get(s) for s in scales],
         }
     )
 
@@ -259,9 +308,10 @@ def _merge(before: pd.DataFrame, after: pd.DataFrame, *, keys: list[str]) -> pd.
 
 
 def _changes(
-    rows: pd.DataFrame, *, blocked: Mapping[str, str | None], min_group_size: int, ci: float
+    rows: pd.DataFrame, *, blocked: pd.DataFrame, waves: tuple[_Wave, _Wave], ci: float
 ) -> pd.DataFrame:
-    """Welch change, Cohen's d, shown and reason for every row of merged wave figures."""
+    """Welch change, Cohen's d, shown, reason and reason_code for every row of merged wave
+    figures; a wave's figures are those its own decision shows (n 0 where it shows none)."""
     n1, n2 = rows["n_previous"].to_numpy(np.float64), rows["n_current"].to_numpy(np.float64)
     m1, m2 = rows["mean_previous"].to_numpy(np.float64), rows["mean_current"].to_numpy(np.float64)
     v1 = rows["sd_previous"].to_numpy(np.float64) ** 2
@@ -273,22 +323,37 @@ def _changes(
         half = _adapters.t_quantile((1 + ci) / 2, df) * np.sqrt(part1 + part2)
         pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
         cohens_d = change / pooled
-    few = f"fewer than {min_group_size} respondents with a score in"
-    small1, small2 = n1 < min_group_size, n2 < min_group_size
-    size_reason = pd.Series(
-        np.select(
-            [small1 & small2, small1, small2],
-            [f"{few} either wave", f"{few} the previous wave", f"{few} the current wave"],
-            default="",
-        ),
-        index=rows.index,
+    k1, k2 = waves[0].k, waves[1].k
+    small1, small2 = n1 < k1, n2 < k2
+    few = "respondents with a score in"
+    size_reason = np.select(
+        [small1 & small2, small1, small2],
+        [
+            f"fewer than {k1} {few} the previous wave and fewer than {k2} in the current wave"
+            if k1 != k2
+            else f"fewer than {k1} {few} either wave",
+            f"fewer than {k1} {few} the previous wave",
+            f"fewer than {k2} {few} the current wave",
+        ],
+        default="",
     )
-    scale_reason = rows["scale"].map(blocked).fillna("")
-    reason = (size_reason + "; " + scale_reason).str.strip("; ")
+    size_code = np.select(
+        [small1 & small2, small1, small2],
+        [FEW_BOTH, FEW_PREVIOUS, FEW_CURRENT],
+        default="",
+    )
+    scale_reason = rows["scale"].map(blocked["reason"]).fillna("").to_numpy(dtype=object)
+    scale_code = rows["scale"].map(blocked["code"]).fillna("").to_numpy(dtype=object)
+    reason = (
+        pd.Series(size_reason, index=rows.index)
+        .str.cat(pd.Series(scale_reason, index=rows.index), sep="; ")
+        .str.strip("; ")
+    )
+    code = np.where(size_code != "", size_code, scale_code)
     shown = (reason == "").to_numpy(dtype=bool)
     table = rows.copy()
-    # A wave under the minimum shows no figure of its own either: its mean and sd would expose
-    # a group smaller than the minimum, whatever happens to the change.
+    # A wave that does not show a figure prints none here either: its mean and sd would
+    # expose a group its own report withheld, whatever happens to the change.
     for wave, small in (("previous", small1), ("current", small2)):
         table.loc[small, [f"mean_{wave}", f"sd_{wave}"]] = np.nan
     figures = (change, change - half, change + half, cohens_d)
@@ -296,4 +361,5 @@ def _changes(
         table[name] = np.where(shown, values, np.nan)
     table["shown"] = shown
     table["reason"] = reason.replace("", None)
+    table["reason_code"] = pd.Series(code, index=rows.index, dtype=object).replace("", None)
     return table

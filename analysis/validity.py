@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.aggregation import icc
 from analysis.cfa import CfaResult, fit_scales_cfa
-from analysis.confidentiality import published_scores, shown_cells
+from analysis.confidentiality import decide_flat
 from analysis.efa import EfaResult, efa
 from analysis.factorability import parallel_analysis
 from analysis.interrater import scale_agreement
@@ -140,7 +140,7 @@ def assess_validity(
         Seed of the parallel analysis.
     min_group_size : int
         The campaign's minimum group size: agreement pools the teams that may be shown only
-        (``analysis.confidentiality.published_scores``), as the campaign's figures do.
+        (``analysis.confidentiality.Decision.team_scores``), as the campaign's ICCs do.
 
     Returns
     -------
@@ -354,8 +354,9 @@ def _agreement(
     scores = score_scales(kept, instrument=instrument)[list(instrument.scale_ids)]
     # The teams that may be shown only: an F ratio over hidden teams, beside the campaign's
     # published means, would narrow down a hidden team's mean (docs/confidentiality.md).
-    shown = shown_cells(scores, teams=team_of, min_group_size=min_group_size)
-    iccs = icc(published_scores(scores, teams=team_of, shown=shown), teams=team_of)
+    decision = decide_flat(scores, teams=team_of, min_group_size=min_group_size)
+    shown = decision.shown_cells()
+    iccs = icc(decision.team_scores(scores), teams=team_of)
     rwg = scale_agreement(kept, teams=team_of, instrument=instrument).dropna(subset=["rwg_j"])
     cells = shown.stack()
     rwg = rwg[

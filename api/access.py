@@ -50,6 +50,11 @@ class Principal:
     """Every unit this key may see: all of the organisation for an admin, a subtree for a leader."""
 
     @property
+    def actor(self) -> str:
+        """Who the audit log names: the key's role and id (never its secret)."""
+        return f"{self.role} key {self.key_id}"
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
 

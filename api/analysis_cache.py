@@ -1,11 +1,11 @@
 """The analyses of the campaigns asked for lately, kept in this process between requests.
 
-Every results or report request used to analyse its campaign again: half a second for 9,000
-respondents, and the invariance across departments up to some 20 s more for a campaign with
-dozens of large departments. An entry is found by the fingerprint of everything the analysis is
-made of (``api.batch.input_fingerprint``: the answers in any order, the settings, the units), so
-a new answer, an import or a renamed unit makes a new entry, never a stale figure. The loading
-itself is not cached: it is what tells whether anything changed.
+Every results, report or export request used to analyse its campaign again: half a second for
+9,000 respondents, and the invariance across departments up to some 20 s more for a campaign
+with dozens of large departments. Outputs are made of a closed campaign's snapshot only, and an
+entry is found by the snapshot's fingerprint (``api.services.snapshot_fingerprint``: the
+answers in any order, the settings, the chart and names at close), so every output of one
+snapshot shares one analysis and one disclosure decision.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import CampaignAnalysis
-from api.batch import ReportFormat, input_fingerprint
 from api.services import CampaignData
 
 
@@ -51,8 +50,9 @@ class AnalysisCache:
         return entry.analysis, entry.invariance
 
     def _entry(self, data: CampaignData) -> _Entry:
-        # The fingerprint of the reports, in no language: the analysis has none.
-        key = input_fingerprint(data, language="*", fmt=ReportFormat.pdf)
+        if data.fingerprint is None:
+            raise ValueError("only a closed campaign's snapshot is analysed for its outputs")
+        key = data.fingerprint
         with self._lock:
             found = self._entries.get(key)
             if found is not None:

@@ -11,6 +11,7 @@ the same fingerprint skips the files still on disk unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -41,6 +42,7 @@ from api.errors import FieldError, ValidationFailed
 from instrument import load_builtin
 from reports import (
     OrganisationReportView,
+    PaddingEvent,
     SuppressedTeamError,
     TeamReportView,
     UnitInfo,
@@ -106,6 +108,10 @@ class _RenderContext:
     fingerprint: str
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot, printed in every report."""
+    imported: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Responses imported per team (paper forms), counted apart from the invited."""
+    padding: tuple[PaddingEvent, ...] = ()
+    """Invitations added after opening and answers imported, for the organisation report."""
     previous: pd.DataFrame | None = None
     """Each team's change since the previous wave (``CampaignData.trend_from``), or None."""
     invariance: pd.DataFrame | None = None
@@ -208,7 +214,13 @@ def _context_for(
         out_dir=out_dir,
         fingerprint=fingerprint,
         snapshot=data.fingerprint,
-        previous=data.trend_from(previous),
+        imported=data.imported_by_team(),
+        padding=data.padding,
+        previous=data.trend_from(
+            previous,
+            analysis=analysis,
+            previous_analysis=None if previous is None else previous.analyse(),
+        ),
         invariance=data.invariance_across_departments(analysis),
     )
 
@@ -440,9 +452,10 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
         "generated_at": context.generated_at,
         "invited": context.invited,
         "snapshot": context.snapshot,
+        "imported": context.imported,
     }
     if task.key == ORGANISATION:
-        return build_organisation_view(context.analysis, **shared)
+        return build_organisation_view(context.analysis, padding=context.padding, **shared)
     return build_team_view(
         context.analysis,
         team_id=task.key,

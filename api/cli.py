@@ -208,7 +208,7 @@ def demo(
     console.print(_demo_table(summary))
     console.print(
         f"{len(summary.teams)} teams, {summary.respondents} respondents "
-        f"({summary.excluded} left out as careless), "
+        f"({summary.excluded} flagged as careless, left out of the reliability only), "
         f"{summary.reports_written} team reports and the organisation report in {out}/ "
         f"(database {summary.database})."
     )

@@ -7,7 +7,6 @@ back to the invitation it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field, StrictInt
@@ -17,6 +16,7 @@ from api import repositories as repo
 from api.access import TOKEN_PREFIX, Principal, digest, new_secret
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
+    AuditAction,
     Campaign,
     CampaignStatus,
     Invitation,
@@ -68,7 +68,11 @@ class UnitProgress(BaseModel):
     name: str
     invited: int
     responses: int
-    response_rate: float | None
+    imported: int = Field(description="Of the responses, those imported from paper forms.")
+    response_rate: float | None = Field(
+        description="Responses given online over the invited: imported ones were not invited"
+        " through the service, so they never push the rate over 1."
+    )
 
 
 class CampaignProgress(BaseModel):
@@ -76,6 +80,7 @@ class CampaignProgress(BaseModel):
     status: CampaignStatus
     invited: int
     responses: int
+    imported: int
     units: list[UnitProgress]
 
 
@@ -134,6 +139,19 @@ def issue_invitations(
         )
         invited = units[data.unit_id].invited + data.count
         repo.set_campaign_units(session, campaign_id=campaign_id, invited={data.unit_id: invited})
+        repo.add_audit_event(
+            session,
+            organisation_id=campaign.organisation_id,
+            actor=principal.actor,
+            action=(
+                AuditAction.invitations_added
+                if campaign.status == CampaignStatus.open
+                else AuditAction.invitations_issued
+            ),
+            campaign_id=campaign_id,
+            unit_id=data.unit_id,
+            count=data.count,
+        )
         return tokens
 
 
@@ -240,10 +258,15 @@ def campaign_progress(
             for row in repo.campaign_units(session, campaign_id=campaign_id)
         }
         responses = repo.count_responses(session, campaign_id=campaign_id)
+        imported = repo.imported_by_unit(session, campaign_id=campaign_id)
         names = {u.id: u.name for u in repo.units_by_id(session, unit_ids=planned).values()}
     units = [
         _unit_progress(
-            unit_id, names[unit_id], max(invited.get(unit_id, 0), planned[unit_id]), responses
+            unit_id,
+            names[unit_id],
+            invited=max(invited.get(unit_id, 0), planned[unit_id]),
+            responses=responses.get(unit_id, 0),
+            imported=imported.get(unit_id, 0),
         )
         for unit_id in sorted(planned, key=lambda u: names[u])
         if principal.sees(unit_id)
@@ -253,20 +276,21 @@ def campaign_progress(
         status=CampaignStatus(campaign.status),
         invited=sum(u.invited for u in units),
         responses=sum(u.responses for u in units),
+        imported=sum(u.imported for u in units),
         units=units,
     )
 
 
 def _unit_progress(
-    unit_id: int, name: str, invited: int, responses: Mapping[int, int]
+    unit_id: int, name: str, *, invited: int, responses: int, imported: int
 ) -> UnitProgress:
-    count = responses.get(unit_id, 0)
     return UnitProgress(
         unit_id=unit_id,
         name=name,
         invited=invited,
-        responses=count,
-        response_rate=count / invited if invited else None,
+        responses=responses,
+        imported=imported,
+        response_rate=(responses - imported) / invited if invited else None,
     )
 
 

@@ -123,6 +123,8 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         generated_at=generated_at,
         invited=invited_by_team,
         snapshot=data.fingerprint,
+        imported=data.imported_by_team(),
+        padding=data.padding,
     )
     organisation_report = out / "organisation.pdf"
     organisation_report.write_bytes(render_organisation_pdf(organisation_view))

@@ -74,8 +74,10 @@ def collect_over_http(
             },
         )
         campaign_id = int(campaign["id"])
-        _call(client, "POST", f"/campaigns/{campaign_id}/open")
+        # Links first, then the opening: invitations added to an open campaign are listed for
+        # the works council as a way to bring a small team up to the minimum.
         tokens = _invite(client, campaign_id, simulated.responses, unit_ids, team_keys, seed=seed)
+        _call(client, "POST", f"/campaigns/{campaign_id}/open")
         _answer(
             client,
             simulated.responses,

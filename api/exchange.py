@@ -11,15 +11,18 @@ nor the day of submission is exported: both add a way to link a row to other rec
 narrows down who answered) and neither adds anything to an analysis. Rows are sorted by unit,
 then by the answers themselves, so that their order says nothing about the order of submission.
 
-Small groups are folded before a row leaves the service, by the rule every output follows
-(``analysis.confidentiality``, docs/confidentiality.md): each row goes under its unit's nearest
-ancestor-or-self whose figures may be shown. A unit under the campaign's minimum is hidden, and
-so is, where needed, one more unit (complementary suppression), so that the rows under every
-name in the export number 0 or at least the minimum: no one can be singled out by comparing
-the export with the tree, or with the reports. A unit without responses does not appear. When
-even the root has fewer responses than the minimum there is nowhere left to fold its rows, and
-the export is refused (409). The codebook lists every unit whose rows were folded, and where
-they went, by name: never a count.
+Only a closed campaign is exported, from its snapshot (409 while it is open), and each row
+carries the label that the campaign's one disclosure decision gives its unit
+(``analysis.confidentiality.decide``, docs/confidentiality.md), the decision the results and
+the reports follow too. A team shown in the results carries its own name; the rows of a team
+under the minimum carry the name of the unit up the chart where they are pooled with other
+small groups into at least the minimum; rows that reach no such pool, even at the top of the
+chart, are not exported, as they are in no figure. So the rows under every name number at
+least the minimum, and no team shown in the results can be peeled off a name to leave a small
+group behind. A unit without responses does not appear. When no row at all can be exported the
+export is refused (409). The codebook lists, by name and never with a count per unit, every
+unit whose rows carry another unit's name and every unit whose rows are withheld, with the
+number of rows withheld in all.
 
 Import
 ------
@@ -30,9 +33,9 @@ holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', o
 'not answered'. Every row passes the rules of an online submission
 (``api.services.answer_errors``) and every problem is reported as ``rows[<line>].<column>``,
 lines numbered as in a spreadsheet (the header is line 1). One bad row refuses the file: nothing
-is stored. A draft campaign takes no answers (409); an open or a closed one does, since paper
-forms may arrive after a campaign has closed. An imported response carries the day of the
-import, as an online one carries the day it was submitted.
+is stored. Only an open campaign takes answers (409 otherwise): a closed campaign's snapshot is
+frozen. An imported response carries the day of the import, as an online one carries the day
+it was submitted.
 """
 
 from __future__ import annotations
@@ -45,24 +48,36 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from analysis.confidentiality import disclose
+from analysis.confidentiality import POOLED_ATOM, Atom, Decision
 from api import repositories as repo
 from api import services
 from api.access import Principal
+from api.analysis_cache import ANALYSES
 from api.collection import visible_campaign
 from api.errors import Conflict, FieldError, ValidationFailed
-from api.models import CampaignStatus, ResponseCreate, utc_now
-from api.services import answer_errors, read_snapshot, snapshot_units
+from api.models import AuditAction, CampaignStatus, ResponseCreate, utc_now
+from api.services import answer_errors
 from instrument import Instrument, load_builtin
 
 NOT_APPLICABLE = -9
 """The code of 'does not apply / prefer not to say', in the export and in the import."""
-UNIT_COLUMNS = ("unit_id", "unit_name", "language")
+UNIT_COLUMNS = ("unit_id", "unit_name", "unit_pooled", "language")
+"""``unit_pooled`` is 1 on the rows of units under the minimum pooled under ``unit_id`` with
+other small units, 0 on a unit's own rows: a unit can hold both, and telling them apart keeps
+a team shown in the results from being peeled off the pool."""
 UNIT_EXTERNAL_ID = "unit_external_id"
 _NOT_APPLICABLE_CELLS = frozenset({str(NOT_APPLICABLE), "na"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _UNRESOLVED = -1
 """Stands in for a unit already reported as missing or unknown, so it is not reported twice."""
+
+
+class WithheldUnit(BaseModel):
+    """A unit whose rows are not exported: pooled with the units around it up to the top of
+    the chart, its respondents stay fewer than the minimum (they are in no figure either)."""
+
+    unit_id: int
+    unit_name: str
 
 
 class FoldedUnit(BaseModel):
@@ -78,6 +93,7 @@ class FoldedUnit(BaseModel):
 class ExportRow:
     unit_id: int
     unit_name: str
+    pooled: bool
     language: str
     codes: tuple[int | None, ...]
     """One per item in form order: the answer, ``NOT_APPLICABLE``, or None when unanswered."""
@@ -98,6 +114,9 @@ class AnswerExport:
     units: Mapping[int, str]
     """The units that appear in the rows: id → name."""
     folded: tuple[FoldedUnit, ...]
+    withheld: tuple[WithheldUnit, ...] = ()
+    withheld_rows: int = 0
+    """Responses not exported: those of the ``withheld`` units."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -105,30 +124,37 @@ class AnswerExport:
 
 
 def export_answers(session: Session, *, principal: Principal, campaign_id: int) -> AnswerExport:
-    """Every response of the campaign, small units folded into their parents (admins only)."""
+    """Every response of the closed campaign that may leave the service, each row under the
+    label the campaign's disclosure decision gives its unit (admins only)."""
     principal.require_admin()
     with session.begin():
-        campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
-        snapshot = read_snapshot(session, campaign=campaign)
+        visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    data = services.load_snapshot(session, campaign_id=campaign_id)
+    decision = ANALYSES.analysis(data).decision
+    with session.begin():
         responses = repo.response_contents(session, campaign_id=campaign_id)
-        units = snapshot_units(snapshot, organisation_id=campaign.organisation_id)
-    instrument = load_builtin(campaign.instrument_ref)
-    names = {u.id: u.name for u in units if u.id is not None}
-    destination = fold_small_units(
-        Counter(unit_id for unit_id, _, _ in responses),
-        parents={u.id: u.parent_id for u in units if u.id is not None},
-        names=names,
-        min_group_size=campaign.min_group_size,
-    )
+    instrument = data.instrument
+    names = {u.id: u.name for u in data.units if u.id is not None}
+    atoms = export_labels(decision, units=Counter(unit_id for unit_id, _, _ in responses))
+    labels = {unit: None if atom is None else int(atom.unit) for unit, atom in atoms.items()}
+    exported = [r for r in responses if labels[r[0]] is not None]
+    if responses and not exported:
+        raise Conflict(
+            "the export would single out respondents: no unit, even pooled with the units"
+            " around it up to the top of the organisation chart, has as many responses as the"
+            f" minimum group size of {data.min_group_size}"
+        )
     rows = sorted(
         (
             ExportRow(
-                unit_id=destination[unit_id],
-                unit_name=names[destination[unit_id]],
+                unit_id=int(atom.unit),
+                unit_name=names[int(atom.unit)],
+                pooled=atom.kind == POOLED_ATOM,
                 language=language,
                 codes=_codes(answers, item_ids=instrument.item_ids),
             )
-            for unit_id, language, answers in responses
+            for unit_id, language, answers in exported
+            if (atom := atoms[unit_id]) is not None
         ),
         key=_row_order,
     )
@@ -136,67 +162,47 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
         FoldedUnit(
             unit_id=unit_id,
             unit_name=names[unit_id],
-            folded_into_unit_id=target,
-            folded_into_unit_name=names[target],
+            folded_into_unit_id=label,
+            folded_into_unit_name=names[label],
         )
-        for unit_id, target in destination.items()
-        if target != unit_id
+        for unit_id, label in labels.items()
+        if label is not None and label != unit_id
+    ]
+    withheld = [
+        WithheldUnit(unit_id=unit_id, unit_name=names[unit_id])
+        for unit_id, label in labels.items()
+        if label is None
     ]
     services.record_read(session, campaign_id=campaign_id)
     return AnswerExport(
         campaign_id=campaign_id,
-        snapshot=snapshot.fingerprint,
-        campaign_name=snapshot.campaign_name,
-        languages=tuple(campaign.languages),
-        min_group_size=campaign.min_group_size,
+        snapshot=data.fingerprint or "",
+        campaign_name=data.campaign_name,
+        languages=data.languages,
+        min_group_size=data.min_group_size,
         instrument=instrument,
         rows=tuple(rows),
         units={row.unit_id: row.unit_name for row in rows},
         folded=tuple(sorted(folded, key=lambda f: (f.unit_name, f.unit_id))),
+        withheld=tuple(sorted(withheld, key=lambda w: (w.unit_name, w.unit_id))),
+        withheld_rows=len(responses) - len(exported),
     )
 
 
-def fold_small_units(
-    counts: Mapping[int, int],
-    *,
-    parents: Mapping[int, int | None],
-    names: Mapping[int, str],
-    min_group_size: int,
-) -> dict[int, int]:
-    """The unit each unit's responses are exported under, for every unit with responses.
+def export_labels(decision: Decision, *, units: Mapping[int, int]) -> dict[int, Atom | None]:
+    """The atom each unit's rows are exported under (its unit's id and name, and whether the
+    rows are that unit's own or a pool of smaller units'), None for rows that cannot leave
+    the service: the decision's, the same that every figure follows.
 
-    ``counts`` gives the responses of each unit, ``parents`` the organisation tree. The
-    decision is ``analysis.confidentiality.disclose``'s: each unit's rows go under its nearest
-    shown ancestor-or-self. Refuses with ``Conflict`` when a unit has none (its root has
-    fewer responses than the minimum).
+    The rows under a label are exactly one of the decision's atoms, never fewer than the
+    minimum, and every published figure is the scored part of whole labels: no team shown in
+    the results can be peeled off a label to leave a small group behind.
     """
-    tree = {str(unit): None if parent is None else str(parent) for unit, parent in parents.items()}
-    for unit in counts:
-        tree.setdefault(str(unit), None)
-    disclosure = disclose(
-        tree, {str(unit): count for unit, count in counts.items()}, min_group_size=min_group_size
-    )
-    destination: dict[int, int] = {}
-    for unit, count in sorted(counts.items()):
-        if count <= 0:
-            continue
-        label = disclosure.label(str(unit))
-        if label is None:
-            root = _root(unit, parents)
-            raise Conflict(
-                f"the export would single out respondents: {names.get(root, root)!r}, with the"
-                " units below it, has fewer responses than the minimum group size of"
-                f" {min_group_size}, and no parent unit to fold them into"
-            )
-        destination[unit] = int(label)
-    return destination
-
-
-def _root(unit: int, parents: Mapping[int, int | None]) -> int:
-    """The root of the tree a unit is in (the unit services never store a cycle)."""
-    while (parent := parents.get(unit)) is not None:
-        unit = parent
-    return unit
+    return {
+        unit_id: decision.row_atom(str(unit_id))
+        for unit_id, count in sorted(units.items())
+        if count > 0
+    }
 
 
 def _codes(answers: Mapping[str, int | None], *, item_ids: Sequence[str]) -> tuple[int | None, ...]:
@@ -209,11 +215,11 @@ def _code(value: int | None) -> int:
     return NOT_APPLICABLE if value is None else int(value)
 
 
-def _row_order(row: ExportRow) -> tuple[str, int, tuple[int, ...], str]:
+def _row_order(row: ExportRow) -> tuple[str, int, bool, tuple[int, ...], str]:
     # The answers themselves order the rows: nothing about when or how they were stored.
     unanswered = NOT_APPLICABLE - 1
     codes = tuple(unanswered if code is None else code for code in row.codes)
-    return row.unit_name, row.unit_id, codes, row.language
+    return row.unit_name, row.unit_id, row.pooled, codes, row.language
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -250,10 +256,10 @@ def import_answers(
     principal.require_admin()
     with session.begin():
         campaign = visible_campaign(session, principal=principal, campaign_id=campaign_id)
-        if campaign.status == CampaignStatus.draft:
+        if campaign.status != CampaignStatus.open:
             raise Conflict(
-                f"campaign {campaign_id} is a draft: answers can be imported once it is open,"
-                " and after it has closed"
+                f"campaign {campaign_id} is {campaign.status}: answers can be imported only while"
+                " it is open (a closed campaign's results are frozen in its snapshot)"
             )
         rules = _Rules(
             instrument=load_builtin(campaign.instrument_ref),
@@ -271,6 +277,16 @@ def import_answers(
         repo.insert_responses(
             session, campaign_id=campaign_id, responses=responses, day=utc_now().date()
         )
+        for unit_id, count in sorted(Counter(r.unit_id for r in responses).items()):
+            repo.add_audit_event(
+                session,
+                organisation_id=campaign.organisation_id,
+                actor=principal.actor,
+                action=AuditAction.answers_imported,
+                campaign_id=campaign_id,
+                unit_id=unit_id,
+                count=count,
+            )
         return ImportReport(imported=len(responses))
 
 

@@ -104,6 +104,12 @@ class CampaignBase(SQLModel):
     min_group_size: int = Field(default=5, ge=3, le=100)
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    previous_campaign_id: int | None = Field(
+        default=None,
+        foreign_key="campaign.id",
+        description="The campaign whose results are this one's previous wave; by default the"
+        " latest earlier closed campaign on the same instrument that covered its units.",
+    )
 
 
 class CampaignCreate(CampaignBase):
@@ -122,6 +128,7 @@ class CampaignUpdate(SQLModel):
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     min_group_size: int | None = Field(default=None, ge=3, le=100)
+    previous_campaign_id: int | None = None
     instrument: str | None = None
     unit_ids: list[int] | None = Field(default=None, min_length=1)
 
@@ -183,6 +190,8 @@ class CampaignSnapshot(SQLModel, table=True):
     """Every unit of the organisation at close: id, name, parent_id, kind."""
     invited: dict[str, int] = Field(sa_column=Column(JsonColumn, nullable=False))
     """People invited per unit of the campaign, by unit id (as text: JSON keys)."""
+    imported: dict[str, int] = Field(sa_column=Column(JsonColumn, nullable=False))
+    """Responses imported (paper forms) per unit, by unit id: counted apart from the invited."""
     first_read_at: datetime | None = None
 
 
@@ -219,6 +228,43 @@ class Response(SQLModel, table=True):
     language: str = Field(max_length=2)
     submitted_on: date = Field(default_factory=lambda: utc_now().date())
     answers: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+
+
+# -- audit --------------------------------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    invitations_issued = "invitations_issued"
+    """Invitations created before the campaign opened."""
+    invitations_added = "invitations_added"
+    """Invitations created while the campaign was open: a works council sees them, since
+    whoever answers them could bring a small team up to the minimum."""
+    answers_imported = "answers_imported"
+    campaign_closed = "campaign_closed"
+    campaign_reopened = "campaign_reopened"
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to a campaign, when, and to how many: never an answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    at: datetime = Field(default_factory=utc_now)
+    actor: str = Field(max_length=100)
+    action: AuditAction = Field(sa_type=String(40))
+    count: int | None = None
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    campaign_id: int | None
+    unit_id: int | None
+    at: datetime
+    actor: str
+    action: AuditAction
+    count: int | None
 
 
 # -- access -------------------------------------------------------------------------------------

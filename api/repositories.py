@@ -14,6 +14,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from api.models import (
     ApiKey,
+    AuditAction,
+    AuditEvent,
     Campaign,
     CampaignSnapshot,
     CampaignStatus,
@@ -102,22 +104,78 @@ def delete_drafts(session: Session, *, campaign_id: int) -> None:
 
 
 def previous_campaign(session: Session, *, campaign: Campaign) -> Campaign | None:
-    """The organisation's latest campaign before ``campaign`` on the same instrument and
-    version that has collected answers (open or closed), or None."""
+    """The campaign's previous wave: the one HR named, if it is closed; else the
+    organisation's latest earlier closed campaign on the same instrument and version that
+    covered one of this campaign's units and received answers in one of them; else None."""
+    if campaign.previous_campaign_id is not None:
+        named = get_campaign(session, campaign_id=campaign.previous_campaign_id)
+        return named if named is not None and named.status == CampaignStatus.closed else None
+    units = select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)
+    answered = (
+        select(Response.id)
+        .where(col(Response.campaign_id) == col(Campaign.id), col(Response.unit_id).in_(units))
+        .exists()
+    )
     statement = (
         select(Campaign)
         .where(
             Campaign.organisation_id == campaign.organisation_id,
             Campaign.instrument_id == campaign.instrument_id,
             Campaign.instrument_version == campaign.instrument_version,
-            col(Campaign.status).in_([CampaignStatus.open, CampaignStatus.closed]),
+            Campaign.status == CampaignStatus.closed,
             # Campaign ids grow with creation: an earlier campaign has a smaller id.
             col(Campaign.id) < campaign.id,
+            answered,
         )
         .order_by(col(Campaign.id).desc())
         .limit(1)
     )
     return session.exec(statement).first()
+
+
+def add_audit_event(
+    session: Session,
+    *,
+    organisation_id: int,
+    actor: str,
+    action: AuditAction,
+    campaign_id: int | None = None,
+    unit_id: int | None = None,
+    count: int | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            organisation_id=organisation_id,
+            campaign_id=campaign_id,
+            unit_id=unit_id,
+            actor=actor,
+            action=action,
+            count=count,
+        )
+    )
+
+
+def audit_events(
+    session: Session, *, organisation_id: int, campaign_id: int | None = None
+) -> list[AuditEvent]:
+    """The organisation's audit log (or one campaign's), oldest first."""
+    statement = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
+    if campaign_id is not None:
+        statement = statement.where(AuditEvent.campaign_id == campaign_id)
+    return list(session.exec(statement.order_by(col(AuditEvent.id))))
+
+
+def imported_by_unit(session: Session, *, campaign_id: int) -> dict[int, int]:
+    """Responses imported into a campaign per unit, from the audit log."""
+    statement = (
+        select(AuditEvent.unit_id, func.sum(AuditEvent.count))
+        .where(
+            AuditEvent.campaign_id == campaign_id,
+            AuditEvent.action == AuditAction.answers_imported,
+        )
+        .group_by(col(AuditEvent.unit_id))
+    )
+    return {int(u): int(n or 0) for u, n in session.exec(statement).all() if u is not None}
 
 
 def list_units(session: Session, *, organisation_id: int) -> list[Unit]:

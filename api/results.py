@@ -61,8 +61,8 @@ class UnitResult(BaseModel):
     respondents: int
     """Responses received from the unit."""
     analysed: int | None
-    """Those kept by the careless-response policy: the n behind the unit's figures (None for
-    a suppressed unit, where the number would tell how many of a small group were excluded)."""
+    """The n behind the unit's figures: every response received, since careless ones are left
+    out of the reliability only (None for a suppressed unit)."""
     suppressed: bool
     reason: str | None
     profile: str | None
@@ -236,9 +236,14 @@ def unit_report_view(
             language=chosen,
             generated_at=datetime.now(UTC),
             invited=data.invited_by_team(),
-            previous=data.trend_from(previous),
+            previous=data.trend_from(
+                previous,
+                analysis=analysis,
+                previous_analysis=None if previous is None else ANALYSES.analysis(previous),
+            ),
             invariance=invariance,
             snapshot=data.fingerprint,
+            imported=data.imported_by_team(),
         )
     except SuppressedTeamError as refused:
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None

@@ -5,6 +5,7 @@ The CLI, the demo and (later) the HTTP routes call these, never the repositories
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,8 @@ from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invarian
 from api import repositories as repo
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.models import (
+    AuditAction,
+    AuditEvent,
     Campaign,
     CampaignCreate,
     CampaignSnapshot,
@@ -32,7 +35,10 @@ from api.models import (
     utc_now,
 )
 from instrument import Instrument, InstrumentError, load_builtin
-from reports import UnitInfo
+from reports import PaddingEvent, UnitInfo
+
+SYSTEM = "transversal"
+"""The actor the audit log names for a change made without a key (the CLI, the demo)."""
 
 
 @dataclass(frozen=True)
@@ -51,19 +57,36 @@ class CampaignData:
     units: tuple[Unit, ...]
     invited: Mapping[int, int]
     fingerprint: str | None = None
+    imported: Mapping[int, int] = dataclasses.field(default_factory=dict)
+    """Responses imported per unit (paper forms): counted apart from the invited."""
+    padding: tuple[PaddingEvent, ...] = ()
+    """The audit log's invitations added after opening and answers imported."""
     """The snapshot's fingerprint for a closed campaign read through ``load_snapshot``."""
 
     def analyse(self) -> CampaignAnalysis:
-        """The campaign's analysis, with its minimum group size applied."""
+        """The campaign's analysis, with its minimum group size and its disclosure decision
+        over the organisation chart."""
         return analyse_campaign(
-            self.responses, instrument=self.instrument, min_group_size=self.min_group_size
+            self.responses,
+            instrument=self.instrument,
+            min_group_size=self.min_group_size,
+            parents=self.chart(),
         )
+
+    def chart(self) -> dict[str, str | None]:
+        """The organisation chart as the disclosure decision takes it: unit id to parent id,
+        as text, None for a root."""
+        return {
+            str(u.id): None if u.parent_id is None else str(u.parent_id)
+            for u in self.units
+            if u.id is not None
+        }
 
     def invariance_across_departments(self, analysis: CampaignAnalysis) -> pd.DataFrame:
         """Whether each scale's means may be compared between teams, tested across the
         departments (each team's parent unit) of at least ``INVARIANCE_MIN_GROUP_N``
         respondents kept by ``analysis``; no rows when fewer than two are that large."""
-        kept = self.responses.loc[self.responses.index.intersection(analysis.scores.index)]
+        kept = self.responses.drop(index=analysis.excluded)
         return invariance_across_groups(
             kept.assign(department=self.departments_of(kept["team"])),
             instrument=self.instrument,
@@ -99,17 +122,30 @@ class CampaignData:
     def invited_by_team(self) -> dict[str, int]:
         return {str(unit_id): count for unit_id, count in self.invited.items()}
 
-    def trend_from(self, previous: CampaignData | None) -> pd.DataFrame | None:
-        """Each team's change since the ``previous`` wave (``compare_waves(...).teams``: shown
-        only where both waves reach the minimum and invariance across them holds), or None
-        without a previous wave."""
-        if previous is None:
+    def imported_by_team(self) -> dict[str, int]:
+        return {str(unit_id): count for unit_id, count in self.imported.items()}
+
+    def trend_from(
+        self,
+        previous: CampaignData | None,
+        *,
+        analysis: CampaignAnalysis,
+        previous_analysis: CampaignAnalysis | None,
+    ) -> pd.DataFrame | None:
+        """Each team's change since the ``previous`` wave (``compare_waves(...).teams``): a
+        wave's figure only where that wave's own decision showed it (its own chart and
+        minimum), a change only where both show theirs and invariance across them holds; None
+        without a previous wave. ``analysis`` is this campaign's, ``previous_analysis`` the
+        previous wave's."""
+        if previous is None or previous_analysis is None:
             return None
         return compare_waves(
             previous.responses,
             self.responses,
             instrument=self.instrument,
             min_group_size=self.min_group_size,
+            previous_decision=previous_analysis.decision,
+            current_decision=analysis.decision,
         ).teams
 
 
@@ -141,6 +177,7 @@ def create_campaign(session: Session, *, organisation_id: int, data: CampaignCre
             min_group_size=data.min_group_size,
             opens_at=data.opens_at,
             closes_at=data.closes_at,
+            previous_campaign_id=data.previous_campaign_id,
             instrument_id=instrument.id,
             instrument_version=instrument.version,
             languages=list(data.languages),
@@ -161,7 +198,12 @@ def _resolve_instrument(ref: str) -> Instrument:
 
 
 def _campaign_errors(
-    session: Session, *, organisation_id: int, data: CampaignCreate, instrument: Instrument
+    session: Session,
+    *,
+    organisation_id: int,
+    data: CampaignCreate,
+    instrument: Instrument,
+    campaign_id: int | None = None,
 ) -> list[FieldError]:
     errors = [
         FieldError(f"languages[{i}]", f"{lang!r} is not a language of {instrument.ref}")
@@ -175,7 +217,41 @@ def _campaign_errors(
             errors.append(FieldError(f"unit_ids[{i}]", f"unit {unit_id} does not exist"))
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         errors.append(FieldError("closes_at", "must be after opens_at"))
+    if data.previous_campaign_id is not None:
+        errors += _previous_wave_errors(
+            session,
+            organisation_id=organisation_id,
+            previous_id=data.previous_campaign_id,
+            instrument=instrument,
+            campaign_id=campaign_id,
+        )
     return errors
+
+
+def _previous_wave_errors(
+    session: Session,
+    *,
+    organisation_id: int,
+    previous_id: int,
+    instrument: Instrument,
+    campaign_id: int | None,
+) -> list[FieldError]:
+    """A named previous wave must be an earlier campaign of the organisation on the same
+    instrument and version."""
+    previous = repo.get_campaign(session, campaign_id=previous_id)
+    if previous is None or previous.organisation_id != organisation_id:
+        return [FieldError("previous_campaign_id", f"campaign {previous_id} does not exist")]
+    if campaign_id is not None and previous_id >= campaign_id:
+        return [FieldError("previous_campaign_id", "must be a campaign created before this one")]
+    if (previous.instrument_id, previous.instrument_version) != (instrument.id, instrument.version):
+        return [
+            FieldError(
+                "previous_campaign_id",
+                f"campaign {previous_id} used {previous.instrument_ref}, not {instrument.ref}:"
+                " waves compare the same items",
+            )
+        ]
+    return []
 
 
 def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate) -> Campaign:
@@ -189,6 +265,10 @@ def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate)
                 f"campaign {campaign_id} is {campaign.status}: its {', '.join(frozen)} can no"
                 " longer change"
             )
+        if "previous_campaign_id" in changes and campaign.status == CampaignStatus.closed:
+            raise Conflict(
+                f"campaign {campaign_id} is closed: its previous wave can no longer change"
+            )
         merged = CampaignCreate(
             name=changes.get("name", campaign.name),
             min_group_size=changes.get("min_group_size", campaign.min_group_size),
@@ -198,14 +278,19 @@ def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate)
             unit_ids=changes.get("unit_ids")
             or [r.unit_id for r in repo.campaign_units(session, campaign_id=campaign_id)],
             languages=list(campaign.languages),
+            previous_campaign_id=changes.get("previous_campaign_id", campaign.previous_campaign_id),
         )
         instrument = _resolve_instrument(merged.instrument)
         errors = _campaign_errors(
-            session, organisation_id=campaign.organisation_id, data=merged, instrument=instrument
+            session,
+            organisation_id=campaign.organisation_id,
+            data=merged,
+            instrument=instrument,
+            campaign_id=campaign_id,
         )
         if errors:
             raise ValidationFailed(errors)
-        for field in ("name", "min_group_size", "opens_at", "closes_at"):
+        for field in ("name", "min_group_size", "opens_at", "closes_at", "previous_campaign_id"):
             setattr(campaign, field, getattr(merged, field))
         campaign.instrument_id, campaign.instrument_version = instrument.id, instrument.version
         if "unit_ids" in changes:
@@ -229,6 +314,16 @@ def set_invited(session: Session, *, campaign_id: int, invited: Mapping[int, int
             for unit_id, count in invited.items()
             if count < 0
         ]
+        # Fewer invited than links handed out would let a response rate pass 100 %.
+        issued = repo.count_invitations(session, campaign_id=campaign_id)
+        errors += [
+            FieldError(
+                f"invited.{unit_id}",
+                f"must be at least the {issued[unit_id]} invitations already issued in the unit",
+            )
+            for unit_id, count in invited.items()
+            if 0 <= count < issued.get(unit_id, 0)
+        ]
         if errors:
             raise ValidationFailed(errors)
         repo.set_campaign_units(session, campaign_id=campaign.id or 0, invited=invited)
@@ -238,7 +333,7 @@ def open_campaign(session: Session, *, campaign_id: int) -> Campaign:
     return _move_campaign(session, campaign_id, CampaignStatus.draft, CampaignStatus.open)
 
 
-def close_campaign(session: Session, *, campaign_id: int) -> Campaign:
+def close_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> Campaign:
     """Close the campaign and freeze the snapshot its outputs are made of, in one transaction:
     unused invitations' drafts are deleted, and the names, the organisation chart and the
     invited counts are stored as they are now, with the fingerprint of it all and of the
@@ -253,6 +348,7 @@ def close_campaign(session: Session, *, campaign_id: int) -> Campaign:
             str(row.unit_id): row.invited
             for row in repo.campaign_units(session, campaign_id=campaign_id)
         }
+        imported = repo.imported_by_unit(session, campaign_id=campaign_id)
         snapshot = CampaignSnapshot(
             campaign_id=campaign_id,
             fingerprint="",
@@ -260,15 +356,23 @@ def close_campaign(session: Session, *, campaign_id: int) -> Campaign:
             organisation_name=organisation.name,
             units=[_unit_record(u) for u in units],
             invited=invited,
+            imported={str(unit): count for unit, count in sorted(imported.items())},
         )
         snapshot.fingerprint = snapshot_fingerprint(
             campaign, snapshot, repo.response_contents(session, campaign_id=campaign_id)
         )
         repo.add(session, snapshot)
+        repo.add_audit_event(
+            session,
+            organisation_id=campaign.organisation_id,
+            actor=actor,
+            action=AuditAction.campaign_closed,
+            campaign_id=campaign_id,
+        )
         return campaign
 
 
-def reopen_campaign(session: Session, *, campaign_id: int) -> Campaign:
+def reopen_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> Campaign:
     """Open a closed campaign again, only while none of its outputs has been read: a second
     read after more answers would single out the respondents in between."""
     with session.begin():
@@ -282,6 +386,13 @@ def reopen_campaign(session: Session, *, campaign_id: int) -> Campaign:
         campaign = _moved(session, campaign_id, CampaignStatus.closed, CampaignStatus.open)
         if snapshot is not None:
             session.delete(snapshot)
+        repo.add_audit_event(
+            session,
+            organisation_id=campaign.organisation_id,
+            actor=actor,
+            action=AuditAction.campaign_reopened,
+            campaign_id=campaign_id,
+        )
         return campaign
 
 
@@ -301,6 +412,7 @@ def snapshot_fingerprint(
         "names": [snapshot.campaign_name, snapshot.organisation_name],
         "units": sorted(snapshot.units, key=lambda u: int(u["id"])),
         "invited": sorted(snapshot.invited.items()),
+        "imported": sorted(snapshot.imported.items()),
     }
     rows = sorted(
         hashlib.sha256(
@@ -457,7 +569,38 @@ def load_snapshot(session: Session, *, campaign_id: int) -> CampaignData:
             units=snapshot_units(snapshot, organisation_id=campaign.organisation_id),
             invited={int(unit_id): count for unit_id, count in snapshot.invited.items()},
             fingerprint=snapshot.fingerprint,
+            imported={int(unit_id): count for unit_id, count in snapshot.imported.items()},
+            padding=_padding(session, campaign=campaign, snapshot=snapshot),
         )
+
+
+def _padding(
+    session: Session, *, campaign: Campaign, snapshot: CampaignSnapshot
+) -> tuple[PaddingEvent, ...]:
+    """The audit log's entries that added respondents while the campaign ran, named as in
+    the snapshot."""
+    names = {int(u["id"]): str(u["name"]) for u in snapshot.units}
+    added = {AuditAction.invitations_added, AuditAction.answers_imported}
+    return tuple(
+        PaddingEvent(
+            day=event.at.date(),
+            unit_name=names.get(event.unit_id or 0, str(event.unit_id)),
+            count=event.count or 0,
+            imported=event.action == AuditAction.answers_imported,
+        )
+        for event in repo.audit_events(
+            session, organisation_id=campaign.organisation_id, campaign_id=campaign.id
+        )
+        if event.action in added
+    )
+
+
+def audit_log(
+    session: Session, *, organisation_id: int, campaign_id: int | None = None
+) -> list[AuditEvent]:
+    """The organisation's audit log, oldest first, or one campaign's."""
+    with session.begin():
+        return repo.audit_events(session, organisation_id=organisation_id, campaign_id=campaign_id)
 
 
 def snapshot_fingerprint_of(session: Session, *, campaign_id: int) -> str | None:
@@ -520,15 +663,16 @@ def answers_frame(
 
 
 def load_previous_wave(session: Session, *, campaign_id: int) -> CampaignData | None:
-    """The campaign before this one in the same organisation on the same instrument (open or
-    closed), loaded as ``load_campaign_data`` does; None when there is none."""
+    """The campaign's previous wave (``repositories.previous_campaign``: the one HR named, or
+    the latest earlier closed campaign on the same instrument that covered its units), read
+    from its own snapshot; None when there is none."""
     with session.begin():
         campaign = require_campaign(session, campaign_id)
         previous = repo.previous_campaign(session, campaign=campaign)
         previous_id = None if previous is None else previous.id
     if previous_id is None:
         return None
-    return load_campaign_data(session, campaign_id=previous_id)
+    return load_snapshot(session, campaign_id=previous_id)
 
 
 def require_organisation(session: Session, organisation_id: int) -> Organisation:

@@ -47,6 +47,7 @@ from analysis import (
     team_statistics,
 )
 from analysis.aggregation import compare_to_rest, icc
+from analysis.confidentiality import decide
 from analysis.interrater import scale_agreement
 from analysis.reliability import scale_reliability
 from api import repositories as repo
@@ -237,6 +238,7 @@ def _timed_analysis(
         profiler.enable()
     timings = Timings()
     instrument = load_builtin()
+    chart: dict[str, str | None] | None = None
     with timings.stage("load from the database"):
         if campaign_id is None:
             assert frame is not None
@@ -246,9 +248,11 @@ def _timed_analysis(
             with session_scope(engine) as session:
                 data = services.load_campaign_data(session, campaign_id=campaign_id)
             engine.dispose()
-            responses = data.responses
+            responses, chart = data.responses, data.chart()
     with timings.stage("analyse_campaign"):
-        analysis = analyse_campaign(responses, instrument=instrument, min_group_size=5)
+        analysis = analyse_campaign(
+            responses, instrument=instrument, min_group_size=5, parents=chart
+        )
     keyed = reverse_key(responses, instrument=instrument)[list(instrument.item_ids)]
     with timings.stage("EFA, factors by parallel analysis, oblimin"):
         explored = efa(keyed)
@@ -260,7 +264,7 @@ def _timed_analysis(
     stage = f"parallel analysis with resampling, {parallel_iterations} iterations"
     with timings.stage(stage, in_total=False):
         parallel_analysis(keyed, iterations=parallel_iterations)
-    _time_parts(timings, responses, instrument)
+    _time_parts(timings, responses, instrument, chart=chart)
     if profiler:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
@@ -269,11 +273,19 @@ def _timed_analysis(
     return timings
 
 
-def _time_parts(timings: Timings, responses: pd.DataFrame, instrument: Instrument) -> None:
+def _time_parts(
+    timings: Timings,
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    chart: dict[str, str | None] | None,
+) -> None:
     """The parts of analyse_campaign, each alone (already counted in its total)."""
     teams = responses["team"]
     with timings.stage("  of which scoring", in_total=False):
         scores = score_scales(responses, instrument=instrument)
+    with timings.stage("  of which the disclosure decision", in_total=False):
+        decide(teams, min_group_size=5, parents=chart, scored=scores.notna())
     with timings.stage("  of which reliability", in_total=False):
         scale_reliability(responses, instrument=instrument)
     with timings.stage("  of which team statistics", in_total=False):

@@ -26,6 +26,7 @@ from reports.validity import (
 )
 from reports.views import (
     OrganisationReportView,
+    PaddingEvent,
     SuppressedTeamError,
     TeamReportView,
     UnitInfo,
@@ -33,6 +34,7 @@ from reports.views import (
 
 __all__ = [
     "OrganisationReportView",
+    "PaddingEvent",
     "SuppressedTeamError",
     "TeamReportView",
     "UnitInfo",

@@ -165,8 +165,10 @@ def axis_names(instrument: Instrument, language: str) -> tuple[str, str]:
     return (names.get(AXES[0], AXES[0]), names.get(AXES[1], AXES[1]))
 
 
-def response_rate(respondents: int, invited: int | None) -> float | None:
-    return respondents / invited if invited else None
+def response_rate(respondents: int, invited: int | None, imported: int = 0) -> float | None:
+    """The share of the invited who answered online: imported answers (paper forms) were not
+    invited through the service, so they count apart and never push a rate over 100 %."""
+    return (respondents - imported) / invited if invited else None
 
 
 def unit_name(units: Mapping[str, UnitInfo], unit_id: str) -> str:

@@ -13,7 +13,6 @@ import pandas as pd
 
 from analysis.confidentiality import distribution_disclosable
 from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N
-from analysis.trends import SHIFTED
 from instrument.model import Instrument
 from reports import _frames
 from reports._lookups import below_convention, screening_rules
@@ -91,8 +90,10 @@ def trend(
         return Trend(previous=None, change=None, reason=reason)
     previous = _frames.number(row, "mean_previous")
     if not _frames.flag(row, "shown"):
-        why = row.get("reason")
-        text = t["trend_shifted"] if why == SHIFTED or why is None else str(why)
+        # The analysis words its reasons in English for its own users; a report names them
+        # by code, in its language, and never prints a message meant for developers.
+        code = row.get("reason_code")
+        text = t.get(f"trend_reason.{code}") or t["trend_reason.untested"]
         return Trend(previous=None, change=None, reason=t["trend_not_shown"].format(reason=text))
     change = _estimate(row, "change", "change_ci_low", "change_ci_high")
     return Trend(previous=previous, change=change, reason=None)
@@ -234,6 +235,8 @@ def _trend_sentences(shown: Sequence[ScaleScore], t: Texts) -> list[str]:
     with_trend = [s for s in shown if s.trend is not None]
     if not with_trend:
         return []
+    if all(s.trend is None or s.trend.change is None for s in with_trend):
+        return [t["summary_trend_unavailable"]]
     up = [s for s in with_trend if s.trend and _clear(s.trend.change) == 1]
     down = [s for s in with_trend if s.trend and _clear(s.trend.change) == -1]
     sentences = []

@@ -8,7 +8,7 @@ show for a team carries no figure at all, whatever the frame holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -38,6 +38,7 @@ from reports.views import (
     HeatRow,
     OrganisationReportView,
     OrganisationScore,
+    PaddingEvent,
     ProfileCount,
     QualityRow,
     ScaleInfo,
@@ -63,6 +64,7 @@ def build_team_view(
     previous: pd.DataFrame | None = None,
     invariance: pd.DataFrame | None = None,
     snapshot: str | None = None,
+    imported: Mapping[str, int] | None = None,
 ) -> TeamReportView:
     """The team report of ``team_id``; ``SuppressedTeamError`` if the team is not eligible.
 
@@ -104,10 +106,12 @@ def build_team_view(
     own = [row for row in profiles if str(row["team"]) == team_id]
     place = placement(own[0]) if own else None
     invited_count = None if invited is None else invited.get(team_id)
-    rate = response_rate(respondents, invited_count)
+    paper = (imported or {}).get(team_id, 0)
+    rate = response_rate(respondents, invited_count, paper)
     answers = response_range(instrument)
     return TeamReportView(
         snapshot=snapshot,
+        imported=paper,
         organisation_name=organisation_name,
         campaign_name=campaign_name,
         team_id=team_id,
@@ -213,6 +217,8 @@ def build_organisation_view(
     generated_at: datetime,
     invited: Mapping[str, int] | None,
     snapshot: str | None = None,
+    imported: Mapping[str, int] | None = None,
+    padding: Sequence[PaddingEvent] = (),
 ) -> OrganisationReportView:
     """The organisation report: participation, team means, organisation means, profiles and the
     validity summary. The organisation's figures come from the analysis, which pools the shown
@@ -220,7 +226,9 @@ def build_organisation_view(
     t = texts_for(language)
     conventions = Conventions()
     catalogue = scale_catalogue(instrument, language=language, analysis=analysis)
-    participation = _participation(analysis, units=units, invited=invited, language=language)
+    participation = _participation(
+        analysis, units=units, invited=invited, imported=imported or {}, language=language
+    )
     team_rows = _frames.by_key(_frames.records(analysis.teams, name="teams"), "team", "scale")
     heat_scales = tuple(s for s in catalogue.values() if any(k[1] == s.scale_id for k in team_rows))
     profiles = _frames.records(analysis.profiles, name="profiles")
@@ -232,8 +240,11 @@ def build_organisation_view(
         else sum(team.invited or 0 for team in participation)
     )
     heat = _heat_rows(participation, heat_scales, team_rows, profiles)
+    paper = sum(team.imported for team in participation)
     return OrganisationReportView(
         snapshot=snapshot,
+        imported=paper,
+        padding=tuple(padding),
         organisation_name=organisation_name,
         campaign_name=campaign_name,
         language=language,
@@ -244,7 +255,7 @@ def build_organisation_view(
         axis_names=axis_names(instrument, language),
         n_respondents=respondents,
         invited=invited_total,
-        response_rate=response_rate(respondents, invited_total),
+        response_rate=response_rate(respondents, invited_total, paper),
         participation=participation,
         scales=heat_scales,
         heat=heat,
@@ -274,6 +285,7 @@ def _participation(
     *,
     units: Mapping[str, UnitInfo],
     invited: Mapping[str, int] | None,
+    imported: Mapping[str, int],
     language: str,
 ) -> tuple[TeamParticipation, ...]:
     """Every team that answered or was invited, by department then name."""
@@ -284,17 +296,13 @@ def _participation(
     teams = []
     for team_id in team_ids:
         size = sizes.get((team_id,), {})
-        # Responses received, never the count left after screening: for a small team that
-        # would tell how many of its members were excluded.
+        # Responses received: every figure counts them all, careless ones included, so that
+        # no team's count tells how many of its members were flagged.
         respondents = _frames.answered(size)
         eligible = _frames.flag(size, "eligible") and (team_id,) not in reasons
         reason = _withheld_reason(
             respondents, reasons.get((team_id,), {}).get("reason"), analysis, language=language
         )
-        if respondents >= analysis.min_group_size:
-            # Enough answered, too few were left after screening: said in the report's
-            # language (the analysis words it in English) and without a count.
-            reason = texts_for(language)["org_withheld_unusable"].format(n=analysis.min_group_size)
         teams.append(
             TeamParticipation(
                 team_id=team_id,
@@ -302,9 +310,12 @@ def _participation(
                 department_name=department_name(units, team_id),
                 respondents=respondents,
                 invited=invited.get(team_id),
-                response_rate=response_rate(respondents, invited.get(team_id)),
+                response_rate=response_rate(
+                    respondents, invited.get(team_id), imported.get(team_id, 0)
+                ),
                 eligible=eligible,
                 suppressed_reason=None if eligible else reason,
+                imported=imported.get(team_id, 0),
             )
         )
     return tuple(sorted(teams, key=lambda t: (t.department_name or "", t.team_name, t.team_id)))

@@ -12,6 +12,8 @@ EN: dict[str, str] = {
     "invited": "Invited",
     "response_rate": "Response rate",
     "of_invited": "of {invited} invited",
+    "of_invited_imported": "({online} of {invited} invited, {imported} on paper)",
+    "of_which_imported": "({n} on paper)",
     "date": "Date",
     "snapshot": "Snapshot",
     "page": "Page",
@@ -201,13 +203,12 @@ EN: dict[str, str] = {
     "uncertain": "uncertain",
     # organisation report
     "org_participation_intro": (
-        "Respondents are the responses received, before careless answers were screened out. "
-        "Teams with fewer than {n} respondents receive no report and are not shown "
-        "separately; the reason is given instead of their figures. They count in the response "
-        "rates, not in the organisation's means."
+        "Respondents are the responses received. Teams with fewer than {n} respondents "
+        "receive no report and are not shown separately; the reason is given instead of their "
+        "figures. They count in the response rates, and in the organisation's means only "
+        "where, pooled with other small teams up the organisation chart, they reach {n}."
     ),
     "org_all_teams": "All teams",
-    "org_withheld_unusable": "fewer than {n} respondents with usable answers",
     "org_heat_intro": (
         "Each cell is the mean score of a team with a report on a scale, from {low} to {high}; "
         "darker cells are higher. Colour shows how strongly members recognise a way of "
@@ -288,24 +289,42 @@ EN: dict[str, str] = {
         "teams lower it."
     ),
     "org_confidentiality_pooled": (
-        "The organisation's figures pool only the teams shown: the answers of teams without a "
-        "report, and of a team's scales that are not shown, are left out of its means and of "
-        "the ICCs, so the organisation minus the teams shown leaves nobody to work out."
+        "The organisation's figures pool the teams shown, and the teams without a report "
+        "wherever, pooled together up the organisation chart, they reach {k}; small teams "
+        "that reach {k} nowhere are left out. So the organisation minus the teams shown leaves "
+        "only groups of at least {k}. The ICCs pool the teams shown only."
     ),
     "org_confidentiality_min": (
         "Minimum group size: no team with fewer than {k} respondents is shown, nor a scale "
         "of a team answered by fewer than {k} of its members; the reason is printed instead."
     ),
     "org_confidentiality_complementary": (
-        "Complementary suppression: no figure is published from which a group of fewer than "
-        "{k} could be worked out by difference; a team's rest of the organisation smaller "
-        "than {k} is withheld."
+        "No subtraction: every figure pools whole groups of at least {k} (a team, or small "
+        "teams pooled together), so no group of fewer than {k} can be worked out by "
+        "difference, whatever figures, reports and exports are put side by side. The same "
+        "decision gives the export's rows their unit."
     ),
     "org_confidentiality_distributions": (
         "Distributions: the answers to a statement are shown, in team reports only, when at "
         "least {k} members answered it and the answers fall in more than one option. This "
         "report shows no distribution of answers."
     ),
+    "padding_title": "Respondents added while the campaign ran",
+    "padding_intro": (
+        "Invitations created after the campaign opened, and answers imported from paper "
+        "forms, are recorded in the audit log with who added them and when, and listed here "
+        "for the works council: whoever answers such invitations, or imports answers, could "
+        "bring a small team up to the minimum and read its figures."
+    ),
+    "padding_none": (
+        "None: every invitation was created before the campaign opened, and no answers were "
+        "imported."
+    ),
+    "padding_unit": "Unit",
+    "padding_kind": "Added",
+    "padding_count": "Number",
+    "padding_invitations": "invitations after opening",
+    "padding_imported": "answers imported",
     # end of organisation report
     "months": (
         "January February March April May June July August September October November December"
@@ -451,6 +470,9 @@ EN: dict[str, str] = {
     "summary_trend_up": "Since the previous wave, scores rose clearly on: {scales}.",
     "summary_trend_down": "Since the previous wave, scores fell clearly on: {scales}.",
     "summary_trend_none": "Since the previous wave, no score changed clearly.",
+    "summary_trend_unavailable": (
+        "No change since the previous wave can be shown for this team: see the scale table."
+    ),
     "summary_caveats": (
         "Read with care: on {scales}, the statistics do not support reading the figure as it "
         "stands; these figures are greyed, with the reason, wherever they appear."
@@ -493,7 +515,12 @@ EN: dict[str, str] = {
     "no_previous_wave": "no previous wave",
     "trend_not_shown": "not shown: {reason}",
     "trend_missing": "not in the previous wave",
-    "trend_shifted": "the scale's meaning shifted between waves",
+    "trend_reason.shifted": "the scale's meaning shifted between waves",
+    "trend_reason.few_previous": "the previous wave's report did not show it",
+    "trend_reason.few_both": "the previous wave's report did not show it",
+    "trend_reason.few_current": "too few answered in this wave",
+    "trend_reason.untested": "it could not be compared between the waves",
+    "trend_reason.facets": "not every facet can be compared between the waves",
     "caveat_rwg": (
         "low agreement: rwg(j) {value}, below {threshold}, so the mean may not be a view the "
         "team shares"
@@ -562,9 +589,9 @@ EN: dict[str, str] = {
     "invariance_not_comparable": "Not comparable: {scales}.",
     "exclusions_title": "Careless answers",
     "exclusions_body": (
-        "Before any figure was computed, {n} respondents of the whole organisation were "
-        "excluded as careless, by the rules below. No count of exclusions is given per team: "
-        "in a small team it would say something about a person."
+        "{n} respondents of the whole organisation were flagged as careless by the rules "
+        "below. They are left out of the scales' reliability, not of any group's figures, "
+        "which would let a team count its flagged members. No count is given per team."
     ),
     "confidentiality_title": "Confidentiality rules applied",
     "confidentiality_min": (
@@ -572,9 +599,9 @@ EN: dict[str, str] = {
         "nor for a scale answered by fewer than {k} members of the team."
     ),
     "confidentiality_complementary": (
-        "Complementary suppression: other figures are withheld where a small group could be "
-        "worked out by difference, for instance the rest of the organisation when it is "
-        "smaller than {k}."
+        "No subtraction: every figure pools whole groups of at least {k} (a team, or small "
+        "teams pooled together up the organisation chart), so the organisation minus this "
+        "team, or any other difference of figures, never leaves a group of fewer than {k}."
     ),
     "confidentiality_distributions": (
         "Distributions: a statement's answers are shown only when at least {k} members "

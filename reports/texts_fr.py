@@ -13,6 +13,8 @@ FR: dict[str, str] = {
     "invited": "Invités",
     "response_rate": "Taux de réponse",
     "of_invited": "sur {invited} invités",
+    "of_invited_imported": "({online} sur {invited} invités, {imported} sur papier)",
+    "of_which_imported": "({n} sur papier)",
     "date": "Date",
     "snapshot": "Instantané",
     "page": "Page",
@@ -218,13 +220,13 @@ FR: dict[str, str] = {
     "uncertain": "incertain",
     # organisation report
     "org_participation_intro": (
-        "Les répondants sont les réponses reçues, avant l'écart des réponses négligentes. Les "
-        "équipes de moins de {n} répondants ne reçoivent pas de rapport et ne sont pas "
-        "montrées séparément ; la raison est donnée à la place de leurs chiffres. Elles "
-        "comptent dans les taux de réponse, pas dans les moyennes de l'organisation."
+        "Les répondants sont les réponses reçues. Les équipes de moins de {n} répondants ne "
+        "reçoivent pas de rapport et ne sont pas montrées séparément ; la raison est donnée à "
+        "la place de leurs chiffres. Elles comptent dans les taux de réponse, et dans les "
+        "moyennes de l'organisation seulement là où, regroupées avec d'autres petites équipes "
+        "plus haut dans l'organigramme, elles atteignent {n}."
     ),
     "org_all_teams": "Toutes les équipes",
-    "org_withheld_unusable": "moins de {n} répondants aux réponses exploitables",
     "org_heat_intro": (
         "Chaque case est le score moyen d'une équipe ayant un rapport sur une échelle, de "
         "{low} à {high} ; les cases plus foncées sont plus élevées. La couleur montre à quel "
@@ -319,10 +321,11 @@ FR: dict[str, str] = {
         "de petites équipes le font baisser."
     ),
     "org_confidentiality_pooled": (
-        "Les chiffres de l'organisation ne regroupent que les équipes montrées : les réponses "
-        "des équipes sans rapport, et celles des échelles non montrées d'une équipe, sont "
-        "laissées hors de ses moyennes et des ICC, si bien que l'organisation moins les "
-        "équipes montrées ne laisse personne à retrouver."
+        "Les chiffres de l'organisation regroupent les équipes montrées, et les équipes sans "
+        "rapport partout où, regroupées plus haut dans l'organigramme, elles atteignent {k} ; "
+        "les petites équipes qui n'atteignent {k} nulle part en sont laissées hors. Ainsi "
+        "l'organisation moins les équipes montrées ne laisse que des groupes d'au moins {k}. "
+        "Les ICC ne regroupent que les équipes montrées."
     ),
     "org_confidentiality_min": (
         "Taille minimale des groupes : aucune équipe de moins de {k} répondants n'est "
@@ -330,9 +333,11 @@ FR: dict[str, str] = {
         "la raison est imprimée à la place."
     ),
     "org_confidentiality_complementary": (
-        "Suppression complémentaire : aucun chiffre n'est publié qui permettrait de retrouver "
-        "par différence un groupe de moins de {k} personnes ; le reste de l'organisation "
-        "d'une équipe est retenu lorsqu'il compte moins de {k} personnes."
+        "Pas de soustraction : chaque chiffre regroupe des groupes entiers d'au moins {k} "
+        "personnes (une équipe, ou de petites équipes regroupées), si bien qu'aucun groupe de "
+        "moins de {k} ne peut être retrouvé par différence, quels que soient les chiffres, "
+        "rapports et exports mis côte à côte. La même décision donne leur unité aux lignes de "
+        "l'export."
     ),
     "org_confidentiality_distributions": (
         "Distributions : les réponses à un énoncé ne sont montrées, dans les rapports "
@@ -340,6 +345,23 @@ FR: dict[str, str] = {
         "répartissent sur plus d'une option. Ce rapport ne montre aucune distribution de "
         "réponses."
     ),
+    "padding_title": "Répondants ajoutés pendant la campagne",
+    "padding_intro": (
+        "Les invitations créées après l'ouverture de la campagne, et les réponses importées de "
+        "questionnaires papier, sont consignées dans le journal d'audit avec leur auteur et "
+        "leur date, et listées ici pour le comité social : qui répond à de telles invitations, "
+        "ou importe des réponses, pourrait porter une petite équipe au minimum et lire ses "
+        "chiffres."
+    ),
+    "padding_none": (
+        "Aucun : toutes les invitations ont été créées avant l'ouverture de la campagne, et "
+        "aucune réponse n'a été importée."
+    ),
+    "padding_unit": "Unité",
+    "padding_kind": "Ajout",
+    "padding_count": "Nombre",
+    "padding_invitations": "invitations après l'ouverture",
+    "padding_imported": "réponses importées",
     # end of organisation report
     "months": (
         "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
@@ -500,6 +522,10 @@ FR: dict[str, str] = {
         "Depuis la vague précédente, les scores ont nettement baissé sur : {scales}."
     ),
     "summary_trend_none": "Depuis la vague précédente, aucun score n'a nettement changé.",
+    "summary_trend_unavailable": (
+        "Aucune évolution depuis la vague précédente ne peut être montrée pour cette équipe : "
+        "voir le tableau des échelles."
+    ),
     "summary_caveats": (
         "À lire avec prudence : sur {scales}, les statistiques ne permettent pas de lire le "
         "chiffre tel quel ; ces chiffres sont grisés, avec la raison, partout où ils "
@@ -545,7 +571,12 @@ FR: dict[str, str] = {
     "no_previous_wave": "pas de vague précédente",
     "trend_not_shown": "non affiché : {reason}",
     "trend_missing": "absente de la vague précédente",
-    "trend_shifted": "le sens de l'échelle a changé entre les vagues",
+    "trend_reason.shifted": "le sens de l'échelle a changé entre les vagues",
+    "trend_reason.few_previous": "le rapport de la vague précédente ne le montrait pas",
+    "trend_reason.few_both": "le rapport de la vague précédente ne le montrait pas",
+    "trend_reason.few_current": "trop peu de réponses dans cette vague",
+    "trend_reason.untested": "l'échelle n'a pas pu être comparée entre les vagues",
+    "trend_reason.facets": "toutes ses facettes ne peuvent pas être comparées entre les vagues",
     "caveat_rwg": (
         "accord faible : rwg(j) de {value}, sous {threshold} ; la moyenne peut ne pas refléter "
         "une vue partagée par l'équipe"
@@ -622,9 +653,10 @@ FR: dict[str, str] = {
     "invariance_not_comparable": "Non comparables : {scales}.",
     "exclusions_title": "Réponses négligentes",
     "exclusions_body": (
-        "Avant tout calcul, {n} répondants de l'ensemble de l'organisation ont été exclus pour "
-        "réponses négligentes, selon les règles ci-dessous. Aucun nombre d'exclusions n'est "
-        "donné par équipe : dans une petite équipe, il dirait quelque chose d'une personne."
+        "{n} répondants de l'ensemble de l'organisation ont été signalés pour réponses "
+        "négligentes selon les règles ci-dessous. Ils sont laissés hors de la fiabilité des "
+        "échelles, non des chiffres des groupes, où une équipe pourrait compter ses membres "
+        "signalés. Aucun nombre n'est donné par équipe."
     ),
     "confidentiality_title": "Règles de confidentialité appliquées",
     "confidentiality_min": (
@@ -633,9 +665,10 @@ FR: dict[str, str] = {
         "répondu."
     ),
     "confidentiality_complementary": (
-        "Suppression complémentaire : d'autres chiffres sont retenus là où un petit groupe "
-        "pourrait être retrouvé par différence, par exemple le reste de l'organisation "
-        "lorsqu'il compte moins de {k} personnes."
+        "Pas de soustraction : chaque chiffre regroupe des groupes entiers d'au moins {k} "
+        "personnes (une équipe, ou de petites équipes regroupées plus haut dans "
+        "l'organigramme), si bien que l'organisation moins cette équipe, ou toute autre "
+        "différence de chiffres, ne laisse jamais un groupe de moins de {k}."
     ),
     "confidentiality_distributions": (
         "Distributions : les réponses à un énoncé ne sont montrées que si au moins {k} membres "

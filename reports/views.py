@@ -8,7 +8,7 @@ templates' filters round them. A figure that does not exist is ``None``, never N
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 import pandas as pd
@@ -260,6 +260,8 @@ class TeamReportView:
     summary: tuple[str, ...] = ()
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot the report is made of."""
+    imported: int = 0
+    """Responses imported from paper forms, counted apart from the invited."""
     """The summary page: sentences in plain words, generated from the figures."""
     option_labels: tuple[str, ...] = ()
     items: tuple[ItemGroup, ...] = ()
@@ -281,6 +283,18 @@ class TeamParticipation:
     response_rate: float | None
     eligible: bool
     suppressed_reason: str | None
+    imported: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PaddingEvent:
+    """One entry of the audit log that added respondents to a campaign: when, into which
+    unit, how many, and whether invitations after opening or answers imported."""
+
+    day: date
+    unit_name: str
+    count: int
+    imported: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +367,12 @@ class OrganisationReportView:
     validity: OrganisationValidity | None = None
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot the report is made of."""
+    imported: int = 0
+    """Responses imported from paper forms, counted apart from the invited."""
+    padding: tuple[PaddingEvent, ...] = ()
+    """Invitations added after the campaign opened and answers imported, for a works
+    council: whoever answers such invitations, or imports answers, could bring a small team
+    up to the minimum."""
 
 
 # -- organisation report: validity summary -------------------------------------------------------

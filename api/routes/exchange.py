@@ -29,11 +29,19 @@ SAV_MEDIA_TYPE = "application/x-spss-sav"
 NOT_ANSWERED = "not answered: a blank cell in CSV, system-missing in SPSS"
 _COLUMN_LABELS = {
     "unit_id": {
-        "en": "Unit (units under the minimum group size folded into their parent)",
-        "fr": "Unité (unités sous la taille minimale regroupées dans leur unité parente)",
+        "en": "Unit (units under the minimum group size pooled up the organisation chart)",
+        "fr": "Unité (unités sous la taille minimale regroupées plus haut dans l'organigramme)",
     },
     "unit_name": {"en": "Unit name", "fr": "Nom de l'unité"},
+    "unit_pooled": {
+        "en": "1: rows of units under the minimum pooled here; 0: the unit's own rows",
+        "fr": "1 : réponses d'unités sous le minimum regroupées ici ; 0 : celles de l'unité",
+    },
     "language": {"en": "Language of the form (ISO 639-1)", "fr": "Langue du questionnaire"},
+}
+_POOLED_LABELS = {
+    "en": ("the unit's own rows", "rows of smaller units pooled here"),
+    "fr": ("réponses de l'unité", "réponses d'unités plus petites regroupées ici"),
 }
 # SPSS limits, in bytes: longer texts are cut at a character boundary.
 _FILE_LABEL_BYTES, _VARIABLE_LABEL_BYTES, _VALUE_LABEL_BYTES = 64, 256, 120
@@ -69,6 +77,10 @@ class Codebook(BaseModel):
     not_answered: str = NOT_ANSWERED
     variables: list[CodebookVariable]
     folding: list[exchange.FoldedUnit]
+    withheld: list[exchange.WithheldUnit]
+    """Units whose rows are not exported: even pooled up the chart they stay under the
+    minimum, and they are in no figure either."""
+    withheld_rows: int
 
 
 @router.get(
@@ -173,6 +185,7 @@ def answers_csv(export: exchange.AnswerExport) -> str:
         (
             row.unit_id,
             spreadsheet_safe(row.unit_name),
+            int(row.pooled),
             row.language,
             *("" if c is None else c for c in row.codes),
         )
@@ -187,9 +200,9 @@ def answers_sav(export: exchange.AnswerExport) -> bytes:
     items = list(export.instrument.item_ids)
     scale = export.instrument.response_scale
     frame = pd.DataFrame.from_records(
-        [(r.unit_id, r.unit_name, r.language, *r.codes) for r in export.rows],
+        [(r.unit_id, r.unit_name, int(r.pooled), r.language, *r.codes) for r in export.rows],
         columns=list(export.columns),
-    ).astype({"unit_id": "int64", **dict.fromkeys(items, "float64")})
+    ).astype({"unit_id": "int64", "unit_pooled": "int64", **dict.fromkeys(items, "float64")})
     unit_values: dict[int | float, str] = {
         unit_id: _clip(name, _VALUE_LABEL_BYTES) for unit_id, name in export.units.items()
     }
@@ -209,13 +222,21 @@ def answers_sav(export: exchange.AnswerExport) -> bytes:
             column_labels={
                 c: _clip(text, _VARIABLE_LABEL_BYTES) for c, text in variable_labels.items()
             },
-            variable_value_labels={"unit_id": unit_values, **dict.fromkeys(items, item_values)},
+            variable_value_labels={
+                "unit_id": unit_values,
+                "unit_pooled": dict(enumerate(_pooled_labels(language))),
+                **dict.fromkeys(items, item_values),
+            },
             missing_ranges={i: [exchange.NOT_APPLICABLE] for i in items},
             variable_measure={
                 **dict.fromkeys(exchange.UNIT_COLUMNS, "nominal"),
                 **dict.fromkeys(items, "ordinal"),
             },
-            variable_format={"unit_id": "F10.0", **dict.fromkeys(items, "F2.0")},
+            variable_format={
+                "unit_id": "F10.0",
+                "unit_pooled": "F1.0",
+                **dict.fromkeys(items, "F2.0"),
+            },
         )
         return path.read_bytes()
 
@@ -242,6 +263,15 @@ def build_codebook(export: exchange.AnswerExport) -> Codebook:
     variables = [
         _unit_variable("unit_id", languages, type_="numeric", values=units),
         _unit_variable("unit_name", languages, type_="string", values=[]),
+        _unit_variable(
+            "unit_pooled",
+            languages,
+            type_="numeric",
+            values=[
+                CodedValue(value=v, label={lang: _pooled_labels(lang)[v] for lang in languages})
+                for v in (0, 1)
+            ],
+        ),
         _unit_variable("language", languages, type_="string", values=[]),
     ]
     for item_id in instrument.item_ids:
@@ -269,6 +299,8 @@ def build_codebook(export: exchange.AnswerExport) -> Codebook:
         min_group_size=export.min_group_size,
         variables=variables,
         folding=list(export.folded),
+        withheld=list(export.withheld),
+        withheld_rows=export.withheld_rows,
     )
 
 
@@ -293,7 +325,12 @@ def codebook_csv(book: Codebook) -> str:
         ]
     )
     folding = "; ".join(f"{f.unit_name} into {f.folded_into_unit_name}" for f in book.folding)
-    unit_notes = f"snapshot: {book.snapshot}" + (f"; folded: {folding}" if folding else "")
+    withheld = ", ".join(w.unit_name for w in book.withheld)
+    unit_notes = "; ".join(
+        [f"snapshot: {book.snapshot}"]
+        + ([f"folded: {folding}"] if folding else [])
+        + ([f"withheld: {book.withheld_rows} rows of {withheld}"] if withheld else [])
+    )
     for v in book.variables:
         writer.writerow(
             [
@@ -335,6 +372,10 @@ def _unit_variable(
 def _column_label(column: str, language: str) -> str:
     labels = _COLUMN_LABELS[column]
     return labels.get(language, labels["en"])
+
+
+def _pooled_labels(language: str) -> tuple[str, str]:
+    return _POOLED_LABELS.get(language, _POOLED_LABELS["en"])
 
 
 def _clip(text: str, limit: int) -> str:

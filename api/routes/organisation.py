@@ -16,6 +16,7 @@ from api.errors import FieldError, NotFound, ValidationFailed
 from api.models import (
     ApiKeyCreate,
     ApiKeyIssued,
+    AuditEventPublic,
     Campaign,
     CampaignCreate,
     CampaignPublic,
@@ -164,7 +165,7 @@ def close_campaign(
 ) -> CampaignPublic:
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
-    campaign = services.close_campaign(session, campaign_id=campaign_id)
+    campaign = services.close_campaign(session, campaign_id=campaign_id, actor=principal.actor)
     return _public(session, campaign)
 
 
@@ -177,7 +178,7 @@ def reopen_campaign(
     people who answered in between."""
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
-    campaign = services.reopen_campaign(session, campaign_id=campaign_id)
+    campaign = services.reopen_campaign(session, campaign_id=campaign_id, actor=principal.actor)
     return _public(session, campaign)
 
 
@@ -214,6 +215,20 @@ def create_invitations(
     return InvitationsIssued(
         campaign_id=campaign_id, unit_id=data.unit_id, tokens=tokens, respond_paths=paths
     )
+
+
+@router.get("/audit", tags=["access"])
+def audit_log(
+    principal: PrincipalDep, session: SessionDep, campaign_id: int | None = None
+) -> list[AuditEventPublic]:
+    """The organisation's audit log, oldest first (or one campaign's): who issued
+    invitations, imported answers, closed or reopened a campaign, when, in which unit and how
+    many; never an answer. Admins only."""
+    principal.require_admin()
+    events = services.audit_log(
+        session, organisation_id=principal.organisation_id, campaign_id=campaign_id
+    )
+    return [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
 
 
 @router.get("/campaigns/{campaign_id}/progress", tags=["campaigns"])

@@ -224,7 +224,9 @@ def straight_line(responses: pd.DataFrame, team: str, *, instrument: Instrument)
     return planted
 
 
-def test_a_straight_liner_is_excluded_and_counted(small_instrument: Instrument) -> None:
+def test_a_straight_liner_is_flagged_counted_and_left_out_of_the_reliability_only(
+    small_instrument: Instrument,
+) -> None:
     clean = campaign_responses(small_instrument, {"large": 7, "other": 6})
     responses = straight_line(clean, "large", instrument=small_instrument)
     result = analyse_campaign(responses, instrument=small_instrument)
@@ -234,29 +236,28 @@ def test_a_straight_liner_is_excluded_and_counted(small_instrument: Instrument) 
     assert screening.loc["longstring", "excluded_by"] == 1
     assert screening["excluded_by"].max() == 1
     straight_liner = responses.index[responses["team"] == "large"][0]
-    assert straight_liner not in result.scores.index
-    assert result.team_sizes.set_index("team").loc["large", "respondents"] == 6
-    assert result.organisation.set_index("scale").loc["HA", "n"] == 12
+    assert list(result.excluded) == [straight_liner]
+    assert straight_liner in result.scores.index
     assert result.reliability.set_index("scale").loc["HA", "n"] == 12
+    # The team's n is every member who answered: n beside the number who answered would
+    # otherwise tell the team that one of them was flagged.
+    assert result.team_sizes.set_index("team").loc["large", "respondents"] == 7
+    assert result.organisation.set_index("scale").loc["HA", "n"] == 13
+    large = result.teams.set_index(["team", "scale"]).loc[("large", "HA")]
+    assert large["n"] == 7
 
 
-def test_a_team_made_too_small_by_an_exclusion_is_suppressed_and_says_why(
+def test_a_flagged_member_never_makes_a_team_too_small_to_be_shown(
     small_instrument: Instrument,
 ) -> None:
     clean = campaign_responses(small_instrument, {"large": 6, "five": 5})
     responses = straight_line(clean, "five", instrument=small_instrument)
     result = analyse_campaign(responses, instrument=small_instrument)
-    assert result.suppressed.to_dict("records") == [
-        {
-            "team": "five",
-            "respondents": 5,
-            "reason": "fewer than 5 respondents with usable answers",
-        }
-    ]
-    assert not result.team_sizes.set_index("team").loc["five", "eligible"]
-    for frame in (result.teams, result.profiles, result.favourability):
-        assert "five" not in set(frame["team"])
-    assert analyse_campaign(clean, instrument=small_instrument).suppressed.empty
+    assert result.n_excluded == 1
+    assert result.suppressed.empty
+    assert result.team_sizes.set_index("team").loc["five", "eligible"]
+    five = result.teams[result.teams["team"] == "five"]
+    assert set(five["n"]) == {5.0}
 
 
 def test_a_team_whose_every_member_is_excluded_is_still_listed(
@@ -347,4 +348,7 @@ def test_without_a_policy_the_figures_are_those_of_a_policy_excluding_nobody(
     assert unscreened.scores.index.equals(responses.index)
     assert nobody.screening["flagged"].sum() > 0, "flagged, but only warned"
     assert screened.n_excluded == 1
-    assert not screened.organisation.equals(unscreened.organisation)
+    # The exclusion changes the reliability and no group's figure.
+    assert not screened.reliability.equals(unscreened.reliability)
+    pd.testing.assert_frame_equal(screened.organisation, unscreened.organisation)
+    pd.testing.assert_frame_equal(screened.teams, unscreened.teams)

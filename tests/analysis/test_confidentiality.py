@@ -1,4 +1,6 @@
-"""Primary and complementary suppression: hand-worked trees, a differencing attack, properties."""
+"""The one disclosure decision: hand-worked charts, properties, and the attack itself, brute
+force over random small organisations: every combination of everything a leader or HR can
+see is tried, and no group of 1 to k-1 respondents can be isolated."""
 
 from __future__ import annotations
 
@@ -6,360 +8,309 @@ import doctest
 import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 import analysis.confidentiality
 from analysis.confidentiality import (
     FRAME_COLUMNS,
-    Disclosure,
+    NO_ATOM,
+    ROWS,
+    Atom,
+    Decision,
     UnknownUnitError,
-    disclose,
-    disclosed_groups,
+    decide,
+    decide_flat,
     distribution_disclosable,
-    published_scores,
-    shown_cells,
 )
 
 Tree = dict[str, str | None]
-Counts = dict[str, int]
+Mask = NDArray[np.bool_]
+
+
+def cells_of(sizes: Mapping[str, int]) -> pd.Series:
+    """One respondent per entry, each named by their cell."""
+    return pd.Series([unit for unit, n in sizes.items() for _ in range(n)], dtype=object)
 
 
 def subtree(parents: Mapping[str, str | None], unit: str) -> set[str]:
     """The unit and every unit below it, by brute force."""
-    return {u for u in parents if unit in ancestors_or_self(parents, u)}
-
-
-def ancestors_or_self(parents: Mapping[str, str | None], unit: str) -> list[str]:
-    chain: list[str] = []
-    step: str | None = unit
-    while step is not None:
-        chain.append(step)
-        step = parents[step]
-    return chain
-
-
-def individuals(parents: Mapping[str, str | None], counts: Mapping[str, int]) -> list[str]:
-    """One entry per respondent: the unit they are attached to."""
-    return [unit for unit in sorted(parents) for _ in range(counts.get(unit, 0))]
-
-
-def isolated_groups(
-    parents: Mapping[str, str | None],
-    counts: Mapping[str, int],
-    *,
-    published: Iterable[str],
-    min_group_size: int,
-) -> list[tuple[int, ...]]:
-    """Every set of 1..k-1 respondents whose sum follows from the published groups' sums.
-
-    A set's sum follows from the published sums exactly when its 0/1 indicator over the
-    respondents lies in the row space of the published groups' indicators: then some linear
-    combination of the published sums is that set's sum, whatever the answers are.
-    """
-    people = individuals(parents, counts)
-    groups = [subtree(parents, unit) for unit in sorted(published)]
-    if not people or not groups:
-        return []
-    rows = np.array([[person in group for person in people] for group in groups], dtype=float)
-    # An orthonormal basis of the row space, from the right singular vectors.
-    _, singular, vt = np.linalg.svd(rows, full_matrices=False)
-    basis = vt[singular > 1e-9]
-    found: list[tuple[int, ...]] = []
-    for size in range(1, min(min_group_size, len(people) + 1)):
-        subsets = np.array(list(itertools.combinations(range(len(people)), size)))
-        indicators = np.zeros((len(subsets), len(people)))
-        indicators[np.arange(len(subsets))[:, None], subsets] = 1.0
-        leftover = indicators - (indicators @ basis.T) @ basis
-        hits = np.linalg.norm(leftover, axis=1) < 1e-9
-        found.extend(tuple(int(p) for p in subset) for subset in subsets[hits])
+    found = set()
+    for candidate in parents:
+        step: str | None = candidate
+        while step is not None:
+            if step == unit:
+                found.add(candidate)
+                break
+            step = parents[step]
     return found
 
 
-def primary_only(parents: Mapping[str, str | None], counts: Mapping[str, int], k: int) -> set[str]:
-    """The units a rule without complementary suppression would publish."""
-    people = individuals(parents, counts)
-    return {u for u in parents if sum(p in subtree(parents, u) for p in people) >= k}
+def smallest_isolated(groups: Sequence[Mask]) -> int | None:
+    """The size of the smallest non-empty set of respondents whose sum follows from the sums
+    of ``groups`` (each a mask over the same respondents), None when no set does.
+
+    A set's sum follows from published sums exactly when its 0/1 indicator lies in the span
+    of the published groups' indicators. Every vector of that span is constant on the
+    classes of respondents who belong to the same groups, so every candidate is a union of
+    classes: all unions are tried, by projection on the span.
+    """
+    matrix = np.array([g for g in groups if g.any()], dtype=float)
+    if matrix.size == 0:
+        return None
+    signatures = [tuple(column) for column in matrix.T]
+    classes: dict[tuple[float, ...], list[int]] = {}
+    for person, signature in enumerate(signatures):
+        if any(signature):
+            classes.setdefault(signature, []).append(person)
+    members = list(classes.values())
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[singular > 1e-9]
+    best: int | None = None
+    for size in range(1, len(members) + 1):
+        for chosen in itertools.combinations(range(len(members)), size):
+            vector = np.zeros(matrix.shape[1])
+            for c in chosen:
+                vector[members[c]] = 1.0
+            leftover = vector - (vector @ basis.T) @ basis
+            if np.linalg.norm(leftover) < 1e-7:
+                count = int(vector.sum())
+                best = count if best is None else min(best, count)
+    return best
 
 
-def random_tree(rng: random.Random, *, max_respondents: int) -> tuple[Tree, Counts]:
-    """A small forest with shuffled ids, respondents on any unit, at most max_respondents."""
-    n_units = rng.randint(1, 9)
+def random_organisation(rng: random.Random) -> tuple[Tree, pd.Series, pd.DataFrame, int]:
+    """A small chart (a forest, respondents on any unit, teams of 0 to 7), which of them have
+    a score on two scales, and k."""
+    n_units = rng.randint(1, 7)
     names = [f"u{i}" for i in rng.sample(range(20), n_units)]
     parents: Tree = {names[0]: None}
     for position in range(1, n_units):
         is_root = rng.random() < 0.1
         parents[names[position]] = None if is_root else names[rng.randrange(position)]
-    counts: Counts = {}
-    budget = max_respondents
-    for name in rng.sample(names, n_units):
-        counts[name] = rng.randint(0, min(budget, 7)) if rng.random() < 0.7 else 0
-        budget -= counts[name]
-    return parents, counts
+    sizes = {name: rng.randint(0, 7) if rng.random() < 0.75 else 0 for name in names}
+    cells = cells_of(sizes)
+    scored = pd.DataFrame(
+        {scale: [rng.random() < share for _ in range(len(cells))] for scale, share in
+         (("HA", 0.9), ("VA", 0.6))},
+        index=cells.index, dtype=bool,
+    )  # fmt: skip
+    return parents, cells, scored, rng.randint(2, 5)
 
 
-# Hand-worked examples ---------------------------------------------------------------------
+def published_groups(decision: Decision, *, scale: str, units: set[str]) -> list[Mask]:
+    """Every group a viewer who sees ``units`` is shown on ``scale``: the teams' own
+    figures, each unit's subtree figure (departments, the leader's own subtree), every
+    organisation (root) and every team's rest of the organisation beside it."""
+    cells = decision.cells.to_numpy()
+    own = decision.team_cells(scale)
+    groups: list[Mask] = []
+    roots = [u for u, p in decision.parents.items() if p is None]
+    everything = np.zeros(len(cells), dtype=bool)
+    for root in roots:
+        everything |= decision.in_group(root, scale)
+        groups.append(decision.in_group(root, scale))
+    for unit in units:
+        team = own & (cells == unit)
+        if team.any():
+            groups.extend([team, everything & ~team])
+        groups.append(decision.in_group(unit, scale))
+    return groups
 
 
-def test_two_equal_teams_beside_a_small_one_lose_the_one_with_the_smaller_id() -> None:
-    # A(10), B(10), C(3) under the organisation: C's sum is 23·org − 10·A − 10·B unless one
-    # of A and B is withheld too. Both have total 10 and a positive residual: the tie goes to
-    # the smaller id, A, and only A+C (13 respondents) can be recovered.
-    parents: Tree = {"org": None, "A": "org", "B": "org", "C": "org"}
-    d = disclose(parents, {"A": 10, "B": 10, "C": 3}, min_group_size=5)
-    assert d.shown == {"org", "B"}
-    assert dict(d.reasons) == {"A": "complementary", "C": "below_minimum"}
-    assert d.residual("org") == 13
-    assert d.label("A") == d.label("C") == "org"
-    assert (
-        isolated_groups(parents, {"A": 10, "B": 10, "C": 3}, published=d.shown, min_group_size=5)
-        == []
+def test_the_doctests_hold() -> None:
+    assert doctest.testmod(analysis.confidentiality).failed == 0
+
+
+# -- hand-worked charts ------------------------------------------------------------------------
+
+
+def test_small_teams_pool_at_their_department_once_together_they_reach_the_minimum() -> None:
+    parents = {"org": None, "ops": "org", "a": "ops", "b": "ops", "c": "ops", "x": "org"}
+    d = decide(cells_of({"a": 6, "b": 3, "c": 2, "x": 4}), parents=parents, min_group_size=5)
+    assert [d.label(u) for u in ("a", "b", "c", "x")] == ["a", "ops", "ops", None]
+    assert d.atoms == (Atom("a", "team"), Atom("ops", "pooled"))
+    assert (d.is_team_shown("a"), d.is_team_shown("b"), d.is_team_shown("x")) == (
+        True,
+        False,
+        False,
     )
+    assert int(d.in_group("ops").sum()) == 11
+    assert int(d.in_group("org").sum()) == 11, "x's 4 reach no pool: in no figure"
+    frame = d.to_frame().set_index("unit")
+    assert frame.loc["ops", "pooled"] == 5
+    assert frame.loc["org", "total"] == 15
+    assert list(d.to_frame().columns) == list(FRAME_COLUMNS)
 
 
-def test_a_small_team_takes_its_sister_team_with_it_but_not_its_department() -> None:
-    parents: Tree = {"org": None, "care": "org", "ward1": "care", "ward2": "care", "admin": "org"}
-    counts = {"ward1": 8, "ward2": 2, "admin": 20}
-    d = disclose(parents, counts, min_group_size=5)
-    assert d.shown == {"org", "care", "admin"}
-    assert d.reason("ward2") == "below_minimum"
-    # care minus ward1 would be ward2: ward1 goes, care keeps its 10.
-    assert d.reason("ward1") == "complementary"
-    assert (d.residual("care"), d.residual("admin"), d.residual("org")) == (10, 20, 0)
-    assert d.label("ward1") == d.label("ward2") == "care"
+def test_a_pool_is_carried_up_until_it_reaches_the_minimum() -> None:
+    parents = {"org": None, "d1": "org", "t1": "d1", "d2": "org", "t2": "d2"}
+    d = decide(cells_of({"t1": 3, "t2": 3}), parents=parents, min_group_size=5)
+    assert d.label("t1") == d.label("t2") == "org"
+    assert not d.in_group("d1").any(), "a department holding 3 of the pool shows nothing"
+    assert int(d.in_group("org").sum()) == 6
 
 
-def test_own_respondents_of_a_unit_cover_its_small_child() -> None:
-    parents: Tree = {"dept": None, "team": "dept"}
-    d = disclose(parents, {"dept": 8, "team": 2}, min_group_size=5)
-    assert d.shown == {"dept"}
-    assert dict(d.reasons) == {"team": "below_minimum"}
-    assert d.residual("dept") == 10
+def test_a_units_own_respondents_are_a_team_apart_from_the_pool_of_its_small_children() -> None:
+    parents = {"dept": None, "t1": "dept", "t2": "dept"}
+    d = decide(cells_of({"dept": 5, "t1": 2, "t2": 3}), parents=parents, min_group_size=5)
+    assert d.atoms == (Atom("dept", "team"), Atom("dept", "pooled"))
+    assert d.is_team_shown("dept")
+    assert int(d.team_cells().sum()) == 5, "the department's own team is its 5 only"
+    assert int(d.in_group("dept").sum()) == 10
+    assert d.label("t1") == d.label("dept") == "dept"
 
 
-def test_hiding_walks_down_past_a_descendant_with_no_residual() -> None:
-    # org has 3 respondents of its own; its departments d (12 = 6 + 6) and e (20 = 10 + 10)
-    # have none, so both have residual 0. The smaller, d, is withheld; its teams then sit
-    # directly under org, and the smaller id of the two teams of 6, t1, is withheld too.
-    parents: Tree = {
-        "org": None,
-        "d": "org",
-        "e": "org",
-        "t1": "d",
-        "t2": "d",
-        "t3": "e",
-        "t4": "e",
+def test_without_a_chart_every_team_stands_alone() -> None:
+    d = decide(cells_of({"a": 6, "b": 3, "c": 2}), min_group_size=5)
+    assert [d.label(u) for u in "abc"] == ["a", None, None]
+    assert int(d.published().sum()) == 6
+
+
+def test_a_scale_pools_a_shown_team_whose_scores_are_too_few() -> None:
+    # a: 6 members, 4 with a VA score; b: 3 members. On VA, a's 4 join b's pool at org.
+    parents = {"org": None, "a": "org", "b": "org"}
+    cells = cells_of({"a": 6, "b": 3})
+    scored = pd.DataFrame({"VA": [True] * 4 + [False] * 2 + [True] * 3}, dtype=bool)
+    d = decide(cells, parents=parents, min_group_size=5, scored=scored)
+    assert d.is_team_shown("a")
+    assert d.label("b") is None, "3 respondents reach no pool"
+    # b's respondents are in no atom as a whole, so in none on any scale either: else the
+    # organisation's VA figure minus a's rows in the export would be b's.
+    assert not d.team_cells("VA").any()
+    assert d.published("VA").tolist() == [False] * 9
+    assert d.shown_cells().to_dict("index") == {"a": {"VA": False}, "b": {"VA": False}}
+
+
+def test_a_scale_pools_only_the_scored_members_of_exportable_rows() -> None:
+    parents = {"org": None, "a": "org", "b": "org", "c": "org"}
+    cells = cells_of({"a": 6, "b": 6, "c": 5})
+    scored = pd.DataFrame(
+        {"VA": [True] * 3 + [False] * 3 + [True] * 2 + [False] * 4 + [True] * 5}, dtype=bool
+    )
+    d = decide(cells, parents=parents, min_group_size=5, scored=scored)
+    assert d.shown_cells()["VA"].to_dict() == {"a": False, "b": False, "c": True}
+    # a's 3 and b's 2 VA scores pool at the organisation: 5.
+    assert int(d.published("VA").sum()) == 10
+    frame = pd.DataFrame({"VA": np.arange(17.0)}).where(scored)
+    assert int(d.team_scores(frame)["VA"].notna().sum()) == 5
+    assert int(d.published_scores(frame)["VA"].notna().sum()) == 10
+
+
+def test_flat_teams_follow_the_minimum_per_team_and_per_score() -> None:
+    teams = pd.Series(["a"] * 6 + ["b"] * 5 + ["c"] * 2)
+    scores = pd.DataFrame({"HA": np.arange(13.0), "VA": np.arange(13.0)})
+    scores.loc[6, "VA"] = np.nan  # b has 4 VA scores
+    d = decide_flat(scores, teams=teams, min_group_size=5)
+    assert d.shown_cells().to_dict("index") == {
+        "a": {"HA": True, "VA": True},
+        "b": {"HA": True, "VA": False},
+        "c": {"HA": False, "VA": False},
     }
-    counts = {"org": 3, "t1": 6, "t2": 6, "t3": 10, "t4": 10}
-    d = disclose(parents, counts, min_group_size=5)
-    assert d.shown == {"org", "t2", "e", "t3", "t4"}
-    assert dict(d.reasons) == {"d": "complementary", "t1": "complementary"}
-    assert d.residual("org") == 9
-    assert d.residual("d") == 6  # t1's 6; t2 is shown
-    assert d.label("t1") == "org"
-    assert isolated_groups(parents, counts, published=d.shown, min_group_size=5) == []
+    published = d.published_scores(scores)
+    assert published["HA"].notna().tolist() == [True] * 11 + [False] * 2
+    assert published["VA"].notna().sum() == 6
 
 
-def test_a_descendant_with_respondents_of_its_own_goes_before_a_smaller_one_without() -> None:
-    # org has 2 of its own. d (10 = 5 + 5) is smaller than x (12) but withholding d frees no
-    # respondent: x goes, and d and its teams stay.
-    parents: Tree = {"org": None, "d": "org", "t1": "d", "t2": "d", "x": "org"}
-    d = disclose(parents, {"org": 2, "t1": 5, "t2": 5, "x": 12}, min_group_size=5)
-    assert d.shown == {"org", "d", "t1", "t2"}
-    assert dict(d.reasons) == {"x": "complementary"}
-    assert d.residual("org") == 14
+# -- the attack: every combination of what one viewer sees ------------------------------------
 
 
-def test_the_complement_is_the_smallest_group_not_the_smallest_residual() -> None:
-    # Beside org's own respondent: p (12, residual 6 beside its shown child), q (8), r (20).
-    # q is the smallest group; p would free fewer respondents, r more.
-    parents: Tree = {"org": None, "p": "org", "pc": "p", "q": "org", "r": "org"}
-    d = disclose(parents, {"org": 1, "p": 6, "pc": 6, "q": 8, "r": 20}, min_group_size=5)
-    assert dict(d.reasons) == {"q": "complementary"}
-    assert d.residual("org") == 9
+@pytest.mark.parametrize("seed", range(6))
+def test_no_viewer_can_isolate_a_group_under_the_minimum(seed: int) -> None:
+    """Random small organisations, each decided once; for HR (every unit) and for the leader
+    of each unit (their subtree), every group obtainable from what they see is a union of
+    atoms: none of 1 to k-1 respondents. HR also holds the export: its labelled rows, as
+    whole respondents, take part in the same span."""
+    rng = random.Random(seed)
+    for _ in range(40):
+        parents, cells, scored, k = random_organisation(rng)
+        d = decide(cells, parents=parents, min_group_size=k, scored=scored)
+        labels = {atom for unit in set(cells) if (atom := d.row_atom(unit)) is not None}
+        export = [cells.map(d.row_atom).to_numpy() == atom for atom in labels]
+        viewers = {"HR": set(parents)} | {f"leader of {u}": subtree(parents, u) for u in parents}
+        for viewer, units in viewers.items():
+            for scale in (ROWS, *scored.columns):
+                groups = published_groups(d, scale=scale, units=units)
+                if viewer == "HR" and scale == ROWS:
+                    groups += export
+                smallest = smallest_isolated(groups)
+                assert smallest is None or smallest >= k, (viewer, scale, parents, cells, k)
 
 
-def test_ties_go_to_the_smallest_id_whatever_the_order_given() -> None:
-    parents: Tree = {"org": None, "zeta": "org", "alpha": "org", "mid": "org", "tiny": "org"}
-    counts = {"zeta": 7, "mid": 7, "alpha": 7, "tiny": 1}
-    d = disclose(parents, counts, min_group_size=5)
-    assert dict(d.reasons) == {"alpha": "complementary", "tiny": "below_minimum"}
+def test_hr_learns_nothing_from_a_figure_that_the_exported_rows_do_not_tell() -> None:
+    """No published group splits the rows under an export label (a unit, and whether its rows
+    are a team's own or a pool of smaller units'): on every scale each is the scored part of
+    whole labels, so no team can be peeled off a label."""
+    rng = random.Random(11)
+    for _ in range(200):
+        parents, cells, scored, k = random_organisation(rng)
+        d = decide(cells, parents=parents, min_group_size=k, scored=scored)
+        row_labels = cells.map(d.row_atom).to_numpy()
+        for scale in scored.columns:
+            has_score = scored[scale].to_numpy()
+            for group in published_groups(d, scale=scale, units=set(parents)):
+                touched = set(row_labels[group])
+                assert None not in touched, "a figure pools rows the export withholds"
+                whole = np.isin(row_labels, list(touched)) & has_score
+                assert (group == whole).all(), (scale, parents, k)
 
 
-def test_units_without_respondents_are_neither_shown_nor_given_a_reason() -> None:
-    parents: Tree = {"org": None, "empty": "org", "nested": "empty", "team": "org"}
-    d = disclose(parents, {"team": 7, "nested": 0}, min_group_size=5)
-    assert d.shown == {"org", "team"}
-    assert dict(d.reasons) == {}
-    assert (d.totals["empty"], d.reason("empty"), d.residual("empty")) == (0, None, 0)
-    assert d.label("nested") == "org"
+def test_the_attack_finds_the_leak_of_a_rule_that_only_counts_to_k() -> None:
+    """The brute force is not blind: publishing every unit whose subtree reaches k, the rule
+    without pooling, lets some viewer isolate a small group."""
+    rng = random.Random(3)
+    leaks = 0
+    for _ in range(100):
+        parents, cells, _, k = random_organisation(rng)
+        groups = [
+            mask
+            for unit in parents
+            if (mask := cells.isin(list(subtree(parents, unit))).to_numpy()).sum() >= k
+        ]
+        smallest = smallest_isolated(groups)
+        leaks += smallest is not None and smallest < k
+    assert leaks > 5
 
 
-def test_a_tree_too_small_everywhere_has_nothing_to_export() -> None:
-    d = disclose({"org": None, "team": "org"}, {"team": 4}, min_group_size=5)
-    assert d.shown == frozenset()
-    assert dict(d.reasons) == {"org": "below_minimum", "team": "below_minimum"}
-    assert d.label("team") is None
-
-
-def test_the_frame_lists_every_unit_depth_first_with_its_counts_and_decision() -> None:
-    # org's own respondent would be a residual of 1 beside a (8): a is withheld for it.
-    parents: Tree = {"org": None, "b": "org", "a": "org", "c": "a"}
-    frame = disclose(parents, {"org": 1, "a": 6, "c": 2}, min_group_size=5).to_frame()
-    assert tuple(frame.columns) == FRAME_COLUMNS
-    assert frame.to_dict("records") == [
-        {"unit": "org", "parent": None, "own": 1, "total": 9, "residual": 9, "shown": True,
-         "reason": None},
-        {"unit": "a", "parent": "org", "own": 6, "total": 8, "residual": 8, "shown": False,
-         "reason": "complementary"},
-        {"unit": "c", "parent": "a", "own": 2, "total": 2, "residual": 2, "shown": False,
-         "reason": "below_minimum"},
-        {"unit": "b", "parent": "org", "own": 0, "total": 0, "residual": 0, "shown": False,
-         "reason": None},
-    ]  # fmt: skip
-    assert frame["own"].dtype == np.int64
-    assert frame["shown"].dtype == bool
-
-
-def test_the_docstring_examples_run() -> None:
-    outcome = doctest.testmod(analysis.confidentiality, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert outcome.attempted > 0
-    assert outcome.failed == 0
-
-
-# The differencing attack -----------------------------------------------------------------
-
-
-def test_primary_suppression_alone_lets_a_subtraction_isolate_the_small_team() -> None:
-    # Respondents 0-5 are in A, 6-11 in B, 12-14 in C: org − A − B is C's sum.
-    parents: Tree = {"org": None, "A": "org", "B": "org", "C": "org"}
-    counts = {"A": 6, "B": 6, "C": 3}
-    naive = primary_only(parents, counts, 5)
-    assert naive == {"org", "A", "B"}
-    assert isolated_groups(parents, counts, published=naive, min_group_size=5) == [(12, 13, 14)]
-    d = disclose(parents, counts, min_group_size=5)
-    assert isolated_groups(parents, counts, published=d.shown, min_group_size=5) == []
-
-
-def test_primary_suppression_alone_exposes_a_unit_s_own_respondents_two_levels_up() -> None:
-    parents: Tree = {"org": None, "d": "org", "t1": "d", "t2": "d"}
-    counts = {"org": 2, "t1": 6, "t2": 6}
-    naive = primary_only(parents, counts, 5)
-    assert isolated_groups(parents, counts, published=naive, min_group_size=5) == [(0, 1)]
-    d = disclose(parents, counts, min_group_size=5)
-    assert d.shown == {"org", "t2"}
-    assert isolated_groups(parents, counts, published=d.shown, min_group_size=5) == []
-
-
-def test_no_published_figures_isolate_fewer_than_k_respondents_in_random_organisations() -> None:
-    rng = random.Random(20270401)
-    exposed_without_complements = 0
-    for _ in range(500):
-        parents, counts = random_tree(rng, max_respondents=16)
-        k = rng.randint(2, 5)
-        d = disclose(parents, counts, min_group_size=k)
-        leaks = isolated_groups(parents, counts, published=d.shown, min_group_size=k)
-        assert leaks == [], (parents, counts, k)
-        naive = primary_only(parents, counts, k)
-        exposed = bool(isolated_groups(parents, counts, published=naive, min_group_size=k))
-        # Complementary suppression is at work exactly where primary suppression leaks.
-        assert exposed == ("complementary" in d.reasons.values()), (parents, counts, k)
-        exposed_without_complements += exposed
-    # The trees must put the rule to work: many of them leak without complementary suppression.
-    assert exposed_without_complements >= 50
-
-
-# Properties on random trees --------------------------------------------------------------
-
-
-@st.composite
-def trees(draw: st.DrawFn) -> tuple[Tree, Counts, int]:
-    """A forest of 1-25 units with ids in no relation to the tree, counts, and k."""
-    n_units = draw(st.integers(1, 25))
-    names = draw(st.permutations([f"u{i:02d}" for i in range(n_units)]))
-    parents: Tree = {names[0]: None}
-    for position in range(1, n_units):
-        parent = draw(st.integers(-1, position - 1))
-        parents[names[position]] = None if parent < 0 else names[parent]
-    counts: Counts = {}
-    for name in names:
-        count = draw(st.integers(0, 12))
-        if count or draw(st.booleans()):
-            counts[name] = count
-    return parents, counts, draw(st.integers(1, 7))
-
-
-@given(trees())
-def test_totals_count_every_respondent_of_the_subtree(case: tuple[Tree, Counts, int]) -> None:
-    parents, counts, k = case
-    d = disclose(parents, counts, min_group_size=k)
-    for unit in parents:
-        assert d.totals[unit] == sum(counts.get(u, 0) for u in subtree(parents, unit))
-
-
-@given(trees())
-def test_every_shown_unit_is_large_enough_and_leaves_zero_or_at_least_k(
-    case: tuple[Tree, Counts, int],
-) -> None:
-    parents, counts, k = case
-    d = disclose(parents, counts, min_group_size=k)
-    for unit in d.shown:
-        assert d.totals[unit] >= k
-        assert d.residual(unit) == 0 or d.residual(unit) >= k
-        inside_shown_below = set().union(
-            *(subtree(parents, u) for u in d.shown if u != unit and u in subtree(parents, unit))
-        )
-        residual_units = subtree(parents, unit) - inside_shown_below
-        assert d.residual(unit) == sum(counts.get(u, 0) for u in residual_units)
-
-
-@given(trees())
-def test_withheld_units_with_respondents_say_why_and_below_minimum_means_too_small(
-    case: tuple[Tree, Counts, int],
-) -> None:
-    parents, counts, k = case
-    d = disclose(parents, counts, min_group_size=k)
-    assert set(d.reasons) == {u for u in parents if u not in d.shown and d.totals[u] > 0}
-    for unit in parents:
-        assert (d.reason(unit) == "below_minimum") == (0 < d.totals[unit] < k)
-        assert d.is_shown(unit) == (unit in d.shown)
-
-
-@given(trees())
-def test_a_label_is_the_nearest_shown_ancestor_or_self_and_holds_its_residual(
-    case: tuple[Tree, Counts, int],
-) -> None:
-    parents, counts, k = case
-    d = disclose(parents, counts, min_group_size=k)
-    exported = dict.fromkeys(d.shown, 0)
-    for unit in parents:
-        shown_above = [u for u in ancestors_or_self(parents, unit) if u in d.shown]
-        assert d.label(unit) == (shown_above[0] if shown_above else None)
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10_000))
+def test_atoms_are_disjoint_and_never_under_the_minimum(seed: int) -> None:
+    parents, cells, scored, k = random_organisation(random.Random(seed))
+    d = decide(cells, parents=parents, min_group_size=k, scored=scored)
+    for column in d.codes.columns:
+        codes = d.codes[column].to_numpy()
+        sizes = np.bincount(codes[codes != NO_ATOM], minlength=len(d.atoms))
+        assert all(size == 0 or size >= k for size in sizes), column
+    for unit in set(cells):
+        own = int((cells == unit).sum())
+        assert d.is_team_shown(unit) == (own >= k)
         label = d.label(unit)
-        if label is not None:
-            exported[label] += counts.get(unit, 0)
-    assert exported == {unit: d.residual(unit) for unit in d.shown}
+        assert label is None or unit in subtree(parents, label), "a label is up the chart"
 
 
-@given(trees(), st.randoms(use_true_random=False))
-def test_the_decision_does_not_depend_on_the_order_of_the_mappings(
-    case: tuple[Tree, Counts, int], shuffler: random.Random
-) -> None:
-    parents, counts, k = case
-    shuffled_parents = dict(shuffler.sample(list(parents.items()), len(parents)))
-    shuffled_counts = dict(shuffler.sample(list(counts.items()), len(counts)))
-    first = disclose(parents, counts, min_group_size=k)
-    second = disclose(shuffled_parents, shuffled_counts, min_group_size=k)
-    assert first == second
-    assert first.to_frame().equals(second.to_frame())
+def test_renaming_the_units_renames_the_decision() -> None:
+    rng = random.Random(5)
+    for _ in range(50):
+        parents, cells, scored, k = random_organisation(rng)
+        rename = {u: f"z{i}" for i, u in enumerate(sorted(parents, reverse=True))}
+        moved = {rename[u]: None if p is None else rename[p] for u, p in parents.items()}
+        first = decide(cells, parents=parents, min_group_size=k, scored=scored)
+        second = decide(cells.map(rename), parents=moved, min_group_size=k, scored=scored)
+        for scale in (ROWS, *scored.columns):
+            assert (first.published(scale) == second.published(scale)).all()
+            assert (first.team_cells(scale) == second.team_cells(scale)).all()
+        assert {rename[u]: first.label(u) and rename[first.label(u) or ""] for u in set(cells)} == {
+            rename[u]: second.label(rename[u]) for u in set(cells)
+        }
 
 
-# Item distributions ----------------------------------------------------------------------
+# -- distributions -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -370,9 +321,7 @@ def test_the_decision_does_not_depend_on_the_order_of_the_mappings(
         ([1, 1, 1, 1], 5, False),  # four answers, below the minimum
         ([4, 1], 5, True),
         ([], 5, False),
-        ([5], 5, False),
         (np.array([3, 3], dtype=np.int64), 5, True),
-        ([1, 0], 1, False),
         ([1, 1], 1, True),
     ],
 )
@@ -382,154 +331,51 @@ def test_a_distribution_needs_k_answers_in_two_bands_or_more(
     assert distribution_disclosable(counts, min_group_size=min_group_size) is expected
 
 
-@given(
-    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=7),
-    st.integers(1, 7),
-)
-@settings(max_examples=200)
-def test_two_disclosable_distributions_add_up_to_a_disclosable_one(
-    bands: list[tuple[int, int]], k: int
-) -> None:
-    # Why checking the residual sets is enough: a union of them is disclosable too.
-    first, second = [b[0] for b in bands], [b[1] for b in bands]
-    if distribution_disclosable(first, min_group_size=k) and distribution_disclosable(
-        second, min_group_size=k
-    ):
-        union = [a + b for a, b in bands]
-        assert distribution_disclosable(union, min_group_size=k)
-
-
-# Bad input -------------------------------------------------------------------------------
+# -- bad input ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("parents", "counts", "min_group_size", "message"),
+    ("parents", "min_group_size", "message"),
     [
-        ({"org": None}, {"ghost": 3}, 5, "counts: unit 'ghost' is not in parents"),
         (
             {"org": None, "team": "orgg"},
-            {},
             5,
             "parents: the parent 'orgg' of unit 'team' is not a unit of the tree",
         ),
-        ({1: None}, {}, 5, "parents: unit 1 is not a str"),
-        (
-            {"x": "y", "y": "z", "z": "y"},
-            {},
-            5,
-            "parents: unit 'y' is on a cycle ('y' → 'z' → 'y')",
-        ),
-        ({"self": "self"}, {}, 5, "parents: unit 'self' is on a cycle ('self' → 'self')"),
-        ({"org": None}, {"org": -1}, 5, "counts['org']: -1 is negative"),
-        ({"org": None}, {"org": 2.0}, 5, "counts['org']: 2.0 is not an int"),
-        ({"org": None}, {"org": "3"}, 5, "counts['org']: '3' is not an int"),
-        ({"org": None}, {"org": True}, 5, "counts['org']: True is not an int"),
-        ({"org": None}, {"org": np.True_}, 5, "counts['org']: np.True_ is not an int"),
-        ({"org": None}, {}, 0, "min_group_size: 0 is below 1"),
-        ({"org": None}, {}, 5.0, "min_group_size: 5.0 is not an int"),
-        ({"org": None}, {}, True, "min_group_size: True is not an int"),
+        ({"x": "y", "y": "z", "z": "y"}, 5, "parents: unit 'y' is on a cycle ('y' → 'z' → 'y')"),
+        ({"org": None}, 0, "min_group_size: 0 is below 1"),
+        ({"org": None}, 5.0, "min_group_size: 5.0 is not an int"),
+        ({"org": None}, True, "min_group_size: True is not an int"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_the_reason(
-    parents: Tree, counts: Counts, min_group_size: int, message: str
+    parents: Tree, min_group_size: int, message: str
 ) -> None:
     with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
-        disclose(parents, counts, min_group_size=min_group_size)
+        decide(cells_of({"org": 5}), parents=parents, min_group_size=min_group_size)
 
 
-def test_numpy_integer_counts_are_counts() -> None:
-    counts: dict[str, object] = {"org": np.int64(5)}
-    d = disclose({"org": None}, counts, min_group_size=np.int64(5))  # type: ignore[arg-type]
-    assert d.shown == {"org"}
-    assert type(d.totals["org"]) is int
+def test_bad_respondents_are_refused_naming_the_field() -> None:
+    cells = cells_of({"a": 5})
+    with pytest.raises(ValueError, match=r"^cells: every respondent needs a cell"):
+        decide(pd.Series(["a", None]), min_group_size=2)
+    with pytest.raises(ValueError, match=r"^scored: must have the index of cells$"):
+        decide(cells, min_group_size=2, scored=pd.DataFrame({"HA": [True]}, index=[9]))
+    with pytest.raises(ValueError, match=r"^scored\['HA'\]: must be boolean"):
+        decide(cells, min_group_size=2, scored=pd.DataFrame({"HA": [1.0] * 5}))
+    with pytest.raises(ValueError, match="index of the respondents"):
+        decide(cells, min_group_size=2).published_scores(pd.DataFrame({"HA": [1.0]}))
 
 
-@pytest.mark.parametrize(
-    ("counts", "min_group_size", "message"),
-    [
-        ([3, -1], 5, "counts[1]: -1 is negative"),
-        ([3, 1.5], 5, "counts[1]: 1.5 is not an int"),
-        ([3, 3], 0, "min_group_size: 0 is below 1"),
-    ],
-)
-def test_bad_distributions_are_refused_naming_the_band(
-    counts: list[int], min_group_size: int, message: str
-) -> None:
-    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
-        distribution_disclosable(counts, min_group_size=min_group_size)
-
-
-@pytest.mark.parametrize("method", ["is_shown", "reason", "residual", "label"])
-def test_asking_about_a_unit_outside_the_tree_is_a_key_error_naming_it(method: str) -> None:
-    d = disclose({"org": None}, {"org": 5}, min_group_size=5)
-    with pytest.raises(UnknownUnitError, match="unit 'nowhere' is not a unit of the tree"):
-        getattr(d, method)("nowhere")
+def test_asking_about_a_unit_outside_the_chart_is_a_key_error_naming_it() -> None:
+    d = decide(cells_of({"org": 5}), min_group_size=5)
+    for method in (d.label, d.is_team_shown, d.in_group):
+        with pytest.raises(UnknownUnitError, match="unit 'nowhere' is not a unit of the tree"):
+            method("nowhere")
     assert issubclass(UnknownUnitError, KeyError)
 
 
-def test_a_disclosure_cannot_be_changed_after_the_fact() -> None:
-    d = disclose({"org": None}, {"org": 5}, min_group_size=5)
-    assert isinstance(d, Disclosure)
+def test_a_decision_cannot_be_changed_after_the_fact() -> None:
+    d = decide(cells_of({"org": 5}), min_group_size=5)
     with pytest.raises(TypeError):
-        d.totals["org"] = 1  # type: ignore[index]
-
-
-# -- teams published side by side, and the figures that pool them ---------------------------------
-
-
-def test_shown_cells_apply_the_minimum_per_team_and_per_score() -> None:
-    teams = pd.Series(["a"] * 6 + ["b"] * 5 + ["c"] * 2)
-    scores = pd.DataFrame({"HA": np.arange(13.0), "VA": np.arange(13.0)})
-    scores.loc[6, "VA"] = np.nan  # b has 4 VA scores
-    cells = shown_cells(scores, teams=teams, min_group_size=5)
-    assert cells.to_dict("index") == {
-        "a": {"HA": True, "VA": True},
-        "b": {"HA": True, "VA": False},
-        "c": {"HA": False, "VA": False},
-    }
-    only_a = shown_cells(scores, teams=teams, min_group_size=5, eligible=pd.Series(["a"]))
-    assert only_a.loc["b"].tolist() == [False, False]
-    assert disclosed_groups(
-        pd.Series([6, 5, 2], index=["a", "b", "c"]), min_group_size=5
-    ).tolist() == [
-        True,
-        True,
-        False,
-    ]
-
-
-def test_published_scores_keep_the_shown_cells_only() -> None:
-    teams = pd.Series(["a"] * 6 + ["b"] * 5 + ["c"] * 2)
-    scores = pd.DataFrame({"HA": np.arange(13.0), "VA": np.arange(13.0)})
-    scores.loc[6, "VA"] = np.nan
-    published = published_scores(
-        scores, teams=teams, shown=shown_cells(scores, teams=teams, min_group_size=5)
-    )
-    assert published["HA"].notna().tolist() == [True] * 11 + [False] * 2
-    assert published["VA"].notna().sum() == 6
-    # The pooled figure is exactly the union of the shown cells: nothing left to subtract.
-    assert published["HA"].sum() == scores["HA"].iloc[:11].sum()
-    assert scores["HA"].iloc[0] == published["HA"].iloc[0]
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=0, max_size=30),
-    k=st.integers(min_value=1, max_value=8),
-)
-def test_groups_side_by_side_are_decided_as_disclose_decides(counts: list[int], k: int) -> None:
-    keys = [f"team-{i}" for i in range(len(counts))]
-    series = pd.Series(counts, index=keys, dtype="int64")
-    disclosure = disclose(
-        dict.fromkeys(keys), dict(zip(keys, counts, strict=True)), min_group_size=k
-    )
-    assert disclosed_groups(series, min_group_size=k).tolist() == [
-        disclosure.is_shown(key) for key in keys
-    ]
-
-
-def test_groups_side_by_side_refuse_what_is_not_a_count() -> None:
-    with pytest.raises(ValueError, match="counts\\['b'\\]: -1 is not a count"):
-        disclosed_groups(pd.Series([3, -1], index=["a", "b"]), min_group_size=2)
-    with pytest.raises(ValueError, match="min_group_size"):
-        disclosed_groups(pd.Series([3], index=["a"]), min_group_size=0)
+        d.parents["org"] = "x"  # type: ignore[index]

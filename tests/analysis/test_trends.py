@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import random
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,12 @@ from scipy import stats
 import analysis
 import analysis.trends
 from analysis import compare_waves, simulate_organisation
+from analysis.confidentiality import decide
 from analysis.invariance import Verdict
+from analysis.scoring import score_scales
 from analysis.trends import SHIFTED
 from instrument.model import Instrument
+from tests.analysis.test_confidentiality import published_groups, smallest_isolated
 
 
 def split_waves(instrument: Instrument, *, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -263,3 +267,69 @@ def test_the_docstring_examples_run() -> None:
     outcome = doctest.testmod(analysis.trends, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0
     assert outcome.failed == 0
+
+
+# -- two waves, each with its own decision: the brute-force attack ---------------------------------
+
+
+def _wave(
+    rng: random.Random, instrument: Instrument, parents: dict[str, str | None]
+) -> pd.DataFrame:
+    """Random answers in random cells of the chart, some items skipped."""
+    rows = []
+    for unit in parents:
+        for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8])):
+            row: dict[str, object] = {
+                item: (np.nan if rng.random() < 0.2 else float(rng.randint(1, 7)))
+                for item in instrument.item_ids
+            }
+            rows.append(row | {"team": unit})
+    return pd.DataFrame(rows, columns=[*instrument.item_ids, "team"])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_nothing_printed_across_two_waves_isolates_a_group_under_either_minimum(
+    small_instrument: Instrument, seed: int
+) -> None:
+    """Two waves over one chart, each decided with its own minimum; wave 2's trend prints
+    wave 1 figures beside its own. For each wave, every group whose figure is printed
+    anywhere (its own report, and the other wave's trend) is added to that wave's published
+    groups, and no combination of them isolates fewer than that wave's minimum."""
+    rng = random.Random(seed)
+    comparable = dict.fromkeys(small_instrument.scale_ids, "scalar")
+    tried = 0
+    while tried < 12:
+        names = [f"u{i}" for i in range(rng.randint(2, 5))]
+        parents: dict[str, str | None] = {names[0]: None}
+        parents |= {name: names[rng.randrange(i + 1)] for i, name in enumerate(names[1:])}
+        waves = [_wave(rng, small_instrument, parents) for _ in range(2)]
+        if any(len(w) < 2 for w in waves):
+            continue
+        tried += 1
+        minimums = (rng.randint(3, 6), rng.randint(2, 5))
+        scores = [score_scales(w, instrument=small_instrument) for w in waves]
+        decisions = [
+            decide(w["team"], min_group_size=k, parents=parents, scored=s.notna())
+            for w, k, s in zip(waves, minimums, scores, strict=True)
+        ]
+        trend = compare_waves(
+            waves[0], waves[1], instrument=small_instrument, group_invariance=comparable,
+            previous_decision=decisions[0], current_decision=decisions[1],
+        )  # fmt: skip
+        for index, (name, decision) in enumerate(
+            zip(("previous", "current"), decisions, strict=True)
+        ):
+            for scale in small_instrument.scale_ids:
+                groups = published_groups(decision, scale=scale, units=set(parents))
+                has_score = scores[index][scale].notna().to_numpy()
+                printed = trend.teams[
+                    (trend.teams["scale"] == scale) & trend.teams[f"mean_{name}"].notna()
+                ]
+                cells = waves[index]["team"].to_numpy()
+                groups += [(cells == team) & has_score for team in printed["team"]]
+                overall = trend.organisation.set_index("scale")
+                if pd.notna(overall.loc[scale, f"mean_{name}"]):
+                    groups.append(decision.published(scale))
+                smallest = smallest_isolated(groups)
+                k = minimums[index]
+                assert smallest is None or smallest >= k, (name, scale, parents, minimums)

@@ -3,17 +3,20 @@ admin key, and helpers to talk to it as HR, as a leader and as a respondent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
+from api import org_chart, services
 from api.access import init_organisation
 from api.app import create_app
-from api.models import OrganisationCreate
+from api.models import CampaignCreate, OrganisationCreate
+from api.org_chart import UnitImportRow
 
 INSTRUMENT = "transversal-core@1.0.0"
 
@@ -62,3 +65,43 @@ def database_url_of(engine: Engine) -> str:
         schema = connection.execute(text("select current_schema()")).scalar_one()
     url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A campaign staged through the services: its id and its units' ids by external id."""
+
+    campaign_id: int
+    units: dict[str, int]
+
+
+def stage_campaign(
+    engine: Engine,
+    organisation_id: int,
+    *,
+    chart: Sequence[UnitImportRow],
+    teams: Sequence[str],
+    open_it: bool = True,
+    **fields: Any,
+) -> Staged:
+    """Import ``chart``, create a campaign over the ``teams`` (external ids) and open it:
+    scenery for tests whose subject is what comes after."""
+    with Session(engine, expire_on_commit=False) as session:
+        made = org_chart.import_units(session, organisation_id=organisation_id, rows=list(chart))
+        units = {u.external_id or "": u.id or 0 for u in made}
+        campaign = services.create_campaign(
+            session,
+            organisation_id=organisation_id,
+            data=CampaignCreate.model_validate(
+                {
+                    "name": "Spring",
+                    "instrument": INSTRUMENT,
+                    "unit_ids": [units[t] for t in teams],
+                    **fields,
+                }
+            ),
+        )
+        assert campaign.id is not None
+        if open_it:
+            services.open_campaign(session, campaign_id=campaign.id)
+    return Staged(campaign_id=campaign.id, units=units)

@@ -1,4 +1,5 @@
-"""The results and report routes analyse a campaign once per content, not once per request."""
+"""The results, report and export routes analyse a closed campaign once per snapshot, not once
+per request."""
 
 from __future__ import annotations
 
@@ -30,32 +31,38 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
-def test_the_same_campaign_is_analysed_once(counted: dict[str, int]) -> None:
-    cache, data = AnalysisCache(), _campaign()
+def _snapshot(data: CampaignData, fingerprint: str = "a" * 64) -> CampaignData:
+    return dataclasses.replace(data, fingerprint=fingerprint)
+
+
+def test_the_same_snapshot_is_analysed_once(counted: dict[str, int]) -> None:
+    cache, data = AnalysisCache(), _snapshot(_campaign())
     first = cache.analysis(data)
     assert cache.analysis(data) is first
-    # The same content loaded again (a new request: a new object, the rows in another order).
+    # The same snapshot loaded again (a new request: a new object, the rows in another order).
     again = dataclasses.replace(data, responses=data.responses.iloc[::-1])
     assert cache.analysis(again) is first
     assert cache.with_invariance(data)[1] is cache.with_invariance(again)[1]
     assert counted == {"analyse": 1, "invariance": 1}
 
 
-def test_a_new_answer_or_a_renamed_unit_is_analysed_again(counted: dict[str, int]) -> None:
-    cache, data = AnalysisCache(), _campaign()
+def test_another_snapshot_is_analysed_again(counted: dict[str, int]) -> None:
+    cache, data = AnalysisCache(), _snapshot(_campaign())
     first = cache.analysis(data)
-    fewer = dataclasses.replace(data, responses=data.responses.iloc[1:])
-    assert cache.analysis(fewer) is not first
-    renamed_unit = data.units[1].model_copy(update={"name": "Renamed"})
-    renamed = dataclasses.replace(data, units=(data.units[0], renamed_unit, *data.units[2:]))
-    assert cache.analysis(renamed) is not first
-    assert counted["analyse"] == 3
+    assert cache.analysis(_snapshot(data, "b" * 64)) is not first
+    assert counted["analyse"] == 2
+
+
+def test_only_a_closed_campaigns_snapshot_is_analysed(counted: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="only a closed campaign's snapshot"):
+        AnalysisCache().analysis(_campaign())
+    assert counted["analyse"] == 0
 
 
 def test_the_cache_keeps_only_the_latest_campaigns(counted: dict[str, int]) -> None:
-    cache, data = AnalysisCache(size=1), _campaign()
+    cache, data = AnalysisCache(size=1), _snapshot(_campaign())
     cache.analysis(data)
-    cache.analysis(dataclasses.replace(data, min_group_size=6))
+    cache.analysis(_snapshot(data, "c" * 64))
     cache.analysis(data)
     assert counted["analyse"] == 3
 

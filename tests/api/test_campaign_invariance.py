@@ -47,8 +47,8 @@ def test_invariance_is_tested_across_the_large_departments_on_the_kept_responden
     assert set(found["n_groups"]) == {2}
     # Listwise within each scale, among the 240 answers of departments 2 and 3 less the
     # careless: never more than those kept.
-    teams = analysis.scores["team"].astype(int)
-    kept = int(teams.isin([*TEAMS[2], *TEAMS[3]]).sum())
+    kept_rows = analysis.scores.drop(index=analysis.excluded)
+    kept = int(kept_rows["team"].astype(int).isin([*TEAMS[2], *TEAMS[3]]).sum())
     assert analysis.n_excluded > 0
     assert kept < 240
     assert (found["n"] <= kept).all()

@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+import pandas as pd
 import pyreadstat
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from analysis.scoring import score_scales
 from api import repositories as repo
 from api import services
 from api.access import init_organisation
-from api.errors import Conflict
-from api.exchange import fold_small_units
 from api.models import OrganisationCreate, Response, ResponseCreate
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, table_counts
@@ -161,7 +162,7 @@ def test_the_csv_export_codes_does_not_apply_as_minus_nine_and_unanswered_as_bla
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
     header = answer.text.splitlines()[0].split(",")
-    assert header == ["unit_id", "unit_name", "language", *ITEMS]
+    assert header == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
     rows = _rows(answer.text)
     assert len(rows) == 5
     (row,) = [r for r in rows if r["language"] == "fr"]
@@ -241,7 +242,7 @@ def test_the_spss_file_carries_labels_in_the_first_language_and_minus_nine_as_us
     path.write_bytes(answer.content)
     kept, meta = pyreadstat.read_sav(path, user_missing=True)
     dropped, _ = pyreadstat.read_sav(path)
-    assert list(kept.columns) == ["unit_id", "unit_name", "language", *ITEMS]
+    assert list(kept.columns) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
     assert meta.column_names_to_labels["HA01"] == CORE.item("HA01").text["fr"]
     assert meta.column_names_to_labels["unit_name"] == "Nom de l'unité"
     scale = CORE.response_scale
@@ -270,7 +271,7 @@ def test_the_codebook_describes_every_variable_in_every_campaign_language(
     assert book["languages"] == ["en", "fr"]
     assert book["folding"] == []
     variables = {v["name"]: v for v in book["variables"]}
-    assert list(variables) == ["unit_id", "unit_name", "language", *ITEMS]
+    assert list(variables) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
     reverse = variables["HA04"]
     assert CORE.item("HA04").reverse
     assert reverse["reverse"] is True
@@ -302,7 +303,7 @@ def test_the_codebook_comes_as_csv_with_a_column_per_language(
 
     assert answer.headers["content-type"].startswith("text/csv")
     rows = {r["name"]: r for r in _rows(answer.text)}
-    assert list(rows) == ["unit_id", "unit_name", "language", *ITEMS]
+    assert list(rows) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
     assert rows["HA04"]["label_fr"] == CORE.item("HA04").text["fr"]
     assert (rows["HA04"]["scale_id"], rows["HA04"]["reverse"]) == ("HA", "true")
     assert rows["HA04"]["values_en"].startswith("1=Strongly disagree; 2=Disagree")
@@ -315,23 +316,23 @@ def test_a_campaign_without_responses_exports_its_columns_only(
     campaign = team["campaign"]
     assert (
         _get(org, campaign, "export.csv").text
-        == ",".join(["unit_id", "unit_name", "language", *ITEMS]) + "\n"
+        == ",".join(["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]) + "\n"
     )
     path = tmp_path / "empty.sav"
     path.write_bytes(_get(org, campaign, "export.sav").content)
     frame, _ = pyreadstat.read_sav(path)
-    assert frame.shape == (0, 3 + len(ITEMS))
+    assert frame.shape == (0, 4 + len(ITEMS))
     assert _get(org, campaign, "codebook").json()["folding"] == []
 
 
-# -- folding ------------------------------------------------------------------------------------
+# -- labels: the campaign's disclosure decision --------------------------------------------------
 
 
-def _counts(text: str) -> Counter[str]:
-    return Counter(row["unit_name"] for row in _rows(text))
+def _counts(text: str) -> Counter[tuple[str, str]]:
+    return Counter((row["unit_name"], row["unit_pooled"]) for row in _rows(text))
 
 
-def test_small_units_are_folded_up_the_tree_until_every_group_reaches_the_minimum(
+def test_small_units_are_pooled_up_the_chart_until_the_pool_reaches_the_minimum(
     org: Org, engine: Engine
 ) -> None:
     acme = _unit(org, "Acme")
@@ -342,44 +343,35 @@ def test_small_units_are_folded_up_the_tree_until_every_group_reaches_the_minimu
     field = _unit(org, "Field", parent=sales)
     units = [acme, operations, night, day, sales, field]
     campaign = _campaign(org, units, min_group_size=6)
-    # A team of 2 joins its department of 6; a team of 3 and its department's own 2 are still
-    # short together, so both go up to the root and its own 4.
+    # Day shift and Operations' own 6 are teams of their own. Night shift's 2 wait at
+    # Operations; Sales' 2 and Field's 3 are short together; all of them reach the minimum at
+    # the root, with its own 4: one pool of 11 under "Acme".
     _fill(engine, campaign, {acme: 4, operations: 6, night: 2, day: 6, sales: 2, field: 3})
 
     exported = _get(org, campaign, "export.csv")
     book = _get(org, campaign, "codebook").json()
 
-    assert _counts(exported.text) == {"Acme": 9, "Operations": 8, "Day shift": 6}
+    assert _counts(exported.text) == {
+        ("Acme", "1"): 11,
+        ("Operations", "0"): 6,
+        ("Day shift", "0"): 6,
+    }
     assert {r["unit_id"] for r in _rows(exported.text)} == {str(acme), str(operations), str(day)}
-    assert book["folding"] == [
-        {
-            "unit_id": field,
-            "unit_name": "Field",
-            "folded_into_unit_id": acme,
-            "folded_into_unit_name": "Acme",
-        },
-        {
-            "unit_id": night,
-            "unit_name": "Night shift",
-            "folded_into_unit_id": operations,
-            "folded_into_unit_name": "Operations",
-        },
-        {
-            "unit_id": sales,
-            "unit_name": "Sales",
-            "folded_into_unit_id": acme,
-            "folded_into_unit_name": "Acme",
-        },
+    assert [(f["unit_name"], f["folded_into_unit_name"]) for f in book["folding"]] == [
+        ("Field", "Acme"),
+        ("Night shift", "Acme"),
+        ("Sales", "Acme"),
     ]
+    assert (book["withheld"], book["withheld_rows"]) == ([], 0)
     csv_book = {r["name"]: r for r in _rows(_get(org, campaign, "codebook?format=csv").text)}
-    book = _get(org, campaign, "codebook").json()
     assert csv_book["unit_id"]["notes"] == (
-        f"snapshot: {book['snapshot']}; folded: Field into Acme; Night shift into Operations;"
+        f"snapshot: {book['snapshot']}; folded: Field into Acme; Night shift into Acme;"
         " Sales into Acme"
     )
+    assert csv_book["unit_pooled"]["values_en"].startswith("0=the unit's own rows; 1=")
 
 
-def test_a_department_short_on_its_own_stays_when_its_folded_team_brings_it_to_the_minimum(
+def test_a_department_short_on_its_own_is_a_pool_with_its_small_team(
     org: Org, engine: Engine
 ) -> None:
     acme = _unit(org, "Acme")
@@ -388,15 +380,32 @@ def test_a_department_short_on_its_own_stays_when_its_folded_team_brings_it_to_t
     campaign = _campaign(org, [sales, field], min_group_size=5)
     _fill(engine, campaign, {sales: 2, field: 3})
 
-    assert _counts(_get(org, campaign, "export.csv").text) == {"Sales": 5}
+    assert _counts(_get(org, campaign, "export.csv").text) == {("Sales", "1"): 5}
     assert [
         (f["unit_name"], f["folded_into_unit_name"])
         for f in _get(org, campaign, "codebook").json()["folding"]
     ] == [("Field", "Sales")]
 
 
+def test_rows_that_reach_no_pool_are_withheld_and_counted_in_the_codebook(
+    org: Org, engine: Engine
+) -> None:
+    acme = _unit(org, "Acme")
+    big = _unit(org, "Big", parent=acme)
+    small = _unit(org, "Small", parent=acme)
+    campaign = _campaign(org, [big, small], min_group_size=5)
+    _fill(engine, campaign, {big: 7, small: 3})
+
+    assert _counts(_get(org, campaign, "export.csv").text) == {("Big", "0"): 7}
+    book = _get(org, campaign, "codebook").json()
+    assert book["withheld"] == [{"unit_id": small, "unit_name": "Small"}]
+    assert book["withheld_rows"] == 3
+    notes = {r["name"]: r for r in _rows(_get(org, campaign, "codebook?format=csv").text)}
+    assert notes["unit_id"]["notes"].endswith("; withheld: 3 rows of Small")
+
+
 @pytest.mark.parametrize("path", ["export.csv", "export.sav", "codebook", "codebook?format=csv"])
-def test_the_export_is_refused_when_even_the_root_is_under_the_minimum(
+def test_the_export_is_refused_when_no_row_reaches_the_minimum(
     org: Org, engine: Engine, team: dict[str, int], path: str
 ) -> None:
     _fill(engine, team["campaign"], {team["night"]: 3})
@@ -405,60 +414,42 @@ def test_the_export_is_refused_when_even_the_root_is_under_the_minimum(
 
     assert answer.status_code == 409
     assert answer.json()["detail"] == (
-        "the export would single out respondents: 'Acme', with the units below it, has"
-        " fewer responses than the minimum group size of 5, and no parent unit to fold them into"
+        "the export would single out respondents: no unit, even pooled with the units around"
+        " it up to the top of the organisation chart, has as many responses as the minimum"
+        " group size of 5"
     )
 
 
-@pytest.mark.parametrize(
-    ("counts", "expected"),
-    [
-        ({1: 9, 2: 6, 3: 6}, {1: 1, 2: 2, 3: 3}),
-        ({1: 9, 2: 6, 3: 2}, {1: 1, 2: 2, 3: 2}),
-        ({1: 9, 2: 2, 3: 3}, {1: 1, 2: 2, 3: 2}),
-        ({1: 9, 2: 1, 3: 3}, {1: 1, 2: 1, 3: 1}),
-        ({1: 9, 3: 2}, {1: 1, 3: 1}),
-        ({2: 2, 3: 3, 4: 6}, {2: 2, 3: 2, 4: 4}),
-    ],
-    ids=["all-large", "team-joins-department", "rescued", "chain", "through-empty", "no-root-rows"],
-)
-def test_folding_goes_bottom_up_and_a_parent_is_judged_with_what_was_folded_into_it(
-    counts: dict[int, int], expected: dict[int, int]
-) -> None:
-    # 1 is the root; 2 a department under it; 3 a team under 2; 4 a second team under 1.
-    parents = {1: None, 2: 1, 3: 2, 4: 1}
-    names = {1: "Acme", 2: "Sales", 3: "Field", 4: "Ops"}
-    assert fold_small_units(counts, parents=parents, names=names, min_group_size=5) == expected
+def test_hr_cannot_peel_a_published_team_off_an_export_label(org: Org, engine: Engine) -> None:
+    """The second attack: the export folded T1 and T5 into their departments while the
+    results published T1's and T5's means, so HR matched T1's rows under a department's name
+    and was left with the rows of T3 (2 people) and T7 (3). Now both follow one decision:
+    every team the results show carries its own name in the export, with exactly the
+    results' respondents, and the small teams' rows are one pool of at least the minimum."""
+    acme = _unit(org, "Acme")
+    dept_a, dept_b = _unit(org, "Dept A", parent=acme), _unit(org, "Dept B", parent=acme)
+    t1, t3 = _unit(org, "T1", parent=dept_a), _unit(org, "T3", parent=dept_a)
+    t5, t7 = _unit(org, "T5", parent=dept_b), _unit(org, "T7", parent=dept_b)
+    campaign = _campaign(org, [t1, t3, t5, t7], min_group_size=5)
+    _fill(engine, campaign, {t1: 6, t3: 2, t5: 6, t7: 3})
 
-
-def test_folding_refuses_a_root_under_the_minimum() -> None:
-    with pytest.raises(Conflict, match="'Acme', with the units below it"):
-        fold_small_units(
-            {1: 2, 3: 2}, parents={1: None, 2: 1, 3: 2}, names={1: "Acme"}, min_group_size=5
+    rows = _rows(_get(org, campaign, "export.csv").text)
+    results = _get(org, campaign, "results").json()
+    shown = {u["name"]: u for u in results["units"] if not u["suppressed"]}
+    assert set(shown) == {"T1", "T5"}
+    labels = Counter((r["unit_name"], r["unit_pooled"]) for r in rows)
+    assert labels == {("T1", "0"): 6, ("T5", "0"): 6, ("Acme", "1"): 5}
+    for name, unit in shown.items():
+        # HR can recompute the published means from the rows under the team's own name:
+        # nothing is left over to subtract from any other label.
+        assert labels[(name, "0")] == unit["respondents"]
+        answers = pd.DataFrame(
+            [{i: float(r[i]) for i in ITEMS} for r in rows if r["unit_name"] == name]
         )
-
-
-def test_a_small_residual_takes_one_more_unit_with_it_instead_of_refusing() -> None:
-    # The root's own 2 rows would be the only rows under "Acme" while team 3 (6) is exported
-    # under its own name: those 2 people singled out. Complementary suppression folds team 3
-    # into the root as well, so 8 rows go out under "Acme" (the earlier rule refused).
-    parents = {1: None, 2: 1, 3: 2}
-    names = {1: "Acme", 2: "Sales", 3: "Field"}
-    assert fold_small_units({1: 2, 3: 6}, parents=parents, names=names, min_group_size=5) == {
-        1: 1,
-        3: 1,
-    }
-
-
-def test_a_department_never_exports_the_rows_of_one_small_team_under_its_name() -> None:
-    # Department 2 (no rows of its own) has teams 3 (8) and 4 (2): with 3 under its own name,
-    # the rows under "Sales" would be team 4's two people. Both go under "Sales".
-    parents = {1: None, 2: 1, 3: 2, 4: 2}
-    names = {1: "Acme", 2: "Sales", 3: "Field", 4: "Desk"}
-    destination = fold_small_units({3: 8, 4: 2}, parents=parents, names=names, min_group_size=5)
-    assert destination == {3: 2, 4: 2}
-    under = Counter(destination[unit] for unit, n in {3: 8, 4: 2}.items() for _ in range(n))
-    assert all(count >= 5 for count in under.values())
+        recomputed = score_scales(answers.replace(-9.0, np.nan), instrument=CORE).mean()
+        for score in unit["scores"]:
+            assert math.isclose(recomputed[score["scale"]], score["mean"]), score["scale"]
+    assert all(count >= 5 for count in labels.values())
 
 
 # -- who may ------------------------------------------------------------------------------------
@@ -604,7 +595,7 @@ def test_an_import_with_bad_rows_lists_every_problem_by_line_and_stores_nothing(
             [
                 "rows[1].HA01: duplicate column: also column 2",
                 "rows[1].XX99: unknown column: not an item of transversal-core@1.0.0, nor one of"
-                " unit_id, unit_name, language, unit_external_id",
+                " unit_id, unit_name, unit_pooled, language, unit_external_id",
                 "rows[1].(column 5): the column has no name",
                 "rows[1].unit_id: missing column: unit_id or unit_external_id",
             ],
@@ -651,13 +642,20 @@ def test_a_draft_campaign_takes_no_imported_answers(
     assert table_counts(engine) == before
 
 
-def test_a_closed_campaign_still_takes_paper_forms(
+def test_a_closed_campaign_takes_no_more_answers(
     org: Org, engine: Engine, team: dict[str, int]
 ) -> None:
+    """Paper answers added after close would change a snapshot whose results may have been
+    read, and count over 100 % of the invited: refused, and nothing stored."""
     closed = org.client.post(f"/api/v1/campaigns/{team['campaign']}/close", headers=org.headers())
     assert closed.status_code == 200
+    before = table_counts(engine)
 
     answer = _import(org, team["campaign"], f"unit_id,HA01\n{team['night']},3\n")
 
-    assert answer.status_code == 201
-    assert _stored(engine, team["campaign"]) == [(team["night"], "en", {"HA01": 3})]
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == (
+        f"campaign {team['campaign']} is closed: answers can be imported only while it is open"
+        " (a closed campaign's results are frozen in its snapshot)"
+    )
+    assert table_counts(engine) == before

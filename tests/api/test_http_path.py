@@ -244,7 +244,10 @@ def test_hr_runs_a_campaign_and_a_leader_reads_their_teams_results_and_report(
         shown = by_unit[units[team]]
         assert not shown["suppressed"]
         assert shown["respondents"] == RESPONDING[team]
-        assert shown["analysed"] <= shown["respondents"]  # careless respondents are left out
+        # Careless respondents count in the figures: n beside the number who answered would
+        # otherwise tell the team how many of its members were flagged.
+        assert shown["analysed"] == shown["respondents"]
+        assert {s["n"] for s in shown["scores"] if s["shown"]} <= set(range(RESPONDING[team] + 1))
         means = [s["mean"] for s in shown["scores"] if s["shown"]]
         assert means, f"{team} shows no scale"
         assert all(1 <= m <= 7 for m in means)
@@ -306,13 +309,14 @@ def test_progress_counts_invitations_and_responses_per_unit_and_nothing_else(
     assert progress.status_code == 200, progress.text
     body = progress.json()
     assert (body["status"], body["invited"], body["responses"]) == ("open", 33, 31)
+    assert body["imported"] == 0
     assert {u["unit_id"]: (u["invited"], u["responses"]) for u in body["units"]} == {
         units[t]: (INVITED[t], RESPONDING[t]) for t in TEAMS
     }
     rates = {u["unit_id"]: u["response_rate"] for u in body["units"]}
     assert rates[units["night"]] == pytest.approx(0.9)
     assert all(
-        set(u) == {"unit_id", "name", "invited", "responses", "response_rate"}
+        set(u) == {"unit_id", "name", "invited", "responses", "imported", "response_rate"}
         for u in body["units"]
     )
 

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api import org_chart, services
-from api.models import CampaignCreate, Invitation, Response
+from api.models import Invitation, Response
 from api.org_chart import UnitImportRow
 from instrument import load_builtin
-from tests.api.conftest import INSTRUMENT, Org, table_counts
+from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 
 API = "/api/v1"
 ITEMS = load_builtin(INSTRUMENT).item_ids
@@ -23,26 +22,16 @@ ALL = dict.fromkeys(ITEMS, 4)
 @pytest.fixture
 def tokens(org: Org, engine: Engine) -> list[str]:
     """Five invitations to an open bilingual campaign whose first language is English."""
-    with Session(engine, expire_on_commit=False) as session:
-        team = org_chart.import_units(
-            session,
-            organisation_id=org.organisation_id,
-            rows=[UnitImportRow(external_id="t", name="Team")],
-        )[0]
-        campaign = services.create_campaign(
-            session,
-            organisation_id=org.organisation_id,
-            data=CampaignCreate(
-                name="Spring",
-                instrument=INSTRUMENT,
-                unit_ids=[team.id or 0],
-                languages=["en", "fr"],
-            ),
-        )
-        services.open_campaign(session, campaign_id=campaign.id or 0)
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[UnitImportRow(external_id="t", name="Team")],
+        teams=["t"],
+        languages=["en", "fr"],
+    )
     answer = org.client.post(
-        f"{API}/campaigns/{campaign.id}/invitations",
-        json={"unit_id": team.id, "count": 5},
+        f"{API}/campaigns/{staged.campaign_id}/invitations",
+        json={"unit_id": staged.units["t"], "count": 5},
         headers=org.headers(),
     )
     return list(answer.json()["tokens"])

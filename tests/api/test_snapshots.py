@@ -15,11 +15,10 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api import org_chart, services
+from api import services
 from api.access import issue_key
 from api.models import (
     ApiKeyCreate,
-    CampaignCreate,
     Invitation,
     ResponseCreate,
     Role,
@@ -27,7 +26,7 @@ from api.models import (
 )
 from api.org_chart import UnitImportRow
 from instrument import load_builtin
-from tests.api.conftest import INSTRUMENT, Org, table_counts
+from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 
 API = "/api/v1"
 OUTPUTS = (
@@ -49,38 +48,25 @@ def _answers(seed: int) -> dict[str, int | None]:
 @pytest.fixture
 def campaign(org: Org, engine: Engine) -> dict[str, Any]:
     """An open campaign over two teams of 6 and 7, with a leader of the department."""
-    with Session(engine, expire_on_commit=False) as session:
-        made = org_chart.import_units(
-            session,
-            organisation_id=org.organisation_id,
-            rows=[
-                UnitImportRow(external_id="acme", name="Acme", kind="organisation"),
-                UnitImportRow(
-                    external_id="ops",
-                    name="Operations",
-                    parent_external_id="acme",
-                    kind="department",
-                ),
-                UnitImportRow(external_id="night", name="Night shift", parent_external_id="ops"),
-                UnitImportRow(external_id="day", name="Day shift", parent_external_id="ops"),
-            ],
-        )
-        units = {u.external_id: u.id or 0 for u in made}
-        created = services.create_campaign(
-            session,
-            organisation_id=org.organisation_id,
-            data=CampaignCreate(
-                name="Spring",
-                instrument=INSTRUMENT,
-                unit_ids=[units["night"], units["day"]],
-                languages=["en", "fr"],
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[
+            UnitImportRow(external_id="acme", name="Acme", kind="organisation"),
+            UnitImportRow(
+                external_id="ops", name="Operations", parent_external_id="acme", kind="department"
             ),
-        )
-        assert created.id is not None
-        services.open_campaign(session, campaign_id=created.id)
+            UnitImportRow(external_id="night", name="Night shift", parent_external_id="ops"),
+            UnitImportRow(external_id="day", name="Day shift", parent_external_id="ops"),
+        ],
+        teams=["night", "day"],
+        languages=["en", "fr"],
+    )
+    units = staged.units
+    with Session(engine, expire_on_commit=False) as session:
         services.submit_responses(
             session,
-            campaign_id=created.id,
+            campaign_id=staged.campaign_id,
             responses=[
                 ResponseCreate(unit_id=units[team], answers=_answers(seed))
                 for team, count in (("night", 6), ("day", 7))
@@ -92,7 +78,7 @@ def campaign(org: Org, engine: Engine) -> dict[str, Any]:
             organisation_id=org.organisation_id,
             data=ApiKeyCreate(role=Role.leader, unit_id=units["ops"]),
         )
-    return {"id": created.id, "leader": leader.key, **units}
+    return {"id": staged.campaign_id, "leader": leader.key, **units}
 
 
 def _output(
@@ -126,18 +112,14 @@ def test_an_open_campaign_has_no_results_reports_or_exports(
 
 
 def test_a_draft_campaign_has_no_results_either(org: Org, engine: Engine) -> None:
-    with Session(engine, expire_on_commit=False) as session:
-        unit = org_chart.import_units(
-            session,
-            organisation_id=org.organisation_id,
-            rows=[UnitImportRow(external_id="t", name="Team")],
-        )[0]
-        draft = services.create_campaign(
-            session,
-            organisation_id=org.organisation_id,
-            data=CampaignCreate(name="Draft", instrument=INSTRUMENT, unit_ids=[unit.id or 0]),
-        )
-    refused = org.client.get(f"{API}/campaigns/{draft.id}/results", headers=org.headers())
+    draft = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[UnitImportRow(external_id="t", name="Team")],
+        teams=["t"],
+        open_it=False,
+    ).campaign_id
+    refused = org.client.get(f"{API}/campaigns/{draft}/results", headers=org.headers())
     assert refused.status_code == 409
     assert "is draft" in refused.json()["detail"]
 

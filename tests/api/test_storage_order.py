@@ -8,34 +8,31 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from api import org_chart, services
-from api.models import CampaignCreate, ResponseCreate
+from api import services
+from api.models import ResponseCreate
 from api.org_chart import UnitImportRow
-from tests.api.conftest import INSTRUMENT, Org
+from tests.api.conftest import Org, stage_campaign
 
 
 def _campaign_answered_one_by_one(org: Org, engine: Engine, count: int) -> tuple[int, list[int]]:
     """An open campaign that received ``count`` responses, one submission at a time; the
     value of HA01 tells the order they came in (1 first)."""
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[UnitImportRow(external_id="t", name="Team")],
+        teams=["t"],
+    )
     with Session(engine, expire_on_commit=False) as session:
-        team = org_chart.import_units(
-            session,
-            organisation_id=org.organisation_id,
-            rows=[UnitImportRow(external_id="t", name="Team")],
-        )[0]
-        campaign = services.create_campaign(
-            session,
-            organisation_id=org.organisation_id,
-            data=CampaignCreate(name="Spring", instrument=INSTRUMENT, unit_ids=[team.id or 0]),
-        )
-        campaign_id = campaign.id or 0
-        services.open_campaign(session, campaign_id=campaign_id)
         for order in range(1, count + 1):
             services.submit_responses(
                 session,
-                campaign_id=campaign_id,
-                responses=[ResponseCreate(unit_id=team.id or 0, answers={"HA01": order % 7 + 1})],
+                campaign_id=staged.campaign_id,
+                responses=[
+                    ResponseCreate(unit_id=staged.units["t"], answers={"HA01": order % 7 + 1})
+                ],
             )
+    campaign_id = staged.campaign_id
     return campaign_id, [order % 7 + 1 for order in range(1, count + 1)]
 
 

@@ -152,11 +152,15 @@ def test_the_pooling_sentence_and_the_confidentiality_rules_are_printed(report: 
     t = TEXTS[view.language]
     rules = _section(pages, view.language, "confidentiality_title")
     k = view.min_group_size
-    assert _normal(t["org_confidentiality_pooled"]) in rules
-    for key in ("org_confidentiality_min", "org_confidentiality_complementary"):
+    for key in (
+        "org_confidentiality_pooled", "org_confidentiality_min",
+        "org_confidentiality_complementary",
+    ):  # fmt: skip
         assert _normal(t[key].format(k=k)) in rules
     assert _normal(t["org_confidentiality_distributions"].format(k=k)) in rules
     assert "docs/confidentiality.md" in rules
+    assert _normal(t["padding_title"]) in rules
+    assert _normal(t["padding_none"]) in rules, "no invitation added, nothing imported"
 
 
 def test_a_low_alpha_scale_is_greyed_with_its_reason(

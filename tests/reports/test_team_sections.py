@@ -149,14 +149,16 @@ def test_the_change_since_the_previous_wave_is_printed(
             "change_ci_low": [0.123, float("nan")],
             "change_ci_high": [1.456, float("nan")],
             "shown": [True, False],
-            "reason": [None, "fewer than 5 respondents in the previous wave"],
+            "reason": [None, "fewer than 5 respondents with a score in the previous wave"],
+            "reason_code": [None, "few_previous"],
         }
     )
     view = fakes.team_view(analysis, instrument, fakes.UNANIMOUS_TEAM, previous=previous)
     text = " ".join(_pages(render_team_pdf(view)))
     assert format_number(3.111, language="en") in text
     assert format_signed(0.789, language="en") in text
-    assert "fewer than 5 respondents in the previous wave" in text
+    assert TEXTS["en"]["trend_reason.few_previous"] in text
+    assert "with a score in the previous wave" not in text, "the analysis' English stays out"
     assert TEXTS["en"]["trend_missing"] in text
 
 
@@ -201,3 +203,33 @@ def test_every_scale_has_a_meaning_and_a_question_in_every_language(
     ids = {*instrument.scale_ids, *(c.id for c in instrument.composites)}
     for texts in (*MEANINGS.values(), *QUESTIONS.values()):
         assert set(texts) == ids
+
+
+def test_a_summary_never_says_nothing_changed_when_no_change_could_be_shown(
+    analysis: fakes.FakeAnalysis, instrument: Instrument
+) -> None:
+    scales = [s.id for s in instrument.scales]
+    previous = pd.DataFrame(
+        {
+            "team": [fakes.UNANIMOUS_TEAM] * len(scales),
+            "scale": scales,
+            "mean_previous": [float("nan")] * len(scales),
+            "change": [float("nan")] * len(scales),
+            "change_ci_low": [float("nan")] * len(scales),
+            "change_ci_high": [float("nan")] * len(scales),
+            "shown": [False] * len(scales),
+            "reason": ["invariance between waves could not be tested: the group column"]
+            * len(scales),
+            "reason_code": ["untested"] * len(scales),
+        }
+    )
+    for language in ("en", "fr"):
+        view = fakes.team_view(
+            analysis, instrument, fakes.UNANIMOUS_TEAM, previous=previous, language=language
+        )
+        t = TEXTS[language]
+        assert t["summary_trend_none"] not in view.summary
+        assert t["summary_trend_unavailable"] in view.summary
+        text = " ".join(_pages(render_team_pdf(view)))
+        assert "group column" not in text, "no message meant for developers"
+        assert _normal(t["trend_reason.untested"]) in _normal(text)
