@@ -12,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from api.access import Forbidden, Unauthenticated
-from api.access_log import install_redaction
-from api.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+from api.http.access_log import install_redaction
+from api.services.access import Forbidden, Unauthenticated
+from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
 
 API_PREFIX = "/api/v1"
 
@@ -27,8 +27,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         # After the server has configured its logging: tokens never reach the access log.
         install_redaction()
         if engine is None:
-            from api.db import make_engine, upgrade_database
             from api.settings import get_settings
+            from api.store.db import make_engine, upgrade_database
 
             app.state.engine = make_engine(get_settings().database_url)
             upgrade_database(app.state.engine)
@@ -45,7 +45,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     if engine is not None:
         app.state.engine = engine
     _add_error_handlers(app)
-    from api.routes import exchange, organisation, respond, results
+    from api.http import exchange, organisation, respond, results
 
     for module in (organisation, respond, results, exchange):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -50,10 +50,10 @@ from analysis.aggregation import compare_to_rest, icc
 from analysis.confidentiality import decide
 from analysis.interrater import scale_agreement
 from analysis.reliability import scale_reliability
-from api import repositories as repo
-from api import services
-from api.db import make_engine, session_scope, upgrade_database
-from api.models import CampaignCreate, Organisation, ResponseCreate, Unit, UnitKind
+from api.services import campaigns as services
+from api.store import repositories as repo
+from api.store.db import make_engine, session_scope, upgrade_database
+from api.store.models import CampaignCreate, Organisation, ResponseCreate, Unit, UnitKind
 from instrument import Instrument, load_builtin
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -35,9 +35,9 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from analysis import CampaignAnalysis, simulate_organisation
-from api.batch import ReportFormat, collector_tuned, render_campaign_reports
-from api.db import make_engine, session_scope
-from api.services import CampaignData, load_campaign_data
+from api.jobs.batch import ReportFormat, collector_tuned, render_campaign_reports
+from api.services.campaigns import CampaignData, load_campaign_data
+from api.store.db import make_engine, session_scope
 from instrument import load_builtin
 from reports import UnitInfo, build_team_view, render_team_html, render_team_pdf
 from reports.standalone import standalone_html

@@ -14,10 +14,10 @@ import time
 import warnings
 from pathlib import Path
 
-from api.access import init_organisation
 from api.app import create_app
-from api.db import make_engine, session_scope, upgrade_database
-from api.models import OrganisationCreate
+from api.services.access import init_organisation
+from api.store.db import make_engine, session_scope, upgrade_database
+from api.store.models import OrganisationCreate
 from instrument import load_builtin
 
 with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from ``api.db.alembic_config``, the metadata from
+"""Alembic environment: the engine comes from ``api.store.db.alembic_config``, the metadata from
 the models."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import api.models  # noqa: F401  (registers the tables on the metadata)
+import api.store.models  # noqa: F401  (registers the tables on the metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -17,7 +17,7 @@ def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if not isinstance(engine, Engine):
         raise RuntimeError(
-            "run migrations through api.db.upgrade_database or `transversal db upgrade`"
+            "run migrations through api.store.db.upgrade_database or `transversal db upgrade`"
         )
     with engine.connect() as connection:
         context.configure(

@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
-from api import org_chart, services
-from api.access import init_organisation
 from api.app import create_app
-from api.models import CampaignCreate, OrganisationCreate
-from api.org_chart import UnitImportRow
+from api.services import campaigns as services
+from api.services import org_chart
+from api.services.access import init_organisation
+from api.services.org_chart import UnitImportRow
+from api.store.models import CampaignCreate, OrganisationCreate
 
 INSTRUMENT = "transversal-core@1.0.0"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from api.access_log import RedactTokens, redact_path
+from api.http.access_log import RedactTokens, redact_path
 
 TOKEN = "tvi_S3cretTokenThatMustNotBeLogged0"
 

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from api.analysis_cache import AnalysisCache
-from api.services import CampaignData
+from api.services.analysis_cache import AnalysisCache
+from api.services.campaigns import CampaignData
 from tests.api.test_campaign_invariance import _campaign
 
 

@@ -23,14 +23,14 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from analysis import simulate_organisation
-from api import batch
-from api.batch import BatchSummary, ReportFormat, input_fingerprint, render_campaign_reports
 from api.cli import app
-from api.db import session_scope
-from api.demo_collect import collect_over_http
-from api.errors import NotFound, ValidationFailed
-from api.services import CampaignData, load_campaign_data
+from api.cli.demo_collect import collect_over_http
+from api.jobs import batch
+from api.jobs.batch import BatchSummary, ReportFormat, input_fingerprint, render_campaign_reports
+from api.services.campaigns import CampaignData, load_campaign_data
+from api.services.errors import NotFound, ValidationFailed
 from api.settings import get_settings
+from api.store.db import session_scope
 from instrument import load_builtin
 from reports import render_team_pdf
 from tests.api.conftest import database_url_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import simulate_organisation
-from api.models import Unit, UnitKind
-from api.services import CampaignData
+from api.services.campaigns import CampaignData
+from api.store.models import Unit, UnitKind
 from instrument import load_builtin
 
 # Departments 2 and 3 have 6 teams of 20 each (120 respondents, some of them careless);

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from api.access import authenticate
 from api.cli import app
-from api.db import make_engine
+from api.services.access import authenticate
 from api.settings import get_settings
+from api.store.db import make_engine
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE
 

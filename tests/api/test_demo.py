@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from api.demo import DemoSummary, run_demo
+from api.cli.demo import DemoSummary, run_demo
 from instrument import load_builtin
 
 

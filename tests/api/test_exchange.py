@@ -21,10 +21,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from analysis.scoring import score_scales
-from api import repositories as repo
-from api import services
-from api.access import init_organisation
-from api.models import OrganisationCreate, Response, ResponseCreate
+from api.services import campaigns as services
+from api.services.access import init_organisation
+from api.store import repositories as repo
+from api.store.models import OrganisationCreate, Response, ResponseCreate
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, table_counts
 

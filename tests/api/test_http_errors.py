@@ -18,10 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session, SQLModel, col
 
-from api import org_chart, repositories, services
-from api.access import authenticate, init_organisation, issue_key
-from api.collection import issue_invitations
-from api.models import (
+from api.http.organisation import parse_unit_csv
+from api.services import campaigns as services
+from api.services import org_chart
+from api.services.access import authenticate, init_organisation, issue_key
+from api.services.collection import issue_invitations
+from api.store import repositories
+from api.store.models import (
     ApiKey,
     ApiKeyCreate,
     CampaignCreate,
@@ -30,7 +33,6 @@ from api.models import (
     Role,
     UnitCreate,
 )
-from api.routes.organisation import parse_unit_csv
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, table_counts
 

@@ -15,8 +15,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from api.batch import render_campaign_reports
-from api.org_chart import UnitImportRow
+from api.jobs.batch import render_campaign_reports
+from api.services.org_chart import UnitImportRow
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign
 

@@ -17,11 +17,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from analysis import simulate_organisation
-from api import org_chart, services
-from api.batch import render_campaign_reports
-from api.errors import Conflict, ValidationFailed
-from api.models import CampaignCreate, CampaignUpdate, OrganisationCreate, ResponseCreate, UnitKind
-from api.org_chart import UnitImportRow
+from api.jobs.batch import render_campaign_reports
+from api.services import campaigns as services
+from api.services import org_chart
+from api.services.errors import Conflict, ValidationFailed
+from api.services.org_chart import UnitImportRow
+from api.store.models import (
+    CampaignCreate,
+    CampaignUpdate,
+    OrganisationCreate,
+    ResponseCreate,
+    UnitKind,
+)
 from instrument import load_builtin
 from tests.api.conftest import Org
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api.models import Invitation, Response
-from api.org_chart import UnitImportRow
+from api.services.org_chart import UnitImportRow
+from api.store.models import Invitation, Response
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 

@@ -12,9 +12,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session, SQLModel
 
-from api import org_chart, services
-from api.errors import Conflict, NotFound, ValidationFailed
-from api.models import (
+from api.services import campaigns as services
+from api.services import org_chart
+from api.services.errors import Conflict, NotFound, ValidationFailed
+from api.services.org_chart import UnitImportRow
+from api.store.models import (
     CampaignCreate,
     CampaignStatus,
     OrganisationCreate,
@@ -23,7 +25,6 @@ from api.models import (
     Unit,
     UnitKind,
 )
-from api.org_chart import UnitImportRow
 from instrument import load_builtin
 
 INSTRUMENT = "transversal-core@1.0.0"

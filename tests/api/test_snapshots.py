@@ -15,16 +15,16 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api import services
-from api.access import issue_key
-from api.models import (
+from api.services import campaigns as services
+from api.services.access import issue_key
+from api.services.org_chart import UnitImportRow
+from api.store.models import (
     ApiKeyCreate,
     Invitation,
     ResponseCreate,
     Role,
     Unit,
 )
-from api.org_chart import UnitImportRow
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 

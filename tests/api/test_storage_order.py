@@ -8,9 +8,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from api import services
-from api.models import ResponseCreate
-from api.org_chart import UnitImportRow
+from api.services import campaigns as services
+from api.services.org_chart import UnitImportRow
+from api.store.models import ResponseCreate
 from tests.api.conftest import Org, stage_campaign
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from analysis import simulate_organisation
 from api.cli import app
-from api.demo_collect import collect_over_http
+from api.cli.demo_collect import collect_over_http
 from api.settings import get_settings
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE

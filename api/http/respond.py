@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from api import collection
-from api.deps import SessionDep
+from api.http.deps import SessionDep
+from api.services import collection
 
 router = APIRouter(prefix="/respond", tags=["respond"])
 

@@ -7,8 +7,6 @@ embedded SQLite store.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,9 +20,10 @@ from analysis import (
     CampaignAnalysis,
     simulate_organisation,
 )
-from api import services
-from api.db import make_engine, session_scope, upgrade_database
-from api.demo_collect import collect_over_http
+from api.cli.demo_collect import collect_over_http
+from api.jobs.batch import slugify
+from api.services import campaigns as services
+from api.store.db import make_engine, session_scope, upgrade_database
 from instrument import Instrument, load_builtin
 from reports import (
     SuppressedTeamError,
@@ -214,9 +213,3 @@ def _report_name(unit: UnitInfo, *, used: set[str]) -> str:
         name = f"team-{slugify(unit.name)}-{unit.unit_id}.pdf"
     used.add(name)
     return name
-
-
-def slugify(name: str) -> str:
-    """A file-name-safe, lower-case ASCII form of a unit name."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "unit"

@@ -3,7 +3,7 @@
 Every results, report or export request used to analyse its campaign again: half a second for
 9,000 respondents, and the invariance across departments up to some 20 s more for a campaign
 with dozens of large departments. Outputs are made of a closed campaign's snapshot only, and an
-entry is found by the snapshot's fingerprint (``api.services.snapshot_fingerprint``: the
+entry is found by the snapshot's fingerprint (``api.services.campaigns.snapshot_fingerprint``: the
 answers in any order, the settings, the chart and names at close), so every output of one
 snapshot shares one analysis and one disclosure decision.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import CampaignAnalysis
-from api.services import CampaignData
+from api.services.campaigns import CampaignData
 
 
 @dataclass

@@ -15,9 +15,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analysis.validity import ValidityAssessment, assess_validity
-from api import services
-from api.db import session_scope
-from api.errors import Conflict, NotFound
+from api.services import campaigns as services
+from api.services.errors import Conflict, NotFound
+from api.store.db import session_scope
 from instrument import Instrument
 from reports.i18n import texts_for
 from reports.validity import build_validity_view, render_validity_html, render_validity_pdf

@@ -18,9 +18,9 @@ import pandas as pd
 from sqlmodel import Session
 
 from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invariance_across_groups
-from api import repositories as repo
-from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from api.models import (
+from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.store import repositories as repo
+from api.store.models import (
     AuditAction,
     AuditEvent,
     Campaign,

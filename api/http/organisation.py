@@ -10,10 +10,11 @@ from fastapi import APIRouter, Body, Header, status
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from api import access, collection, org_chart, services
-from api.deps import PrincipalDep, SessionDep
-from api.errors import FieldError, NotFound, ValidationFailed
-from api.models import (
+from api.http.deps import PrincipalDep, SessionDep
+from api.services import access, collection, org_chart
+from api.services import campaigns as services
+from api.services.errors import FieldError, NotFound, ValidationFailed
+from api.store.models import (
     ApiKeyCreate,
     ApiKeyIssued,
     AuditEventPublic,

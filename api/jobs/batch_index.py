@@ -2,7 +2,7 @@
 
 ``index.json`` records, after every finished unit, what was written (with the file's SHA-256),
 suppressed (with the analysis' reason) or failed (with the error), under the fingerprint of
-everything the reports are made of; ``api.batch`` resumes from it. Every file goes through
+everything the reports are made of; ``api.jobs.batch`` resumes from it. Every file goes through
 ``write_atomically``.
 """
 

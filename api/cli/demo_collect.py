@@ -17,10 +17,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analysis import SimulatedOrganisation
-from api.access import init_organisation
 from api.app import API_PREFIX, create_app
-from api.db import session_scope
-from api.models import OrganisationCreate
+from api.services.access import init_organisation
+from api.store.db import session_scope
+from api.store.models import OrganisationCreate
 from instrument import Instrument
 
 with warnings.catch_warnings():

@@ -31,11 +31,11 @@ A CSV with the export's columns (comma- or semicolon-separated): ``unit_id`` or
 blank; ``unit_name``, optional and ignored; a column per item, any subset in any order. A cell
 holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', or nothing for
 'not answered'. Every row passes the rules of an online submission
-(``api.services.answer_errors``) and every problem is reported as ``rows[<line>].<column>``,
-lines numbered as in a spreadsheet (the header is line 1). One bad row refuses the file: nothing
-is stored. Only an open campaign takes answers (409 otherwise): a closed campaign's snapshot is
-frozen. An imported response carries the day of the import, as an online one carries the day
-it was submitted.
+(``api.services.campaigns.answer_errors``) and every problem is reported as
+``rows[<line>].<column>``, lines numbered as in a spreadsheet (the header is line 1). One bad
+row refuses the file: nothing is stored. Only an open campaign takes answers (409 otherwise): a
+closed campaign's snapshot is frozen. An imported response carries the day of the import, as
+an online one carries the day it was submitted.
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from analysis.confidentiality import POOLED_ATOM, Atom, Decision
-from api import repositories as repo
-from api import services
-from api.access import Principal
-from api.analysis_cache import ANALYSES
-from api.collection import visible_campaign
-from api.errors import Conflict, FieldError, ValidationFailed
-from api.models import AuditAction, CampaignStatus, ResponseCreate, utc_now
-from api.services import answer_errors
+from api.services import campaigns as services
+from api.services.access import Principal
+from api.services.analysis_cache import ANALYSES
+from api.services.campaigns import answer_errors
+from api.services.collection import visible_campaign
+from api.services.errors import Conflict, FieldError, ValidationFailed
+from api.store import repositories as repo
+from api.store.models import AuditAction, CampaignStatus, ResponseCreate, utc_now
 from instrument import Instrument, load_builtin
 
 NOT_APPLICABLE = -9

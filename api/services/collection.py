@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
 
-from api import repositories as repo
-from api.access import TOKEN_PREFIX, Principal, digest, new_secret
-from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from api.models import (
+from api.services.access import TOKEN_PREFIX, Principal, digest, new_secret
+from api.services.campaigns import answer_errors, require_campaign
+from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.store import repositories as repo
+from api.store.models import (
     AuditAction,
     Campaign,
     CampaignStatus,
@@ -24,7 +25,6 @@ from api.models import (
     ResponseCreate,
     utc_now,
 )
-from api.services import answer_errors, require_campaign
 from instrument import Instrument, load_builtin
 
 _USED = "this invitation has already been used to submit answers"

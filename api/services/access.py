@@ -13,9 +13,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from api import repositories as repo
-from api.errors import FieldError, ServiceError, ValidationFailed
-from api.models import ApiKey, ApiKeyCreate, ApiKeyIssued, Organisation, OrganisationCreate, Role
+from api.services.errors import FieldError, ServiceError, ValidationFailed
+from api.store import repositories as repo
+from api.store.models import (
+    ApiKey,
+    ApiKeyCreate,
+    ApiKeyIssued,
+    Organisation,
+    OrganisationCreate,
+    Role,
+)
 
 KEY_PREFIX = "tvk_"
 TOKEN_PREFIX = "tvi_"

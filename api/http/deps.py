@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.access import Principal, authenticate
+from api.services.access import Principal, authenticate
 
 SNAPSHOT_HEADER = "X-Transversal-Snapshot"
 """The response header naming the snapshot a closed campaign's output is made of."""

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from api.models import Role
+from api.store.models import Role
 from instrument import Instrument, InstrumentError, builtin_refs, load_instrument
 
 if TYPE_CHECKING:
@@ -107,8 +107,8 @@ def db_upgrade() -> None:
 
 
 def _migrated_engine() -> Engine:
-    from api.db import make_engine, upgrade_database
     from api.settings import get_settings
+    from api.store.db import make_engine, upgrade_database
 
     engine = make_engine(get_settings().database_url)
     upgrade_database(engine)
@@ -120,9 +120,9 @@ def init(
     org: Annotated[str, typer.Option("--org", help="The organisation's name.")],
 ) -> None:
     """Create an organisation in DATABASE_URL and print its first admin key (shown once)."""
-    from api.access import init_organisation
-    from api.db import session_scope
-    from api.models import OrganisationCreate
+    from api.services.access import init_organisation
+    from api.store.db import session_scope
+    from api.store.models import OrganisationCreate
 
     engine = _migrated_engine()
     with session_scope(engine) as session:
@@ -140,9 +140,9 @@ def keys_create(
     unit: Annotated[int | None, typer.Option(help="The leader's unit id.")] = None,
 ) -> None:
     """Create an API key and print it (shown once)."""
-    from api.access import issue_key
-    from api.db import session_scope
-    from api.models import ApiKeyCreate
+    from api.services.access import issue_key
+    from api.store.db import session_scope
+    from api.store.models import ApiKeyCreate
 
     engine = _migrated_engine()
     with session_scope(engine) as session:
@@ -170,7 +170,7 @@ def serve(
 
 def _refusing(action: Callable[[], T]) -> T:
     """Run a use case; a refusal is printed with its reasons and ends the command with code 1."""
-    from api.errors import ServiceError, ValidationFailed
+    from api.services.errors import ServiceError, ValidationFailed
 
     try:
         return action()
@@ -189,7 +189,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the database and the PDFs.")] = Path("out"),
 ) -> None:
     """Simulate an organisation answering the survey and write a PDF report per team."""
-    from api.demo import run_demo
+    from api.cli.demo import run_demo
 
     columns = (
         TextColumn("{task.description}"),
@@ -215,7 +215,7 @@ def demo(
 
 
 def _demo_table(summary: object) -> Table:
-    from api.demo import DemoSummary
+    from api.cli.demo import DemoSummary
 
     assert isinstance(summary, DemoSummary)
     table = Table(title="Demo campaign")
@@ -254,7 +254,7 @@ def validate(
     ] = 20,
 ) -> None:
     """Write the instrument validity report of a campaign or of a CSV of answers."""
-    from api.validate import InputError, write_validity_report
+    from api.services.validate import InputError, write_validity_report
 
     try:
         frame, loaded, source, minimum = _validity_input(
@@ -286,7 +286,7 @@ def _validity_input(
 ) -> tuple[pd.DataFrame, Instrument, str, int]:
     """The answers, their instrument, their source and the minimum group size (a campaign's
     own; 5, the default, for a CSV)."""
-    from api.validate import InputError, campaign_responses, read_responses_csv
+    from api.services.validate import InputError, campaign_responses, read_responses_csv
 
     if (campaign is None) == (responses is None):
         raise InputError("--campaign/--responses", "give exactly one of them")
@@ -306,7 +306,7 @@ def _validity_input(
 
 
 def _validity_table(outcome: object) -> Table:
-    from api.validate import ValidityOutcome
+    from api.services.validate import ValidityOutcome
 
     assert isinstance(outcome, ValidityOutcome)
     assessment = outcome.assessment
@@ -356,7 +356,7 @@ def report(
 ) -> None:
     """Write the report of every eligible team of a campaign, and the organisation's, into a
     folder with an index; a second run resumes where the first stopped."""
-    from api.batch import ReportFormat, render_campaign_reports
+    from api.jobs.batch import ReportFormat, render_campaign_reports
 
     if report_format not in tuple(ReportFormat):
         errors.print(f"[red]--format[/]: {report_format!r} is neither pdf nor html")
@@ -402,7 +402,7 @@ def _unit_ids(values: list[str] | None) -> list[int] | None:
 
 def _report_table(summary: object) -> Table:
     """The teams without a report, with the reason, then the counts."""
-    from api.batch import BatchSummary
+    from api.jobs.batch import BatchSummary
 
     assert isinstance(summary, BatchSummary)
     table = Table(title=f"Reports of campaign {summary.campaign_id}")

@@ -16,6 +16,8 @@ import gc
 import hashlib
 import json
 import os
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis import CampaignAnalysis
-from api.batch_index import (
+from api.jobs.batch_index import (
     INDEX_PAGE,
     ORGANISATION,
     Manifest,
@@ -38,7 +40,7 @@ from api.batch_index import (
     Status,
     write_atomically,
 )
-from api.errors import FieldError, ValidationFailed
+from api.services.errors import FieldError, ValidationFailed
 from instrument import load_builtin
 from reports import (
     OrganisationReportView,
@@ -59,7 +61,7 @@ if TYPE_CHECKING:
     # Not imported at run time: the workers import this module and need no database code.
     from sqlalchemy import Engine
 
-    from api.services import CampaignData
+    from api.services.campaigns import CampaignData
 
 ASSETS = "assets"
 """The folder, beside the HTML reports, that holds the fonts they share (written once)."""
@@ -227,8 +229,8 @@ def _context_for(
 
 def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignData | None]:
     """The campaign and the wave before it (None when it has none)."""
-    from api import services
-    from api.db import session_scope
+    from api.services import campaigns as services
+    from api.store.db import session_scope
 
     with session_scope(engine) as session:
         data = services.load_snapshot(session, campaign_id=campaign_id)
@@ -237,8 +239,8 @@ def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignDat
 
 
 def _record_read(engine: Engine, campaign_id: int) -> None:
-    from api import services
-    from api.db import session_scope
+    from api.services import campaigns as services
+    from api.store.db import session_scope
 
     with session_scope(engine) as session:
         services.record_read(session, campaign_id=campaign_id)
@@ -322,9 +324,13 @@ def _version() -> str:
 
 
 def _file_name(team_id: str, name: str, fmt: ReportFormat) -> str:
-    from api.demo import slugify
-
     return f"{team_id}-{slugify(name)}.{fmt}"
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe, lower-case ASCII form of a unit name."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "unit"
 
 
 # -- the workers -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """HR's routes for raw answers: export as CSV or SPSS with a codebook, and import from CSV.
 
-The rules (who may, small-group folding, codes, what an import accepts) are ``api.exchange``'s;
-this module writes its plain values out in the format asked for.
+The rules (who may, the rows' labels, codes, what an import accepts) are those of
+``api.services.exchange``; this module writes its plain values out in the format asked for.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api import exchange
-from api.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
-from api.errors import FieldError, ValidationFailed
+from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
+from api.services import exchange
+from api.services.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["exchange"])
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api import repositories as repo
-from api.errors import FieldError, ValidationFailed
-from api.models import Unit, UnitCreate, UnitKind
-from api.services import require_organisation
+from api.services.campaigns import require_organisation
+from api.services.errors import FieldError, ValidationFailed
+from api.store import repositories as repo
+from api.store.models import Unit, UnitCreate, UnitKind
 
 
 class UnitImportRow(BaseModel):

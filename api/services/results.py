@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from analysis import CampaignAnalysis
-from api import services
-from api.access import Principal
-from api.analysis_cache import ANALYSES
-from api.collection import get_visible_campaign
-from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.services import campaigns as services
+from api.services.access import Principal
+from api.services.analysis_cache import ANALYSES
+from api.services.collection import get_visible_campaign
+from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from reports import (
     SuppressedTeamError,
     TeamReportView,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api import results
-from api.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
-from api.errors import NotFound
+from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
+from api.services import results
+from api.services.errors import NotFound
 from reports.standalone import read_asset
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["results"])

@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, String, func, insert, null, text, update
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, SQLModel, col, select
 
-from api.models import (
+from api.store.models import (
     ApiKey,
     AuditAction,
     AuditEvent,
