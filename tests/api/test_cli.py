@@ -10,11 +10,15 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.services import campaigns as services
 from api.services.access import authenticate
+from api.services.org_chart import UnitImportRow
 from api.settings import get_settings
-from api.store.db import make_engine
+from api.store.db import make_engine, upgrade_database
+from api.store.models import OrganisationCreate
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE
+from tests.api.conftest import stage_campaign
 
 runner = CliRunner()
 
@@ -107,3 +111,35 @@ def test_keys_create_refuses_a_leader_without_a_unit_and_names_the_field(
     assert "unit_id: unit 9 does not exist" in _said(unknown.output)
     assert admin.exit_code == 0
     assert "admin key 2 for the whole organisation" in _said(admin.output)
+
+
+def test_report_and_validate_refuse_an_open_campaign_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outputs come from closed campaigns only: the commands say so, without a traceback."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    engine = make_engine(url)
+    upgrade_database(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        organisation = services.create_organisation(session, OrganisationCreate(name="Acme"))
+    stage_campaign(
+        engine,
+        organisation.id or 0,
+        chart=[UnitImportRow(external_id="t", name="Team")],
+        teams=["t"],
+    )
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    report = runner.invoke(app, ["report", "--campaign", "1", "--out", str(tmp_path / "out")])
+    validity = runner.invoke(
+        app, ["validate", "--campaign", "1", "--out", str(tmp_path / "validity")]
+    )
+    get_settings.cache_clear()
+    for result in (report, validity):
+        assert result.exit_code == 1
+        said = _said(result.output)
+        assert "campaign 1 is open" in said, said
+        assert "once it has closed" in said
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
