@@ -359,7 +359,7 @@ def close_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -
             imported={str(unit): count for unit, count in sorted(imported.items())},
         )
         snapshot.fingerprint = snapshot_fingerprint(
-            campaign, snapshot, repo.response_contents(session, campaign_id=campaign_id)
+            campaign, snapshot, repo.response_texts(session, campaign_id=campaign_id)
         )
         repo.add(session, snapshot)
         repo.add_audit_event(
@@ -397,13 +397,13 @@ def reopen_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) 
 
 
 def snapshot_fingerprint(
-    campaign: Campaign,
-    snapshot: CampaignSnapshot,
-    responses: Sequence[tuple[int, str, Mapping[str, Any]]],
+    campaign: Campaign, snapshot: CampaignSnapshot, responses: Sequence[tuple[int, str, str]]
 ) -> str:
     """SHA-256 of everything a closed campaign's outputs are made of: its settings, the
-    names and the chart of the snapshot, and every response (unit, language, answers), in
-    any order (the store keeps none)."""
+    names and the chart of the snapshot, and every response (unit, language, and its answers
+    as the database stores them: ``repositories.response_texts``), in any order (the store
+    keeps none). The answers are hashed as stored, undecoded: a closed campaign's rows never
+    change, and decoding 100,000 of them took most of the time of closing."""
     settings = {
         "campaign": campaign.id,
         "instrument": campaign.instrument_ref,
@@ -415,9 +415,7 @@ def snapshot_fingerprint(
         "imported": sorted(snapshot.imported.items()),
     }
     rows = sorted(
-        hashlib.sha256(
-            json.dumps([unit_id, language, answers], sort_keys=True).encode("utf-8")
-        ).digest()
+        hashlib.sha256(f"{unit_id}\x1f{language}\x1f{answers}".encode()).digest()
         for unit_id, language, answers in responses
     )
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
