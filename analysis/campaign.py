@@ -108,7 +108,7 @@ class CampaignAnalysis:
         for 1..7).
     item_distributions : DataFrame
         Per (eligible team, item, option of the response scale): team, item, option, count,
-        from the respondents kept (``item_distributions``). Raw counts: whether a
+        from every respondent (``item_distributions``). Raw counts: whether a
         distribution may be shown is the report's decision (``analysis.confidentiality``).
     team_sizes : DataFrame
         Per team that answered: team, respondents, answered (both every response received:
