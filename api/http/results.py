@@ -23,6 +23,16 @@ def campaign_results(
     return results.campaign_results(session, principal=principal, campaign_id=campaign_id)
 
 
+@router.get("/disclosure")
+def campaign_disclosure(
+    campaign_id: int, principal: PrincipalDep, session: SessionDep
+) -> results.CampaignDisclosure:
+    """The disclosure decision of the closed campaign's snapshot, unit by unit: which units
+    have a report, which are pooled where, what each subtree's figure pools, what an export
+    carries. Counts only. Admins only; 409 while the campaign is open."""
+    return results.campaign_disclosure(session, principal=principal, campaign_id=campaign_id)
+
+
 @router.get(
     "/units/{unit_id}/report.pdf",
     response_class=Response,

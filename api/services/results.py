@@ -106,6 +106,74 @@ def campaign_results(
     )
 
 
+class UnitDisclosure(BaseModel):
+    """What the disclosure decision does with one unit of the chart: counts, never a figure."""
+
+    unit_id: int
+    name: str
+    parent_id: int | None
+    own: int
+    """Respondents invited in the unit itself."""
+    total: int
+    """Respondents in the unit and everything below it."""
+    team_shown: bool
+    """Whether the unit's own respondents are a group of their own: a report of its own."""
+    export_unit_id: int | None
+    """The unit its own respondents' rows carry in an export; None: withheld from it."""
+    export_pooled: bool | None
+    """Whether those rows are part of a pool of units under the minimum."""
+    pooled_here: int
+    """Respondents of smaller units pooled into a group at this unit."""
+    published: int
+    """Respondents the figure of the unit's whole subtree pools."""
+
+
+class CampaignDisclosure(BaseModel):
+    """The one disclosure decision of a closed campaign's snapshot, unit by unit, for HR and
+    for a works council to check (``docs/confidentiality.md``)."""
+
+    campaign_id: int
+    snapshot: str
+    min_group_size: int
+    units: list[UnitDisclosure]
+
+
+def campaign_disclosure(
+    session: Session, *, principal: Principal, campaign_id: int
+) -> CampaignDisclosure:
+    """The decision every output of the closed campaign follows (admins only); counts only,
+    so reading it is no read of the results."""
+    principal.require_admin()
+    get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    data = services.load_snapshot(session, campaign_id=campaign_id)
+    decision = ANALYSES.analysis(data).decision
+    names = {str(u.id): u.name for u in data.units}
+    units = []
+    for row in decision.to_frame().to_dict("records"):
+        unit = str(row["unit"])
+        atom = decision.row_atom(unit)
+        units.append(
+            UnitDisclosure(
+                unit_id=int(unit),
+                name=names.get(unit, unit),
+                parent_id=None if row["parent"] is None else int(row["parent"]),
+                own=int(row["own"]),
+                total=int(row["total"]),
+                team_shown=bool(row["team_shown"]),
+                export_unit_id=None if atom is None else int(atom.unit),
+                export_pooled=None if atom is None else atom.kind == "pooled",
+                pooled_here=int(row["pooled"]),
+                published=int(row["published"]),
+            )
+        )
+    return CampaignDisclosure(
+        campaign_id=campaign_id,
+        snapshot=data.fingerprint or "",
+        min_group_size=data.min_group_size,
+        units=units,
+    )
+
+
 def _quality(analysis: CampaignAnalysis) -> list[ScaleQuality]:
     icc = analysis.icc.set_index("scale")
     rows = []

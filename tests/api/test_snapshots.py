@@ -252,3 +252,65 @@ def test_drafts_are_deleted_when_the_campaign_closes(
     with Session(engine) as session:
         drafts = session.exec(select(Invitation.draft, Invitation.draft_language)).all()
     assert all(draft is None and language is None for draft, language in drafts)
+
+
+def test_the_disclosure_decision_is_there_to_check_unit_by_unit(org: Org, engine: Engine) -> None:
+    """The worked example of docs/confidentiality.md, through the API."""
+    sizes = {"org": 2, "finance": 11, "hr": 6, "it": 6, "ward1": 12, "ward2": 9, "ward3": 3}
+    parents = {
+        "org": None, "admin": "org", "finance": "admin", "hr": "admin", "it": "admin",
+        "care": "org", "ward1": "care", "ward2": "care", "ward3": "care",
+    }  # fmt: skip
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[
+            UnitImportRow(external_id=unit, name=unit.title(), parent_external_id=parent)
+            for unit, parent in parents.items()
+        ],
+        teams=list(sizes),
+    )
+    ids = staged.units
+    with Session(engine, expire_on_commit=False) as session:
+        services.submit_responses(
+            session,
+            campaign_id=staged.campaign_id,
+            responses=[
+                ResponseCreate(unit_id=ids[unit], answers=_answers(seed))
+                for unit, count in sizes.items()
+                for seed in range(count)
+            ],
+        )
+    path = f"{API}/campaigns/{staged.campaign_id}/disclosure"
+    assert org.client.get(path, headers=org.headers()).status_code == 409
+    _close(org, {"id": staged.campaign_id})
+    answer = org.client.get(path, headers=org.headers())
+    assert answer.status_code == 200, answer.text
+    rows = {row["name"]: row for row in answer.json()["units"]}
+    expected = {
+        # name: own, total, team shown, export under, pooled, pooled here, published
+        "Org": (2, 49, False, "Org", True, 5, 49),
+        "Admin": (0, 23, False, None, None, 0, 23),
+        "Finance": (11, 11, True, "Finance", False, 0, 11),
+        "Care": (0, 24, False, None, None, 0, 21),
+        "Ward2": (9, 9, True, "Ward2", False, 0, 9),
+        "Ward3": (3, 3, False, "Org", True, 0, 0),
+    }
+    names = {row["unit_id"]: row["name"] for row in rows.values()}
+    for name, (own, total, shown, under, pooled, here, published) in expected.items():
+        row = rows[name]
+        assert (row["own"], row["total"], row["team_shown"]) == (own, total, shown), name
+        exported = None if row["export_unit_id"] is None else names[row["export_unit_id"]]
+        assert (exported, row["export_pooled"]) == (under, pooled), name
+        assert (row["pooled_here"], row["published"]) == (here, published), name
+    # Counts only: reading the decision is no read of the results.
+    reopened = org.client.post(
+        f"{API}/campaigns/{staged.campaign_id}/reopen", headers=org.headers()
+    )
+    assert reopened.status_code == 200
+
+
+def test_a_leader_may_not_read_the_disclosure_decision(org: Org, campaign: dict[str, Any]) -> None:
+    _close(org, campaign)
+    path = f"{API}/campaigns/{campaign['id']}/disclosure"
+    assert org.client.get(path, headers=org.headers(campaign["leader"])).status_code == 403
