@@ -610,10 +610,16 @@ def snapshot_fingerprint_of(session: Session, *, campaign_id: int) -> str | None
 
 def read_snapshot(session: Session, *, campaign: Campaign) -> CampaignSnapshot:
     """The snapshot of a closed campaign, inside the caller's transaction; ``Conflict`` for a
-    campaign that is not closed."""
-    snapshot = repo.get_snapshot(session, campaign_id=campaign.id or 0)
-    if campaign.status != CampaignStatus.closed or snapshot is None:
+    campaign that is not closed, or that closed before snapshots existed (migration 0003)."""
+    if campaign.status != CampaignStatus.closed:
         raise Conflict(f"campaign {campaign.id} is {campaign.status}: {NOT_CLOSED}")
+    snapshot = repo.get_snapshot(session, campaign_id=campaign.id or 0)
+    if snapshot is None:
+        raise Conflict(
+            f"campaign {campaign.id} closed before this version froze a snapshot at close:"
+            " reopen it and close it again to freeze one (no answer is lost), then read its"
+            " results"
+        )
     return snapshot
 
 

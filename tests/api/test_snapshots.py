@@ -20,6 +20,8 @@ from api.services.access import issue_key
 from api.services.org_chart import UnitImportRow
 from api.store.models import (
     ApiKeyCreate,
+    Campaign,
+    CampaignStatus,
     Invitation,
     ResponseCreate,
     Role,
@@ -314,3 +316,21 @@ def test_a_leader_may_not_read_the_disclosure_decision(org: Org, campaign: dict[
     _close(org, campaign)
     path = f"{API}/campaigns/{campaign['id']}/disclosure"
     assert org.client.get(path, headers=org.headers(campaign["leader"])).status_code == 403
+
+
+def test_a_campaign_closed_before_snapshots_existed_is_reopened_and_closed_again(
+    org: Org, engine: Engine, campaign: dict[str, Any]
+) -> None:
+    """A database upgraded from before migration 0003 holds closed campaigns without a
+    snapshot: their outputs say how to get one, and reopening then closing freezes it."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        stored = session.get(Campaign, campaign["id"])
+        assert stored is not None
+        stored.status = CampaignStatus.closed  # as the earlier version closed a campaign
+    refused = _output(org, campaign, "results")
+    assert refused.status_code == 409
+    assert "reopen it and close it again" in refused.json()["detail"]
+    reopened = org.client.post(f"{API}/campaigns/{campaign['id']}/reopen", headers=org.headers())
+    assert reopened.status_code == 200, reopened.text
+    _close(org, campaign)
+    assert _output(org, campaign, "results").json()["units"]
