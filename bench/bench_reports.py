@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from analysis import CampaignAnalysis, simulate_organisation
 from api.jobs.batch import ReportFormat, collector_tuned, render_campaign_reports
-from api.services.campaigns import CampaignData, load_campaign_data
+from api.services.campaigns import CampaignData, close_campaign, load_snapshot
 from api.store.db import make_engine, session_scope
 from instrument import load_builtin
 from reports import UnitInfo, build_team_view, render_team_html, render_team_pdf
@@ -72,6 +72,8 @@ def main() -> None:
             " not timed)"
         )
         engine = make_engine(url)
+        with session_scope(engine) as session:  # reports are made of a closed campaign
+            close_campaign(session, campaign_id=campaign_id)
         _time_one_report(engine, campaign_id, fmt=fmt, repeat=args.repeat)
         _time_every_report(engine, campaign_id, Path(folder), fmt=fmt, workers=args.workers)
         engine.dispose()
@@ -79,7 +81,7 @@ def main() -> None:
 
 def _time_one_report(engine: Engine, campaign_id: int, *, fmt: ReportFormat, repeat: int) -> None:
     with session_scope(engine) as session:
-        data = load_campaign_data(session, campaign_id=campaign_id)
+        data = load_snapshot(session, campaign_id=campaign_id)
     started = time.perf_counter()
     analysis = data.analyse()
     print(f"analysed the campaign in {time.perf_counter() - started:.1f} s (once, not timed)")

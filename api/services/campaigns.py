@@ -57,11 +57,11 @@ class CampaignData:
     units: tuple[Unit, ...]
     invited: Mapping[int, int]
     fingerprint: str | None = None
+    """The snapshot's fingerprint for a closed campaign read through ``load_snapshot``."""
     imported: Mapping[int, int] = dataclasses.field(default_factory=dict)
     """Responses imported per unit (paper forms): counted apart from the invited."""
     padding: tuple[PaddingEvent, ...] = ()
     """The audit log's invitations added after opening and answers imported."""
-    """The snapshot's fingerprint for a closed campaign read through ``load_snapshot``."""
 
     def analyse(self) -> CampaignAnalysis:
         """The campaign's analysis, with its minimum group size and its disclosure decision
@@ -514,30 +514,6 @@ def answer_errors(
                 FieldError(where, f"{value} is outside the scale {scale.min}..{scale.max}")
             )
     return errors
-
-
-def load_campaign_data(session: Session, *, campaign_id: int) -> CampaignData:
-    """The campaign's responses as a wide DataFrame, with its units and instrument."""
-    with session.begin():
-        campaign = require_campaign(session, campaign_id)
-        organisation = require_organisation(session, campaign.organisation_id)
-        instrument = load_builtin(campaign.instrument_ref)
-        rows = repo.response_answers(session, campaign_id=campaign_id)
-        invited = {
-            r.unit_id: r.invited for r in repo.campaign_units(session, campaign_id=campaign_id)
-        }
-        units = tuple(repo.list_units(session, organisation_id=campaign.organisation_id))
-    return CampaignData(
-        campaign_id=campaign_id,
-        campaign_name=campaign.name,
-        organisation_name=organisation.name,
-        languages=tuple(campaign.languages),
-        min_group_size=campaign.min_group_size,
-        instrument=instrument,
-        responses=answers_frame(rows, item_ids=instrument.item_ids),
-        units=units,
-        invited=invited,
-    )
 
 
 NOT_CLOSED = (

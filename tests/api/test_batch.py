@@ -27,7 +27,7 @@ from api.cli import app
 from api.cli.demo_collect import collect_over_http
 from api.jobs import batch
 from api.jobs.batch import BatchSummary, ReportFormat, input_fingerprint, render_campaign_reports
-from api.services.campaigns import CampaignData, load_campaign_data
+from api.services.campaigns import CampaignData, load_snapshot
 from api.services.errors import NotFound, ValidationFailed
 from api.settings import get_settings
 from api.store.db import session_scope
@@ -306,7 +306,7 @@ def test_a_failed_report_is_recorded_and_the_others_still_written(
 
 def test_the_fingerprint_follows_the_answers_not_their_order(stored: StoredCampaign) -> None:
     with session_scope(stored.engine) as session:
-        data = load_campaign_data(session, campaign_id=stored.campaign_id)
+        data = load_snapshot(session, campaign_id=stored.campaign_id)
     shuffled = data.responses.sample(frac=1.0, random_state=1).reset_index(drop=True)
     changed = data.responses.copy()
     item = changed.columns[0]

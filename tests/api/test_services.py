@@ -34,6 +34,12 @@ def _session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+def _closed_snapshot(session: Session, campaign_id: int) -> services.CampaignData:
+    """The campaign's data as its outputs read it: closed, from its snapshot."""
+    services.close_campaign(session, campaign_id=campaign_id)
+    return services.load_snapshot(session, campaign_id=campaign_id)
+
+
 def _table_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {
@@ -143,7 +149,7 @@ def test_a_campaign_freezes_the_instrument_version(
     campaign: dict[str, int], engine: Engine
 ) -> None:
     with _session(engine) as session:
-        data = services.load_campaign_data(session, campaign_id=campaign["campaign"])
+        data = _closed_snapshot(session, campaign["campaign"])
     assert data.instrument.ref == INSTRUMENT
     assert data.min_group_size == 5
 
@@ -201,7 +207,7 @@ def test_submitted_answers_come_back_as_a_wide_frame(
             ],
             submitted_on=date(2026, 3, 4),
         )
-        data = services.load_campaign_data(session, campaign_id=campaign["campaign"])
+        data = _closed_snapshot(session, campaign["campaign"])
     assert stored == 2
     frame = data.responses.sort_values(first)
     assert list(frame.columns) == [*instrument.item_ids, "team"]
@@ -285,7 +291,7 @@ def test_invitation_counts_are_checked_and_stored(campaign: dict[str, int], engi
             services.set_invited(
                 session, campaign_id=campaign["campaign"], invited={campaign["t2"]: -1, 999: 3}
             )
-        data = services.load_campaign_data(session, campaign_id=campaign["campaign"])
+        data = _closed_snapshot(session, campaign["campaign"])
     assert [str(e) for e in refused.value.errors] == [
         "invited.999: unit is not part of the campaign",
         f"invited.{campaign['t2']}: must be zero or more",
@@ -300,6 +306,6 @@ def test_units_of_an_organisation_are_its_own(campaign: dict[str, int], engine: 
         org_chart.import_units(
             session, organisation_id=other.id, rows=[UnitImportRow(external_id="org", name="O")]
         )
-        data = services.load_campaign_data(session, campaign_id=campaign["campaign"])
+        data = _closed_snapshot(session, campaign["campaign"])
     assert {u.name for u in data.units} == {"Acme", "Operations", "Night shift", "Day shift"}
     assert all(isinstance(u, Unit) for u in data.units)
