@@ -4,38 +4,39 @@ Only an admin key may export or import: a leader never reads raw answers.
 
 Export
 ------
-One row per response: ``unit_id``, ``unit_name``, ``language``, then a column per item in form
-order. Codes: the answer on the response scale; ``-9`` for 'does not apply / prefer not to
-say'; blank (CSV) or system-missing (SPSS) for an item left unanswered. Neither the response id
-nor the day of submission is exported: both add a way to link a row to other records (a day
-narrows down who answered) and neither adds anything to an analysis. Rows are sorted by unit,
-then by the answers themselves, so that their order says nothing about the order of submission.
+One row per response: ``unit_id``, ``unit_name``, ``unit_pooled``, ``language``, then a column
+per item in form order. Codes: the answer on the response scale; ``-9`` for 'does not apply /
+prefer not to say'; blank (CSV) or system-missing (SPSS) for an item left unanswered. Neither
+the response id nor the day of submission is exported: both add a way to link a row to other
+records (a day narrows down who answered) and neither adds anything to an analysis. Rows are
+sorted by unit, then by the answers themselves, so that their order says nothing about the order
+of submission.
 
 Only a closed campaign is exported, from its snapshot (409 while it is open), and each row
 carries the label that the campaign's one disclosure decision gives its unit
-(``analysis.confidentiality.decide``, docs/confidentiality.md), the decision the results and
-the reports follow too. A team shown in the results carries its own name; the rows of a team
-under the minimum carry the name of the unit up the chart where they are pooled with other
-small groups into at least the minimum; rows that reach no such pool, even at the top of the
-chart, are not exported, as they are in no figure. So the rows under every name number at
-least the minimum, and no team shown in the results can be peeled off a name to leave a small
-group behind. A unit without responses does not appear. When no row at all can be exported the
-export is refused (409). The codebook lists, by name and never with a count per unit, every
-unit whose rows carry another unit's name and every unit whose rows are withheld, with the
-number of rows withheld in all.
+(``analysis.confidentiality.decide``, docs/confidentiality.md), the decision the results and the
+reports follow too. A team shown in the results carries its own name; the rows of a team under
+the minimum carry the name of the unit up the chart where they are pooled with other small
+groups into at least the minimum; rows that reach no such pool, even at the top of the chart,
+are not exported, as they are in no figure. So the rows under every name number at least the
+minimum, and no team shown in the results can be peeled off a name to leave a small group
+behind. A unit without responses does not appear. When no row at all can be exported the export
+is refused (409). The codebook lists, by name and never with a count per unit, every unit whose
+rows carry another unit's name and every unit whose rows are withheld, with the number of rows
+withheld in all.
 
 Import
 ------
 A CSV with the export's columns (comma- or semicolon-separated): ``unit_id`` or
 ``unit_external_id``; ``language``, optional, the campaign's first language when absent or
-blank; ``unit_name``, optional and ignored; a column per item, any subset in any order. A cell
-holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', or nothing for
-'not answered'. Every row passes the rules of an online submission
+blank; ``unit_name`` and ``unit_pooled``, optional and ignored; a column per item, any subset in
+any order. A cell holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply',
+or nothing for 'not answered'. Every row passes the rules of an online submission
 (``api.services.campaigns.answer_errors``) and every problem is reported as
 ``rows[<line>].<column>``, lines numbered as in a spreadsheet (the header is line 1). One bad
 row refuses the file: nothing is stored. Only an open campaign takes answers (409 otherwise): a
-closed campaign's snapshot is frozen. An imported response carries the day of the import, as
-an online one carries the day it was submitted.
+closed campaign's snapshot is frozen. An imported response carries the day of the import, as an
+online one carries the day it was submitted.
 """
 
 from __future__ import annotations
@@ -136,8 +137,11 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
     instrument = data.instrument
     names = {u.id: u.name for u in data.units if u.id is not None}
     atoms = export_labels(decision, units=Counter(unit_id for unit_id, _, _ in responses))
-    labels = {unit: None if atom is None else int(atom.unit) for unit, atom in atoms.items()}
-    exported = [r for r in responses if labels[r[0]] is not None]
+    exported = [
+        (atom, language, answers)
+        for unit_id, language, answers in responses
+        if (atom := atoms[unit_id]) is not None
+    ]
     if responses and not exported:
         raise Conflict(
             "the export would single out respondents: no unit, even pooled with the units"
@@ -153,8 +157,7 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
                 language=language,
                 codes=_codes(answers, item_ids=instrument.item_ids),
             )
-            for unit_id, language, answers in exported
-            if (atom := atoms[unit_id]) is not None
+            for atom, language, answers in exported
         ),
         key=_row_order,
     )
@@ -162,16 +165,16 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
         FoldedUnit(
             unit_id=unit_id,
             unit_name=names[unit_id],
-            folded_into_unit_id=label,
-            folded_into_unit_name=names[label],
+            folded_into_unit_id=int(atom.unit),
+            folded_into_unit_name=names[int(atom.unit)],
         )
-        for unit_id, label in labels.items()
-        if label is not None and label != unit_id
+        for unit_id, atom in atoms.items()
+        if atom is not None and int(atom.unit) != unit_id
     ]
     withheld = [
         WithheldUnit(unit_id=unit_id, unit_name=names[unit_id])
-        for unit_id, label in labels.items()
-        if label is None
+        for unit_id, atom in atoms.items()
+        if atom is None
     ]
     services.record_read(session, campaign_id=campaign_id)
     return AnswerExport(
