@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.installed
 OUT    ?= out
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-# Debian packages the project needs at run time (WeasyPrint's Pango) and in its checks (pdftoppm).
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+# Debian packages the project needs at run time (WeasyPrint's Pango) and in its checks (pdftoppm,
+# and the Chromium the browser tests drive through Playwright: Playwright never downloads one).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
+                chromium
 
 .PHONY: demo test lint typecheck contracts pytest system-deps postgres clean lock
 
