@@ -50,6 +50,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for module in (organisation, respond, results, exchange):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(results.assets, prefix=API_PREFIX)
+    from api import web
+
+    web.mount(app)
     return app
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, status
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from api.http.deps import PrincipalDep, SessionDep
 from api.services import access, collection, org_chart
@@ -36,7 +36,10 @@ class InvitationsIssued(BaseModel):
     campaign_id: int
     unit_id: int
     tokens: list[str]
-    respond_paths: list[str]
+    respond_paths: list[str] = Field(
+        description="The respondents' links, relative to the service's address: the form's"
+        " pages (``/r/{token}``), to send as they are."
+    )
 
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, tags=["access"])
@@ -202,7 +205,8 @@ def create_invitations(
     tokens = collection.issue_invitations(
         session, principal=principal, campaign_id=campaign_id, data=data
     )
-    paths = [f"/api/v1/respond/{token}" for token in tokens]
+    # The link a respondent opens is the form's page, never the JSON route.
+    paths = [f"/r/{token}" for token in tokens]
     if accept and CSV_MEDIA_TYPE in accept:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

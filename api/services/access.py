@@ -170,3 +170,15 @@ def _issue_key(session: Session, *, organisation_id: int, data: ApiKeyCreate) ->
         created_at=row.created_at,
         key=secret,
     )
+
+
+FORM_KEY = "respondent-form"
+"""The name of the installation's key that signs the respondent form's anti-forgery tokens."""
+
+
+def installation_key(session: Session, *, name: str) -> bytes:
+    """A 256-bit key of this installation, made on first use and stored in the database, so
+    that every replica on the database signs and checks with the same key."""
+    with session.begin():
+        value = repo.instance_secret(session, name=name, make=lambda: secrets.token_hex(32))
+    return bytes.fromhex(value)

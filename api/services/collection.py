@@ -7,7 +7,9 @@ back to the invitation it came from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
@@ -309,18 +311,74 @@ def _id(invitation: Invitation) -> int:
     return invitation.id
 
 
-def _require_accepting(campaign: Campaign) -> None:
+class Opening(StrEnum):
+    """Where an invitation link stands, as its respondent's page tells it."""
+
+    open = "open"
+    unknown = "unknown"
+    used = "used"
+    not_open = "not_open"
+    closed = "closed"
+
+
+@dataclass(frozen=True)
+class RespondentView:
+    """What the respondent's pages show for a link: where it stands and, when the link is
+    known and unused, its campaign and the saved draft."""
+
+    opening: Opening
+    campaign: Campaign | None = None
+    draft: dict[str, int | None] = field(default_factory=dict)
+    draft_language: str | None = None
+
+    @property
+    def opens_at(self) -> datetime | None:
+        return _aware(self.campaign.opens_at) if self.campaign else None
+
+    @property
+    def closes_at(self) -> datetime | None:
+        return _aware(self.campaign.closes_at) if self.campaign else None
+
+
+def respondent_view(session: Session, *, token: str) -> RespondentView:
+    """The link's state for the respondent's pages: never an error, since each state has its
+    own page. A used link keeps its campaign (for the thank-you page) but never a draft."""
+    with session.begin():
+        invitation = repo.invitation_by_hash(session, token_hash=digest(token))
+        if invitation is None:
+            return RespondentView(Opening.unknown)
+        campaign = require_campaign(session, invitation.campaign_id)
+        if invitation.used:
+            return RespondentView(Opening.used, campaign=campaign)
+        return RespondentView(
+            _opening(campaign),
+            campaign=campaign,
+            draft=dict(invitation.draft or {}),
+            draft_language=invitation.draft_language,
+        )
+
+
+def _opening(campaign: Campaign) -> Opening:
     now = utc_now()
+    opens_at = _aware(campaign.opens_at)
+    closes_at = _aware(campaign.closes_at)
+    if campaign.status == CampaignStatus.closed or (closes_at is not None and now >= closes_at):
+        return Opening.closed
+    if campaign.status == CampaignStatus.draft or (opens_at is not None and now < opens_at):
+        return Opening.not_open
+    return Opening.open
+
+
+def _require_accepting(campaign: Campaign) -> None:
     opens = campaign.opens_at.isoformat() if campaign.opens_at else "when HR opens it"
     closes = campaign.closes_at.isoformat() if campaign.closes_at else "when HR closes it"
     window = f"it opens {opens} and closes {closes}"
-    opens_at = _aware(campaign.opens_at)
-    closes_at = _aware(campaign.closes_at)
+    opening = _opening(campaign)
     if campaign.status != CampaignStatus.open:
         raise Conflict(f"the campaign is {campaign.status}, not open: {window}")
-    if opens_at is not None and now < opens_at:
+    if opening == Opening.not_open:
         raise Conflict(f"the campaign has not opened yet: {window}")
-    if closes_at is not None and now >= closes_at:
+    if opening == Opening.closed:
         raise Conflict(f"the campaign has closed: {window}")
 
 

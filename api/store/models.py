@@ -332,3 +332,15 @@ class Invitation(SQLModel, table=True):
         default=None, sa_column=Column(NullableJsonColumn, nullable=True)
     )
     draft_language: str | None = Field(default=None, max_length=2)
+
+
+# -- the installation's own secrets ---------------------------------------------------------------
+
+
+class InstanceSecret(SQLModel, table=True):
+    """A random key of this installation, made once and shared by every replica that uses the
+    database (the key that signs the respondent form's anti-forgery tokens)."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    value: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utc_now)

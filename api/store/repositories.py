@@ -4,12 +4,14 @@ services that call them own the transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, String, func, insert, null, text, update
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from api.store.models import (
@@ -20,11 +22,13 @@ from api.store.models import (
     CampaignSnapshot,
     CampaignStatus,
     CampaignUnit,
+    InstanceSecret,
     Invitation,
     Organisation,
     Response,
     ResponseCreate,
     Unit,
+    utc_now,
 )
 
 # Ids are 32-bit INTEGER columns. A larger id cannot exist, and the databases refuse to compare
@@ -329,6 +333,24 @@ def use_invitation(session: Session, *, invitation_id: int) -> bool:
         .values(used=True, draft=null(), draft_language=None)
     )
     return _rows_changed(session, statement) == 1
+
+
+def instance_secret(session: Session, *, name: str, make: Callable[[], str]) -> str:
+    """The installation's secret called ``name``, made with ``make`` the first time it is asked
+    for. Two replicas asking at once store one value: the second insert is skipped, and both
+    read the row that won."""
+    found = session.get(InstanceSecret, name)
+    if found is not None:
+        return found.value
+    table = cast("Any", InstanceSecret).__table__
+    row = {"name": name, "value": make(), "created_at": utc_now()}
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = pg_insert(table).values(row).on_conflict_do_nothing()
+    else:
+        statement = sqlite_insert(table).values(row).on_conflict_do_nothing()
+    session.execute(statement)
+    session.flush()
+    return session.exec(select(InstanceSecret.value).where(InstanceSecret.name == name)).one()
 
 
 def _rows_changed(session: Session, statement: Any) -> int:

@@ -73,10 +73,17 @@ def test_a_running_server_never_writes_a_token_to_its_log(tmp_path: Path) -> Non
             assert (
                 httpx.put(f"{base}/respond/{TOKEN}/draft", json={"answers": {}}).status_code == 404
             )
+            # The form's pages: the link a respondent opens.
+            page = f"http://127.0.0.1:{port}/r/{TOKEN}"
+            assert httpx.get(page).status_code == 404
+            assert httpx.get(f"{page}/p/1?lang=fr").status_code == 404
+            assert httpx.post(f"{page}/review", data={"csrf": "x"}).status_code == 404
         finally:
             server.terminate()
             server.wait(timeout=30)
     written = log.read_text()
     assert written.count("/respond/[redacted]") == 3, written
+    assert written.count("/r/[redacted]") == 3, written
+    assert "/r/[redacted]/p/1?lang=fr" in written
     assert TOKEN not in written
     assert "GET /api/v1/campaigns" in written, "other requests are still logged"

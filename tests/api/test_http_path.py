@@ -115,7 +115,7 @@ def _invite(org: Org, campaign_id: int, unit_id: int, count: int) -> list[str]:
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["respond_paths"] == [f"{API}/respond/{t}" for t in body["tokens"]]
+    assert body["respond_paths"] == [f"/r/{t}" for t in body["tokens"]]
     return list(body["tokens"])
 
 
@@ -409,12 +409,15 @@ def test_invitations_as_csv_feed_a_mail_merge_whose_links_work(org: Org, engine:
     ]
     links = [re.search(r"https://survey\.example\.org(\S+)", letter) for letter in letters]
     paths = [link.group(1) for link in links if link is not None]
-    assert paths == [f"{API}/respond/{t}" for t in tokens]
+    assert paths == [f"/r/{t}" for t in tokens]
     for path in paths:
-        assert client.get(path).status_code == 200
+        page = client.get(path)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html"), "the form, not JSON"
 
     items = load_builtin(INSTRUMENT).item_ids
-    assert client.post(paths[0], json={"answers": dict.fromkeys(items, 4)}).status_code == 204
+    answers = {"answers": dict.fromkeys(items, 4)}
+    assert client.post(f"{API}/respond/{tokens[0]}", json=answers).status_code == 204
 
     stored = sorted(row["token_hash"] for row in _stored_rows(engine, "invitation"))
     assert stored == sorted(hashlib.sha256(t.encode()).hexdigest() for t in tokens)

@@ -1,0 +1,60 @@
+"""Server-rendered pages: the respondent's form today (``respond/``), the HR console and the
+leaders' portal next. Every page is plain HTML that works without JavaScript, with its texts
+from the message catalogues in ``messages/`` and its styles and scripts from ``static/``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.web.i18n import LANGUAGES, negotiate
+from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render
+from api.web.respond.routes import StatePage, state_page
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the pages, their assets and their error pages from ``app``."""
+    from importlib import resources
+
+    from api.web.respond import router
+
+    app.include_router(router)
+    static = resources.files("api.web") / "static"
+    app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")
+    app.add_middleware(PageHeaders)
+
+    @app.exception_handler(StatePage)
+    async def link_state(_request: Request, exc: StatePage) -> Response:
+        return state_page(exc.form)
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> Response:
+        return error_page(request, exc.status, exc.kind)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _exc: Exception) -> Response:
+        # The server logs the exception; the person sees a page (or JSON), never a traceback.
+        if is_page(request.url.path):
+            return error_page(request, 500, "error")
+        return JSONResponse(status_code=500, content={"detail": "internal server error"})
+
+
+def error_page(request: Request, status: int, kind: str) -> Response:
+    """A status page in the language the request asks for (``?lang=``, else the browser's)."""
+    asked = request.query_params.get("lang")
+    language = (
+        asked
+        if asked in LANGUAGES
+        else negotiate(request.headers.get("accept-language"), LANGUAGES) or LANGUAGES[0]
+    )
+    return render(
+        "respond/state.html",
+        language=language,
+        status=status,
+        state=kind,
+        when=None,
+        languages=list(LANGUAGES),
+        language_url=lambda lang: request.url.path + f"?lang={lang}",
+        start_url=None,
+    )
