@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from typing import Any
 
@@ -30,6 +31,9 @@ with warnings.catch_warnings():
 
 
 DRAFT_SHARE = 0.3
+FORM_SHARE = 0.25
+"""Share of respondents who answer through the form's pages (plain posts, as a browser without
+JavaScript sends them), page by page, rather than through the JSON route."""
 """Share of respondents who save half their answers, come back and finish."""
 
 
@@ -146,8 +150,12 @@ def _answer(
             for item, value in zip(items, row, strict=True)
         }
         language = languages[team]
+        path = rng.random()
+        if path < FORM_SHARE:
+            _answer_in_pages(client, token, answers, instrument=instrument, language=language)
+            continue
         _call(client, "GET", f"/respond/{token}", params={"language": language})
-        if rng.random() < DRAFT_SHARE:
+        if path < FORM_SHARE + DRAFT_SHARE:
             half = dict(list(answers.items())[: len(items) // 2])
             _call(
                 client,
@@ -162,6 +170,58 @@ def _answer(
             _call(
                 client, "POST", f"/respond/{token}", json={"answers": answers, "language": language}
             )
+
+
+def _answer_in_pages(
+    client: TestClient,
+    token: str,
+    answers: dict[str, int | None],
+    *,
+    instrument: Instrument,
+    language: str,
+) -> None:
+    """Answer as a person does on the form: the welcome page, each page of statements posted
+    with its anti-forgery token, the review, and the send."""
+    _page(client, "GET", f"/r/{token}?lang={language}")
+    for number, scale in enumerate(instrument.scales, start=1):
+        page = _page(client, "GET", f"/r/{token}/p/{number}?lang={language}")
+        fields = {i: "na" if answers[i] is None else str(answers[i]) for i in scale.items}
+        _page(
+            client,
+            "POST",
+            f"/r/{token}/p/{number}",
+            data={"csrf": _form_token(page), "lang": language, "action": "next", **fields},
+        )
+    review = _page(client, "GET", f"/r/{token}/review?lang={language}")
+    sent = _page(
+        client,
+        "POST",
+        f"/r/{token}/review",
+        data={"csrf": _form_token(review), "lang": language, "action": "send"},
+    )
+    if "/thanks" not in sent:
+        raise DemoRequestFailed(f"the form did not send the answers of a respondent: {sent}")
+
+
+def _page(client: TestClient, method: str, path: str, **options: Any) -> str:
+    """A page of the form (a post is followed to the page it redirects to)."""
+    response = client.request(method, path, follow_redirects=False, **options)
+    if response.status_code == 303:
+        location = response.headers["location"]
+        response = client.get(location)
+        if response.status_code >= 400:
+            raise DemoRequestFailed(f"GET {location} -> {response.status_code}")
+        return f"{location}\n{response.text}"
+    if response.status_code >= 400:
+        raise DemoRequestFailed(f"{method} {path} -> {response.status_code}")
+    return str(response.text)
+
+
+def _form_token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    if found is None:
+        raise DemoRequestFailed("a page of the form came without its anti-forgery token")
+    return found.group(1)
 
 
 def _call(client: TestClient, method: str, path: str, **options: Any) -> Any:
