@@ -1,5 +1,7 @@
-"""The HTTP API: every route under ``/api/v1``, OpenAPI at ``/docs``, errors as JSON that name
-the field and the reason."""
+"""The HTTP API: every route under ``/api/v1``, OpenAPI at ``/openapi.json`` with Swagger UI at
+``/docs`` and ReDoc at ``/redoc`` (their scripts, styles and icon served by the app, from
+``/static/docs``: no CDN, so they work offline), errors as JSON that name the field and the
+reason."""
 
 from __future__ import annotations
 
@@ -10,13 +12,37 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.access_log import install_redaction
 from api.services.access import Forbidden, Unauthenticated
 from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
 
 API_PREFIX = "/api/v1"
+DOCS_STATIC_PATH = "/static/docs"
+"""Where the assets of ``/docs`` and ``/redoc`` (Swagger UI, ReDoc, the icon) are served from."""
+DOCS_PAGES = ("/docs", "/redoc")
+
+# ReDoc's bundle shows the Redocly logo from cdn.redoc.ly, and no option turns it off: with this
+# policy the browser loads nothing from another site (the logo hides itself when it cannot
+# load). 'unsafe-inline': FastAPI starts Swagger UI with an inline script, and both UIs set
+# inline styles; neither page holds a secret or anyone's input.
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -36,24 +62,52 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             app.state.engine = engine
         yield
 
-    app = FastAPI(
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: fastapi-offline serves the
+    # same pages with the assets it ships, so they also work on a machine without internet.
+    app = FastAPIOffline(
         title="transversal",
         summary="Surveys of horizontal and vertical accountability, with team reports.",
         version="0.1.0",
         lifespan=lifespan,
+        static_url=DOCS_STATIC_PATH,
+        # Swagger UI's validator badge would ask validator.swagger.io about the spec.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    app.add_middleware(DocsPolicy)
     if engine is not None:
         app.state.engine = engine
     _add_error_handlers(app)
-    from api.http import exchange, organisation, respond, results
+    from api.http import exchange, keys, organisation, respond, results
 
-    for module in (organisation, respond, results, exchange):
+    for module in (keys, organisation, respond, results, exchange):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(results.assets, prefix=API_PREFIX)
     from api import web
 
     web.mount(app)
     return app
+
+
+class DocsPolicy:
+    """Sends ``/docs`` and ``/redoc`` with ``DOCS_CONTENT_SECURITY_POLICY``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in DOCS_PAGES:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", DOCS_CONTENT_SECURITY_POLICY.encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
 
 
 def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> JSONResponse:

@@ -53,9 +53,11 @@ def main() -> None:
 
 
 def _used_tokens(client: TestClient, *, count: int) -> list[str]:
-    chart = "external_id,name,parent_external_id\norg,Bench,\nteam,Team,org\n"
+    chart = (
+        "external_id,name,parent_external_id,kind\norg,Bench,,organisation\nteam,Team,org,team\n"
+    )
     units = client.post("/api/v1/units/import", content=chart, headers={"Content-Type": "text/csv"})
-    team = next(u["id"] for u in units.json() if u["external_id"] == "team")
+    team = next(u["id"] for u in units.json()["units"] if u["external_id"] == "team")
     campaign = client.post(
         "/api/v1/campaigns",
         json={"name": "Bench", "instrument": load_builtin().ref, "unit_ids": [team]},

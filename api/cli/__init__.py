@@ -124,10 +124,14 @@ def init(
     from api.store.db import session_scope
     from api.store.models import OrganisationCreate
 
+    name = " ".join(org.split())
+    if not name or len(name) > 200:
+        errors.print("[red]--org[/]: the organisation's name must be 1 to 200 characters")
+        raise typer.Exit(1)
     engine = _migrated_engine()
     with session_scope(engine) as session:
         organisation, key = _refusing(
-            lambda: init_organisation(session, OrganisationCreate(name=org))
+            lambda: init_organisation(session, OrganisationCreate(name=name), actor=_cli_actor())
         )
     console.print(f"organisation {organisation.id}: {organisation.name}")
     console.print(f"admin key (shown once, store it now): [bold]{key.key}[/]")
@@ -148,11 +152,88 @@ def keys_create(
     with session_scope(engine) as session:
         key = _refusing(
             lambda: issue_key(
-                session, organisation_id=org, data=ApiKeyCreate(role=role, unit_id=unit)
+                session,
+                organisation_id=org,
+                data=ApiKeyCreate(role=role, unit_id=unit),
+                actor=_cli_actor(),
             )
         )
-    scope = f"unit {key.unit_id} and below" if key.unit_id else "the whole organisation"
-    console.print(f"{key.role} key {key.id} for {scope} (shown once): [bold]{key.key}[/]")
+    console.print(
+        f"{key.role} key {key.id} for {_scope(key.unit_id)} (shown once): [bold]{key.key}[/]"
+    )
+
+
+@keys_app.command("list")
+def keys_list(org: Annotated[int, typer.Option("--org", help="The organisation's id.")]) -> None:
+    """The organisation's keys, revoked ones included: never a secret."""
+    from api.services.access import list_keys
+    from api.store.db import session_scope
+
+    with session_scope(_migrated_engine()) as session:
+        keys = _refusing(lambda: list_keys(session, organisation_id=org))
+    table = Table(title=f"API keys of organisation {org}")
+    for column in ("id", "role", "unit", "starts with", "created", "state"):
+        table.add_column(column, justify="right" if column in ("id", "unit") else "left")
+    for key in keys:
+        table.add_row(
+            str(key.id), key.role, str(key.unit_id or ""), f"{key.prefix}…",
+            f"{key.created_at:%Y-%m-%d %H:%M}", "[red]revoked[/]" if key.revoked else "working",
+        )  # fmt: skip
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    org: Annotated[int, typer.Option("--org", help="The organisation's id.")],
+    key: Annotated[int, typer.Option("--key", help="The id of the key to revoke.")],
+) -> None:
+    """Revoke a key; the organisation's last working admin key is refused."""
+    from api.services.access import revoke_key
+    from api.store.db import session_scope
+
+    with session_scope(_migrated_engine()) as session:
+        revoked = _refusing(
+            lambda: revoke_key(session, organisation_id=org, key_id=key, actor=_cli_actor())
+        )
+    # Revoking a revoked key changes nothing: either way the key is refused from now on.
+    console.print(
+        f"{revoked.role} key {revoked.id} for {_scope(revoked.unit_id)} is revoked:"
+        " it is refused from now on"
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    org: Annotated[int, typer.Option("--org", help="The organisation's id.")],
+    key: Annotated[int, typer.Option("--key", help="The id of the key to replace.")],
+) -> None:
+    """Replace a key by a new one with the same role and unit, and print it (shown once)."""
+    from api.services.access import rotate_key
+    from api.store.db import session_scope
+
+    with session_scope(_migrated_engine()) as session:
+        new = _refusing(
+            lambda: rotate_key(session, organisation_id=org, key_id=key, actor=_cli_actor())
+        )
+    console.print(
+        f"{new.role} key {new.replaced_key_id} revoked; its replacement, {new.role} key {new.id}"
+        f" for {_scope(new.unit_id)} (shown once): [bold]{new.key}[/]"
+    )
+
+
+def _scope(unit_id: int | None) -> str:
+    return f"unit {unit_id} and below" if unit_id else "the whole organisation"
+
+
+def _cli_actor() -> str:
+    """Who the audit log names for a command: the CLI and the account that ran it."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return "cli"
+    return f"cli user {user}"[:100]
 
 
 @app.command()
@@ -169,16 +250,17 @@ def serve(
 
 
 def _refusing(action: Callable[[], T]) -> T:
-    """Run a use case; a refusal is printed with its reasons and ends the command with code 1."""
+    """Run a use case; a refusal is printed with its reasons and ends the command with code 1.
+    Each reason is one line (``soft_wrap``), however narrow the terminal."""
     from api.services.errors import ServiceError, ValidationFailed
 
     try:
         return action()
     except ValidationFailed as exc:
         for error in exc.errors:
-            errors.print(f"[red]{error.field}[/]: {error.reason}")
+            errors.print(f"[red]{error.field}[/]: {error.reason}", soft_wrap=True)
     except ServiceError as exc:
-        errors.print(f"[red]{exc}[/]")
+        errors.print(f"[red]{exc}[/]", soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -418,6 +500,15 @@ def _report_table(summary: object) -> Table:
     written = summary.with_status("written")
     table.add_row("", f"{len(written)} reports", "written", f"{summary.resumed} resumed, skipped")
     return table
+
+
+def _add_users() -> None:
+    from api.cli.users import users_app
+
+    app.add_typer(users_app, name="users")
+
+
+_add_users()
 
 
 if __name__ == "__main__":

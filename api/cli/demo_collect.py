@@ -64,7 +64,7 @@ def collect_over_http(
             content=_chart_csv(units),
             headers={"Content-Type": "text/csv"},
         )
-        unit_ids = {str(u["external_id"]): int(u["id"]) for u in created}
+        unit_ids = {str(u["external_id"]): int(u["id"]) for u in created["units"]}
         team_keys = [str(t) for t in units.loc[units["kind"] == "team", "unit_id"]]
         campaign = _call(
             client,

@@ -1,4 +1,4 @@
-"""HR's routes: keys, units, campaigns, invitations and progress."""
+"""HR's routes: units, campaigns, invitations, progress and the audit log (keys: ``keys``)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,19 @@ from pydantic import BaseModel, Field, ValidationError
 from api.http.deps import PrincipalDep, SessionDep
 from api.services import access, collection, org_chart
 from api.services import campaigns as services
+from api.services.chart_import import UnitImport
 from api.services.errors import FieldError, NotFound, ValidationFailed
 from api.store.models import (
-    ApiKeyCreate,
-    ApiKeyIssued,
     AuditEventPublic,
     Campaign,
     CampaignCreate,
     CampaignPublic,
+    CampaignUnitPublic,
     CampaignUpdate,
     InvitationCreate,
     UnitCreate,
     UnitPublic,
+    UnitUpdate,
 )
 
 router = APIRouter()
@@ -42,13 +43,6 @@ class InvitationsIssued(BaseModel):
     )
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED, tags=["access"])
-def create_key(data: ApiKeyCreate, principal: PrincipalDep, session: SessionDep) -> ApiKeyIssued:
-    """A new admin or leader key for the caller's organisation; the secret is shown once."""
-    principal.require_admin()
-    return access.issue_key(session, organisation_id=principal.organisation_id, data=data)
-
-
 @router.post("/units", status_code=status.HTTP_201_CREATED, tags=["units"])
 def create_unit(data: UnitCreate, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
     principal.require_admin()
@@ -57,9 +51,14 @@ def create_unit(data: UnitCreate, principal: PrincipalDep, session: SessionDep) 
 
 
 @router.get("/units", tags=["units"])
-def list_units(principal: PrincipalDep, session: SessionDep) -> list[UnitPublic]:
-    """The organisation's units; a leader sees their unit and everything under it."""
-    units = org_chart.list_units(session, organisation_id=principal.organisation_id)
+def list_units(
+    principal: PrincipalDep, session: SessionDep, archived: bool = False
+) -> list[UnitPublic]:
+    """The organisation's units; a leader sees their unit and everything under it. Archived
+    units only with ``?archived=true``."""
+    units = org_chart.list_units(
+        session, organisation_id=principal.organisation_id, archived=archived
+    )
     return [
         UnitPublic.model_validate(u, from_attributes=True)
         for u in units
@@ -71,21 +70,70 @@ def list_units(principal: PrincipalDep, session: SessionDep) -> list[UnitPublic]
     "/units/import",
     status_code=status.HTTP_201_CREATED,
     tags=["units"],
+    responses={200: {"model": UnitImport, "description": "A preview (``dry_run``)"}},
     openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
 )
 def import_units(
     principal: PrincipalDep,
     session: SessionDep,
     body: Annotated[str, Body(media_type=CSV_MEDIA_TYPE)],
-) -> list[UnitPublic]:
+    response: Response,
+    dry_run: bool = False,
+) -> UnitImport:
     """An org chart as CSV with the header ``external_id,name,parent_external_id`` (and an
-    optional ``kind``). Rows are numbered as in a spreadsheet; any bad row refuses the file."""
+    optional ``kind``), as an update of the stored chart: a row whose ``external_id`` is a
+    unit's already changes its name, kind (left blank: kept) and parent (blank: the root);
+    other rows add units; units the file does not name are left as they are (``left_alone``).
+    Rows are numbered as in a spreadsheet; any bad row refuses the file (422), nothing stored.
+
+    With ``?dry_run=true``, a preview: what the file would add and change, and every problem by
+    row, with nothing stored (200). A file that cannot be read (a missing column, a bad value)
+    is refused with its rows either way."""
     principal.require_admin()
     rows = parse_unit_csv(body)
-    created = org_chart.import_units(
-        session, organisation_id=principal.organisation_id, rows=rows, first_row=2
+    outcome = org_chart.import_chart(
+        session,
+        organisation_id=principal.organisation_id,
+        rows=rows,
+        first_row=2,
+        dry_run=dry_run,
+        actor=principal.actor,
     )
-    return [UnitPublic.model_validate(u, from_attributes=True) for u in created]
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+    return outcome
+
+
+@router.patch("/units/{unit_id}", tags=["units"])
+def update_unit(
+    unit_id: int, data: UnitUpdate, principal: PrincipalDep, session: SessionDep
+) -> UnitPublic:
+    """Rename a unit, move it (``parent_id``; null: the root) or change its kind, keeping the
+    chart's rules: one root, the organisation; organisation > department > team, a team with
+    no units under it; never under itself, one of its own units or an archived unit (422).
+    An archived unit no longer changes (409). Each change is in the audit log."""
+    principal.require_admin()
+    unit = org_chart.update_unit(
+        session,
+        organisation_id=principal.organisation_id,
+        unit_id=unit_id,
+        data=data,
+        actor=principal.actor,
+    )
+    return UnitPublic.model_validate(unit, from_attributes=True)
+
+
+@router.post("/units/{unit_id}/archive", tags=["units"])
+def archive_unit(unit_id: int, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
+    """Take a unit out of the chart: hidden from ``GET /units`` (unless ``?archived=true``),
+    in no new campaign and no new invitation, kept in the campaigns it took part in. Refused
+    (409) while units under it are not archived, or while a draft or open campaign has it.
+    Archiving it again changes nothing."""
+    principal.require_admin()
+    unit = org_chart.archive_unit(
+        session, organisation_id=principal.organisation_id, unit_id=unit_id, actor=principal.actor
+    )
+    return UnitPublic.model_validate(unit, from_attributes=True)
 
 
 def parse_unit_csv(text: str) -> list[org_chart.UnitImportRow]:
@@ -133,15 +181,15 @@ def create_campaign(
 @router.get("/campaigns", tags=["campaigns"])
 def list_campaigns(principal: PrincipalDep, session: SessionDep) -> list[CampaignPublic]:
     campaigns = collection.visible_campaigns(session, principal=principal)
-    return [_public(session, c) for c in campaigns]
+    return [_public(session, c, principal) for c in campaigns]
 
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
 def get_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
     campaign = collection.get_visible_campaign(
-        session, principal=principal, campaign_id=campaign_id
+        session, principal=principal, campaign_id=campaign_id, audit=True
     )
-    return _public(session, campaign)
+    return _public(session, campaign, principal)
 
 
 @router.patch("/campaigns/{campaign_id}", tags=["campaigns"])
@@ -155,11 +203,23 @@ def update_campaign(
     return _public(session, campaign)
 
 
+@router.delete(
+    "/campaigns/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["campaigns"]
+)
+def delete_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> None:
+    """Delete a draft campaign with its units and invitations (their links stop working), in
+    one transaction; 409 once it has opened, or while a later campaign names it as its previous
+    wave. The audit log keeps its id."""
+    principal.require_admin()
+    _require_own_campaign(principal, session, campaign_id)
+    services.delete_campaign(session, campaign_id=campaign_id, actor=principal.actor)
+
+
 @router.post("/campaigns/{campaign_id}/open", tags=["campaigns"])
 def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
-    campaign = services.open_campaign(session, campaign_id=campaign_id)
+    campaign = services.open_campaign(session, campaign_id=campaign_id, actor=principal.actor)
     return _public(session, campaign)
 
 
@@ -227,9 +287,10 @@ def audit_log(
     principal: PrincipalDep, session: SessionDep, campaign_id: int | None = None
 ) -> list[AuditEventPublic]:
     """The organisation's audit log, oldest first (or one campaign's): who issued
-    invitations, imported answers, closed or reopened a campaign, when, in which unit and how
-    many; never an answer. Admins only."""
-    principal.require_admin()
+    invitations, imported answers, closed, reopened or deleted a campaign, created, revoked or
+    rotated an API key, renamed, moved, changed the kind of or archived a unit, when, in which
+    unit, which key and how many; never an answer, never a secret. Admins and auditors only."""
+    principal.require_admin_or_auditor()
     events = services.audit_log(
         session, organisation_id=principal.organisation_id, campaign_id=campaign_id
     )
@@ -244,9 +305,20 @@ def campaign_progress(
     return collection.campaign_progress(session, principal=principal, campaign_id=campaign_id)
 
 
-def _public(session: SessionDep, campaign: Campaign) -> CampaignPublic:
+def _public(
+    session: SessionDep, campaign: Campaign, principal: access.Principal | None = None
+) -> CampaignPublic:
+    """The campaign with its snapshot's fingerprint and its units (a leader's, for a leader)."""
     public = CampaignPublic.model_validate(campaign, from_attributes=True)
     public.snapshot = services.snapshot_fingerprint_of(session, campaign_id=public.id)
+    public.units = [
+        CampaignUnitPublic.model_validate(u, from_attributes=True)
+        for u in services.campaign_units(session, campaign_id=public.id)
+        if principal is None
+        or principal.is_admin
+        or principal.is_auditor
+        or principal.sees(u.id or 0)
+    ]
     return public
 
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invariance_across_groups
+from api.services.chart_rules import with_teams_under
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.store import repositories as repo
 from api.store.models import (
@@ -158,11 +159,13 @@ def create_organisation(session: Session, data: OrganisationCreate) -> Organisat
 
 def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
     with session.begin():
-        return repo.get_campaign(session, campaign_id=campaign_id)
+        campaign = repo.get_campaign(session, campaign_id=campaign_id)
+        return None if campaign is None else settle(session, campaign)
 
 
 def create_campaign(session: Session, *, organisation_id: int, data: CampaignCreate) -> Campaign:
-    """A campaign with its instrument frozen at creation."""
+    """A campaign with its instrument frozen at creation. Its units are those given and every
+    team under them that is not archived (``chart_rules.with_teams_under``)."""
     with session.begin():
         require_organisation(session, organisation_id)
         instrument = _resolve_instrument(data.instrument)
@@ -184,10 +187,16 @@ def create_campaign(session: Session, *, organisation_id: int, data: CampaignCre
         )
         repo.add(session, campaign)
         assert campaign.id is not None
+        unit_ids = _with_teams(session, organisation_id=organisation_id, unit_ids=data.unit_ids)
         repo.set_campaign_units(
-            session, campaign_id=campaign.id, invited=dict.fromkeys(data.unit_ids, 0)
+            session, campaign_id=campaign.id, invited=dict.fromkeys(unit_ids, 0)
         )
         return campaign
+
+
+def _with_teams(session: Session, *, organisation_id: int, unit_ids: Sequence[int]) -> list[int]:
+    units = repo.list_units(session, organisation_id=organisation_id)
+    return with_teams_under(units, unit_ids)
 
 
 def _resolve_instrument(ref: str) -> Instrument:
@@ -215,6 +224,13 @@ def _campaign_errors(
         unit = units.get(unit_id)
         if unit is None or unit.organisation_id != organisation_id:
             errors.append(FieldError(f"unit_ids[{i}]", f"unit {unit_id} does not exist"))
+        elif unit.archived_at is not None:
+            errors.append(
+                FieldError(
+                    f"unit_ids[{i}]",
+                    f"unit {unit_id} is archived: it takes part in no new campaign",
+                )
+            )
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         errors.append(FieldError("closes_at", "must be after opens_at"))
     if data.previous_campaign_id is not None:
@@ -259,6 +275,13 @@ def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate)
     with session.begin():
         campaign = require_campaign(session, campaign_id)
         changes = data.model_dump(exclude_unset=True)
+        if changes and campaign.status == CampaignStatus.closed:
+            # Its name and schedule are in its snapshot and every output: a change after the
+            # close would make two reports of the same snapshot differ.
+            raise Conflict(
+                f"campaign {campaign_id} is closed: it can no longer change"
+                f" ({', '.join(sorted(changes))}); reopen it first, while its results are unread"
+            )
         frozen = sorted(changes.keys() & {"instrument", "unit_ids", "min_group_size"})
         if frozen and campaign.status != CampaignStatus.draft:
             raise Conflict(
@@ -294,7 +317,10 @@ def update_campaign(session: Session, *, campaign_id: int, data: CampaignUpdate)
             setattr(campaign, field, getattr(merged, field))
         campaign.instrument_id, campaign.instrument_version = instrument.id, instrument.version
         if "unit_ids" in changes:
-            repo.replace_campaign_units(session, campaign_id=campaign_id, unit_ids=merged.unit_ids)
+            unit_ids = _with_teams(
+                session, organisation_id=campaign.organisation_id, unit_ids=merged.unit_ids
+            )
+            repo.replace_campaign_units(session, campaign_id=campaign_id, unit_ids=unit_ids)
         session.add(campaign)
         return campaign
 
@@ -329,8 +355,21 @@ def set_invited(session: Session, *, campaign_id: int, invited: Mapping[int, int
         repo.set_campaign_units(session, campaign_id=campaign.id or 0, invited=invited)
 
 
-def open_campaign(session: Session, *, campaign_id: int) -> Campaign:
-    return _move_campaign(session, campaign_id, CampaignStatus.draft, CampaignStatus.open)
+def open_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> Campaign:
+    """Open a draft campaign; one that its schedule opened already is left as it is."""
+    with session.begin():
+        campaign = require_campaign(session, campaign_id)
+        if campaign.status == CampaignStatus.open:
+            return campaign
+        campaign = _moved(session, campaign_id, CampaignStatus.draft, CampaignStatus.open)
+        repo.add_audit_event(
+            session,
+            organisation_id=campaign.organisation_id,
+            actor=actor,
+            action=AuditAction.campaign_opened,
+            campaign_id=campaign_id,
+        )
+        return campaign
 
 
 def close_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> Campaign:
@@ -340,36 +379,43 @@ def close_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -
     responses."""
     with session.begin():
         campaign = _moved(session, campaign_id, CampaignStatus.open, CampaignStatus.closed)
-        repo.delete_drafts(session, campaign_id=campaign_id)
-        repo.reorder_responses(session, campaign_id=campaign_id)
-        organisation = require_organisation(session, campaign.organisation_id)
-        units = repo.list_units(session, organisation_id=campaign.organisation_id)
-        invited = {
-            str(row.unit_id): row.invited
-            for row in repo.campaign_units(session, campaign_id=campaign_id)
-        }
-        imported = repo.imported_by_unit(session, campaign_id=campaign_id)
-        snapshot = CampaignSnapshot(
-            campaign_id=campaign_id,
-            fingerprint="",
-            campaign_name=campaign.name,
-            organisation_name=organisation.name,
-            units=[_unit_record(u) for u in units],
-            invited=invited,
-            imported={str(unit): count for unit, count in sorted(imported.items())},
-        )
-        snapshot.fingerprint = snapshot_fingerprint(
-            campaign, snapshot, repo.response_texts(session, campaign_id=campaign_id)
-        )
-        repo.add(session, snapshot)
-        repo.add_audit_event(
-            session,
-            organisation_id=campaign.organisation_id,
-            actor=actor,
-            action=AuditAction.campaign_closed,
-            campaign_id=campaign_id,
-        )
+        _freeze(session, campaign, actor=actor)
         return campaign
+
+
+def _freeze(session: Session, campaign: Campaign, *, actor: str) -> None:
+    """The closing of a campaign just marked closed, in the caller's transaction."""
+    campaign_id = campaign.id
+    assert campaign_id is not None
+    repo.delete_drafts(session, campaign_id=campaign_id)
+    repo.reorder_responses(session, campaign_id=campaign_id)
+    organisation = require_organisation(session, campaign.organisation_id)
+    units = repo.list_units(session, organisation_id=campaign.organisation_id)
+    invited = {
+        str(row.unit_id): row.invited
+        for row in repo.campaign_units(session, campaign_id=campaign_id)
+    }
+    imported = repo.imported_by_unit(session, campaign_id=campaign_id)
+    snapshot = CampaignSnapshot(
+        campaign_id=campaign_id,
+        fingerprint="",
+        campaign_name=campaign.name,
+        organisation_name=organisation.name,
+        units=[_unit_record(u) for u in units],
+        invited=invited,
+        imported={str(unit): count for unit, count in sorted(imported.items())},
+    )
+    snapshot.fingerprint = snapshot_fingerprint(
+        campaign, snapshot, repo.response_texts(session, campaign_id=campaign_id)
+    )
+    repo.add(session, snapshot)
+    repo.add_audit_event(
+        session,
+        organisation_id=campaign.organisation_id,
+        actor=actor,
+        action=AuditAction.campaign_closed,
+        campaign_id=campaign_id,
+    )
 
 
 def reopen_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> Campaign:
@@ -426,13 +472,6 @@ def snapshot_fingerprint(
 
 def _unit_record(unit: Unit) -> dict[str, Any]:
     return {"id": unit.id, "name": unit.name, "parent_id": unit.parent_id, "kind": str(unit.kind)}
-
-
-def _move_campaign(
-    session: Session, campaign_id: int, before: CampaignStatus, after: CampaignStatus
-) -> Campaign:
-    with session.begin():
-        return _moved(session, campaign_id, before, after)
 
 
 def _moved(
@@ -612,6 +651,42 @@ def campaign_unit_ids(session: Session, *, campaign_id: int) -> set[int]:
         return {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
 
 
+def campaign_units(session: Session, *, campaign_id: int) -> list[Unit]:
+    """The units taking part in the campaign as the chart has them now, by id."""
+    with session.begin():
+        ids = [row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)]
+        return sorted(repo.units_by_id(session, unit_ids=ids).values(), key=lambda u: u.id or 0)
+
+
+def delete_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) -> None:
+    """Delete a draft campaign with its units and invitations (their links stop working), in
+    one transaction. Refused (``Conflict``) once it has opened, by hand or by its schedule, and
+    while a later campaign names it as its previous wave. The audit log keeps its id, with the
+    invitations removed as the count."""
+    with session.begin():
+        campaign = require_campaign(session, campaign_id)
+        if campaign.status != CampaignStatus.draft:
+            raise Conflict(
+                f"campaign {campaign_id} is {campaign.status}: only a draft can be deleted"
+            )
+        later = repo.campaigns_after(session, previous_campaign_id=campaign_id)
+        if later:
+            raise Conflict(
+                f"campaign {campaign_id} is the previous wave of campaign(s)"
+                f" {', '.join(map(str, later))}: name another previous wave there first"
+            )
+        organisation_id = campaign.organisation_id
+        removed = repo.delete_campaign(session, campaign_id=campaign_id)
+        repo.add_audit_event(
+            session,
+            organisation_id=organisation_id,
+            actor=actor,
+            action=AuditAction.campaign_deleted,
+            campaign_id=campaign_id,
+            count=removed,
+        )
+
+
 def snapshot_units(snapshot: CampaignSnapshot, *, organisation_id: int) -> tuple[Unit, ...]:
     """The organisation's units as they were when the campaign closed."""
     return tuple(
@@ -655,6 +730,11 @@ def load_previous_wave(session: Session, *, campaign_id: int) -> CampaignData | 
     return load_snapshot(session, campaign_id=previous_id)
 
 
+def get_organisation(session: Session, *, organisation_id: int) -> Organisation | None:
+    with session.begin():
+        return repo.get_organisation(session, organisation_id=organisation_id)
+
+
 def require_organisation(session: Session, organisation_id: int) -> Organisation:
     organisation = repo.get_organisation(session, organisation_id=organisation_id)
     if organisation is None:
@@ -663,7 +743,53 @@ def require_organisation(session: Session, organisation_id: int) -> Organisation
 
 
 def require_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The campaign, its status brought up to date with its schedule (``settle``)."""
     campaign = repo.get_campaign(session, campaign_id=campaign_id)
     if campaign is None:
         raise NotFound("campaign", campaign_id)
+    return settle(session, campaign)
+
+
+SCHEDULE = "schedule"
+"""The actor the audit log names when a campaign opened or closed at its scheduled time."""
+
+
+def settle(session: Session, campaign: Campaign) -> Campaign:
+    """Bring the campaign's status up to date with its schedule, in the caller's transaction:
+    a draft whose ``opens_at`` has passed is open, and a campaign whose ``closes_at`` has passed
+    is closed, with its snapshot frozen as HR's closing would. Whoever reads the campaign first
+    after the time does it, so no person or job has to act; of two readers at once, one moves
+    it (the update is guarded by the status it expects) and the other reads the result."""
+    now = utc_now()
+    opens_at, closes_at = aware(campaign.opens_at), aware(campaign.closes_at)
+    due_to_close = closes_at is not None and closes_at <= now
+    due_to_open = opens_at is not None and opens_at <= now
+    opening = campaign.status == CampaignStatus.draft and (due_to_open or due_to_close)
+    if opening and _scheduled_move(session, campaign, CampaignStatus.draft, CampaignStatus.open):
+        repo.add_audit_event(
+            session,
+            organisation_id=campaign.organisation_id,
+            actor=SCHEDULE,
+            action=AuditAction.campaign_opened,
+            campaign_id=campaign.id,
+        )
+    closing = campaign.status == CampaignStatus.open and due_to_close
+    if closing and _scheduled_move(session, campaign, CampaignStatus.open, CampaignStatus.closed):
+        _freeze(session, campaign, actor=SCHEDULE)
     return campaign
+
+
+def _scheduled_move(
+    session: Session, campaign: Campaign, before: CampaignStatus, after: CampaignStatus
+) -> bool:
+    assert campaign.id is not None
+    moved = repo.move_campaign(session, campaign_id=campaign.id, before=before, after=after)
+    session.refresh(campaign)
+    return moved
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -8,14 +8,14 @@ back to the invitation it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
 
 from api.services.access import TOKEN_PREFIX, Principal, digest, new_secret
-from api.services.campaigns import answer_errors, require_campaign
+from api.services.campaigns import answer_errors, aware, require_campaign, settle
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.store import repositories as repo
 from api.store.models import (
@@ -86,28 +86,39 @@ class CampaignProgress(BaseModel):
     units: list[UnitProgress]
 
 
-def visible_campaign(session: Session, *, principal: Principal, campaign_id: int) -> Campaign:
-    """The campaign if this key may see it; otherwise it does not exist, as far as the key knows."""
+def visible_campaign(
+    session: Session, *, principal: Principal, campaign_id: int, audit: bool = False
+) -> Campaign:
+    """The campaign if this key may see it; otherwise it does not exist, as far as the key knows.
+    ``audit``: for the views of an auditor too (the campaign's settings, its disclosure decision,
+    its audit log), which see every campaign of the organisation and never a result."""
     campaign = repo.get_campaign(session, campaign_id=campaign_id)
     if campaign is None or campaign.organisation_id != principal.organisation_id:
         raise NotFound("campaign", campaign_id)
-    if not principal.is_admin:
+    settle(session, campaign)
+    if not principal.is_admin and not (audit and principal.is_auditor):
         units = {row.unit_id for row in repo.campaign_units(session, campaign_id=campaign_id)}
         if not units & principal.units:
             raise NotFound("campaign", campaign_id)
     return campaign
 
 
-def get_visible_campaign(session: Session, *, principal: Principal, campaign_id: int) -> Campaign:
+def get_visible_campaign(
+    session: Session, *, principal: Principal, campaign_id: int, audit: bool = False
+) -> Campaign:
     with session.begin():
-        return visible_campaign(session, principal=principal, campaign_id=campaign_id)
+        return visible_campaign(session, principal=principal, campaign_id=campaign_id, audit=audit)
 
 
 def visible_campaigns(session: Session, *, principal: Principal) -> list[Campaign]:
-    """The campaigns this key may see: all of the organisation's, or a leader's own."""
+    """The campaigns this key may see: all of the organisation's (an admin's or an auditor's),
+    or a leader's own."""
     with session.begin():
-        campaigns = repo.list_campaigns(session, organisation_id=principal.organisation_id)
-        if principal.is_admin:
+        campaigns = [
+            settle(session, c)
+            for c in repo.list_campaigns(session, organisation_id=principal.organisation_id)
+        ]
+        if principal.is_admin or principal.is_auditor:
             return campaigns
         return [
             c
@@ -132,6 +143,10 @@ def issue_invitations(
             raise ValidationFailed(
                 [FieldError("unit_id", f"unit {data.unit_id} is not part of the campaign")]
             )
+        # A closed campaign reopened may hold a unit archived since: it invites nobody more.
+        unit = repo.units_by_id(session, unit_ids=[data.unit_id]).get(data.unit_id)
+        if unit is not None and unit.archived_at is not None:
+            raise Conflict(f"unit {data.unit_id} is archived: it receives no invitations")
         tokens = [new_secret(TOKEN_PREFIX) for _ in range(data.count)]
         repo.insert_invitations(
             session,
@@ -333,11 +348,11 @@ class RespondentView:
 
     @property
     def opens_at(self) -> datetime | None:
-        return _aware(self.campaign.opens_at) if self.campaign else None
+        return aware(self.campaign.opens_at) if self.campaign else None
 
     @property
     def closes_at(self) -> datetime | None:
-        return _aware(self.campaign.closes_at) if self.campaign else None
+        return aware(self.campaign.closes_at) if self.campaign else None
 
 
 def respondent_view(session: Session, *, token: str) -> RespondentView:
@@ -360,8 +375,8 @@ def respondent_view(session: Session, *, token: str) -> RespondentView:
 
 def _opening(campaign: Campaign) -> Opening:
     now = utc_now()
-    opens_at = _aware(campaign.opens_at)
-    closes_at = _aware(campaign.closes_at)
+    opens_at = aware(campaign.opens_at)
+    closes_at = aware(campaign.closes_at)
     if campaign.status == CampaignStatus.closed or (closes_at is not None and now >= closes_at):
         return Opening.closed
     if campaign.status == CampaignStatus.draft or (opens_at is not None and now < opens_at):
@@ -380,13 +395,6 @@ def _require_accepting(campaign: Campaign) -> None:
         raise Conflict(f"the campaign has not opened yet: {window}")
     if opening == Opening.closed:
         raise Conflict(f"the campaign has closed: {window}")
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _check_answers(

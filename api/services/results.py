@@ -141,10 +141,10 @@ class CampaignDisclosure(BaseModel):
 def campaign_disclosure(
     session: Session, *, principal: Principal, campaign_id: int
 ) -> CampaignDisclosure:
-    """The decision every output of the closed campaign follows (admins only); counts only,
-    so reading it is no read of the results."""
-    principal.require_admin()
-    get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    """The decision every output of the closed campaign follows (admins and auditors only);
+    counts only, so reading it is no read of the results."""
+    principal.require_admin_or_auditor()
+    get_visible_campaign(session, principal=principal, campaign_id=campaign_id, audit=True)
     data = services.load_snapshot(session, campaign_id=campaign_id)
     decision = ANALYSES.analysis(data).decision
     names = {str(u.id): u.name for u in data.units}

@@ -82,18 +82,41 @@ class UnitCreate(UnitBase):
     parent_id: int | None = None
 
 
+class UnitUpdate(SQLModel):
+    """Changes to a unit: its name, its kind, its parent (null: the root). Fields left out
+    keep their value."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: UnitKind | None = None
+    parent_id: int | None = None
+
+    @field_validator("name", "kind", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
+
+
 class Unit(UnitBase, table=True):
     __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    archived_at: datetime | None = None
+    """When the unit was archived: out of the chart, kept for the campaigns it took part in."""
 
 
 class UnitPublic(UnitBase):
     id: int
     organisation_id: int
     parent_id: int | None
+    archived_at: datetime | None = Field(
+        default=None,
+        description="When the unit was archived (none: in the chart). An archived unit is kept"
+        " for the campaigns it took part in, and takes part in no other.",
+    )
 
 
 # -- campaigns ----------------------------------------------------------------------------------
@@ -117,7 +140,12 @@ class CampaignCreate(CampaignBase):
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     instrument: str = Field(description="The instrument as id@version, frozen at creation.")
-    unit_ids: list[int] = Field(min_length=1)
+    unit_ids: list[int] = Field(
+        min_length=1,
+        description="The units taking part. A department or the organisation brings every team"
+        " under it that is not archived (as the chart is when the units are set); the unit given"
+        " takes part too, for its own staff.",
+    )
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
 
 
@@ -130,7 +158,12 @@ class CampaignUpdate(SQLModel):
     min_group_size: int | None = Field(default=None, ge=3, le=100)
     previous_campaign_id: int | None = None
     instrument: str | None = None
-    unit_ids: list[int] | None = Field(default=None, min_length=1)
+    unit_ids: list[int] | None = Field(
+        default=None,
+        min_length=1,
+        description="The units taking part, as at creation: each team under a department or"
+        " the organisation given comes with it.",
+    )
 
     @field_validator("name", "min_group_size", "instrument", "unit_ids", mode="before")
     @classmethod
@@ -155,6 +188,16 @@ class Campaign(CampaignBase, table=True):
         return f"{self.instrument_id}@{self.instrument_version}"
 
 
+class CampaignUnitPublic(SQLModel):
+    """A unit taking part in a campaign, as the chart has it now."""
+
+    id: int
+    name: str
+    kind: UnitKind
+    parent_id: int | None
+    external_id: str | None = None
+
+
 class CampaignPublic(CampaignBase):
     id: int
     organisation_id: int
@@ -167,6 +210,11 @@ class CampaignPublic(CampaignBase):
         default=None,
         description="The fingerprint of the frozen snapshot every output of a closed campaign"
         " is made of; none until the campaign closes.",
+    )
+    units: list[CampaignUnitPublic] = Field(
+        default_factory=list,
+        description="The units taking part: each unit given in ``unit_ids`` and every team"
+        " under it (a leader sees those of their subtree).",
     )
 
 
@@ -240,21 +288,48 @@ class AuditAction(StrEnum):
     """Invitations created while the campaign was open: a works council sees them, since
     whoever answers them could bring a small team up to the minimum."""
     answers_imported = "answers_imported"
+    campaign_opened = "campaign_opened"
+    """Opened at its ``opens_at`` (actor ``schedule``)."""
     campaign_closed = "campaign_closed"
     campaign_reopened = "campaign_reopened"
+    key_created = "key_created"
+    """An API key made (by ``POST /keys``, the CLI, an organisation's first key, or a
+    rotation: then just after the ``key_rotated`` of the key it replaces)."""
+    key_revoked = "key_revoked"
+    key_rotated = "key_rotated"
+    """The key was revoked and replaced by a new one of the same role and unit."""
+    account_created = "account_created"
+    password_reset = "password_reset"
+    """A new password set by an admin or the CLI; the account's sessions end and it unlocks."""
+    signed_in = "signed_in"
+    account_locked = "account_locked"
+    """Too many failed sign-ins in a row: the account is locked for a while."""
+    unit_renamed = "unit_renamed"
+    """A unit's name changed (``PATCH /units/{id}``, or a row of an imported chart)."""
+    unit_moved = "unit_moved"
+    """A unit was given another parent."""
+    unit_kind_changed = "unit_kind_changed"
+    unit_archived = "unit_archived"
+    campaign_deleted = "campaign_deleted"
+    """A draft deleted with its units and invitations (``count``: the invitations removed); its
+    id stays in the log, with the events before it."""
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to a campaign, when, and to how many: never an answer."""
+    """Who did what to a campaign or an API key, when, and to how many: never an answer, never
+    a secret."""
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    # No foreign key: the log outlives a draft campaign deleted, and keeps naming it.
+    campaign_id: int | None = Field(default=None, index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
     at: datetime = Field(default_factory=utc_now)
     actor: str = Field(max_length=100)
     action: AuditAction = Field(sa_type=String(40))
     count: int | None = None
+    key_id: int | None = Field(default=None, foreign_key="apikey.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
 
 
 class AuditEventPublic(SQLModel):
@@ -265,6 +340,12 @@ class AuditEventPublic(SQLModel):
     actor: str
     action: AuditAction
     count: int | None
+    key_id: int | None = Field(
+        default=None, description="The API key a key_* event is about (its id, never its secret)."
+    )
+    account_id: int | None = Field(
+        default=None, description="The account an account event is about (sign-ins included)."
+    )
 
 
 # -- access -------------------------------------------------------------------------------------
@@ -275,6 +356,9 @@ class Role(StrEnum):
     """The HR team of one organisation: everything in it, raw answers included."""
     leader = "leader"
     """A leader of one unit: results of that unit and everything under it, never raw answers."""
+    auditor = "auditor"
+    """A works council's auditor: the audit log, the campaigns and their confidentiality
+    settings and disclosure decisions; never a result."""
 
 
 class ApiKeyCreate(SQLModel):
@@ -296,16 +380,30 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyPublic(SQLModel):
-    id: int
-    organisation_id: int
-    role: Role
-    unit_id: int | None
-    prefix: str
-    created_at: datetime
+    """An API key as its organisation's admins see it: never its secret, nor the secret's hash."""
+
+    id: int = Field(description="The key's id, as the audit log names it.")
+    organisation_id: int = Field(description="The organisation the key belongs to.")
+    role: Role = Field(description="admin: the whole organisation; leader: one unit and below.")
+    unit_id: int | None = Field(description="The leader's unit; none for admin keys.")
+    prefix: str = Field(
+        description="The secret's first characters (``tvk_`` and four more), to tell keys"
+        " apart; too few to guess the rest."
+    )
+    created_at: datetime = Field(description="When the key was made.")
+    revoked: bool = Field(
+        default=False, description="A revoked key is refused (401); it cannot be restored."
+    )
 
 
 class ApiKeyIssued(ApiKeyPublic):
     key: str = Field(description="The secret. It is shown this once and cannot be recovered.")
+
+
+class ApiKeyRotated(ApiKeyIssued):
+    """A key's replacement: a new secret with the same role and unit; the old key is revoked."""
+
+    replaced_key_id: int = Field(description="The key this one replaces, now revoked.")
 
 
 # -- invitations --------------------------------------------------------------------------------
@@ -344,3 +442,37 @@ class InstanceSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     value: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utc_now)
+
+
+# -- people who sign in ---------------------------------------------------------------------------
+
+
+class Account(SQLModel, table=True):
+    """A person who signs in to the console (HR admins), the portal (leaders, bound to a unit
+    and its subtree) or the audit views (auditors). The password is kept only as an argon2id
+    hash; repeated failures lock the account for a while."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=String(20))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    language: str = Field(default="en", max_length=2)
+    password_hash: str = Field(max_length=200)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
+    disabled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, this row its SHA-256, the
+    anti-forgery token of the session's forms, and when it ends (idle or absolute)."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_seen_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime

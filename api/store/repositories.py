@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, func, insert, null, text, update
+from sqlalchemy import CursorResult, String, delete, func, insert, null, or_, text, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from api.store.models import (
+    Account,
     ApiKey,
     AuditAction,
     AuditEvent,
@@ -27,7 +28,9 @@ from api.store.models import (
     Organisation,
     Response,
     ResponseCreate,
+    Role,
     Unit,
+    WebSession,
     utc_now,
 )
 
@@ -47,6 +50,12 @@ def get_organisation(session: Session, *, organisation_id: int) -> Organisation 
     if organisation_id not in _ID_RANGE:
         return None
     return session.get(Organisation, organisation_id)
+
+
+def organisation_named(session: Session, *, name: str) -> Organisation | None:
+    """The organisation of this name, in any case."""
+    statement = select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    return session.exec(statement).first()
 
 
 def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
@@ -146,12 +155,16 @@ def add_audit_event(
     campaign_id: int | None = None,
     unit_id: int | None = None,
     count: int | None = None,
+    key_id: int | None = None,
+    account_id: int | None = None,
 ) -> None:
     session.add(
         AuditEvent(
             organisation_id=organisation_id,
             campaign_id=campaign_id,
             unit_id=unit_id,
+            key_id=key_id,
+            account_id=account_id,
             actor=actor,
             action=action,
             count=count,
@@ -190,6 +203,40 @@ def list_units(session: Session, *, organisation_id: int) -> list[Unit]:
 def units_by_id(session: Session, *, unit_ids: Iterable[int]) -> dict[int, Unit]:
     statement = select(Unit).where(col(Unit.id).in_([u for u in unit_ids if u in _ID_RANGE]))
     return {unit.id: unit for unit in session.exec(statement) if unit.id is not None}
+
+
+def campaigns_with_unit(
+    session: Session, *, unit_id: int, statuses: Iterable[CampaignStatus]
+) -> list[Campaign]:
+    """The campaigns the unit takes part in whose status is one of ``statuses``, oldest first."""
+    statement = (
+        select(Campaign)
+        .join(CampaignUnit, col(CampaignUnit.campaign_id) == col(Campaign.id))
+        .where(CampaignUnit.unit_id == unit_id, col(Campaign.status).in_(list(statuses)))
+        .order_by(col(Campaign.id))
+    )
+    return list(session.exec(statement))
+
+
+def campaigns_after(session: Session, *, previous_campaign_id: int) -> list[int]:
+    """The campaigns that name this one as their previous wave."""
+    statement = (
+        select(Campaign.id)
+        .where(Campaign.previous_campaign_id == previous_campaign_id)
+        .order_by(col(Campaign.id))
+    )
+    return [campaign_id for campaign_id in session.exec(statement) if campaign_id is not None]
+
+
+def delete_campaign(session: Session, *, campaign_id: int) -> int:
+    """Delete a campaign with its units and invitations; returns how many invitations went.
+    The caller makes sure it has no responses and no snapshot (a draft has neither)."""
+    removed = _rows_changed(
+        session, delete(Invitation).where(col(Invitation.campaign_id) == campaign_id)
+    )
+    session.execute(delete(CampaignUnit).where(col(CampaignUnit.campaign_id) == campaign_id))
+    session.execute(delete(Campaign).where(col(Campaign.id) == campaign_id))
+    return removed
 
 
 def set_campaign_units(session: Session, *, campaign_id: int, invited: Mapping[int, int]) -> None:
@@ -286,6 +333,75 @@ def api_key_by_hash(session: Session, *, secret_hash: str) -> ApiKey | None:
     return session.exec(select(ApiKey).where(ApiKey.secret_hash == secret_hash)).first()
 
 
+def get_api_key(session: Session, *, key_id: int, lock: bool = False) -> ApiKey | None:
+    """The key with this id; ``lock`` holds its row until the transaction ends."""
+    if key_id not in _ID_RANGE:
+        return None
+    statement = select(ApiKey).where(ApiKey.id == key_id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def api_keys(session: Session, *, organisation_id: int) -> list[ApiKey]:
+    """Every key of an organisation, revoked ones included, oldest first."""
+    statement = (
+        select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(col(ApiKey.id))
+    )
+    return list(session.exec(statement))
+
+
+def working_admin_keys(session: Session, *, organisation_id: int) -> list[int]:
+    """The ids of the organisation's admin keys not revoked, their rows held until the
+    transaction ends: on PostgreSQL a second transaction revoking an admin key waits here,
+    then sees the first one's revocation."""
+    statement = (
+        select(ApiKey.id)
+        .where(
+            ApiKey.organisation_id == organisation_id,
+            ApiKey.role == Role.admin,
+            col(ApiKey.revoked).is_(False),
+        )
+        .order_by(col(ApiKey.id))
+        .with_for_update()
+    )
+    return [key_id for key_id in session.exec(statement) if key_id is not None]
+
+
+def revoke_api_key(session: Session, *, key_id: int, organisation_id: int) -> bool:
+    """Revoke a working key of the organisation unless it is its last working admin key;
+    False if nothing changed (revoked already, or the last admin key).
+
+    The condition is in the update, so that it holds where the rows were not locked (SQLite
+    reads outside any transaction and ignores FOR UPDATE): two admins revoking the last two
+    admin keys at once cannot both succeed.
+    """
+    other_admins = (
+        select(func.count())
+        .select_from(ApiKey)
+        .where(
+            ApiKey.organisation_id == organisation_id,
+            ApiKey.role == Role.admin,
+            col(ApiKey.revoked).is_(False),
+            col(ApiKey.id) != key_id,
+        )
+        .scalar_subquery()
+    )
+    statement = (
+        update(ApiKey)
+        .where(
+            col(ApiKey.id) == key_id,
+            col(ApiKey.organisation_id) == organisation_id,
+            col(ApiKey.revoked).is_(False),
+            or_(col(ApiKey.role) != Role.admin, other_admins > 0),
+        )
+        .values(revoked=True)
+        # The subquery cannot be evaluated in Python: the caller refreshes the rows it holds.
+        .execution_options(synchronize_session=False)
+    )
+    return _rows_changed(session, statement) == 1
+
+
 def insert_invitations(
     session: Session, *, campaign_id: int, unit_id: int, token_hashes: Sequence[str]
 ) -> None:
@@ -331,6 +447,19 @@ def use_invitation(session: Session, *, invitation_id: int) -> bool:
         update(Invitation)
         .where(col(Invitation.id) == invitation_id, col(Invitation.used).is_(False))
         .values(used=True, draft=null(), draft_language=None)
+    )
+    return _rows_changed(session, statement) == 1
+
+
+def move_campaign(
+    session: Session, *, campaign_id: int, before: CampaignStatus, after: CampaignStatus
+) -> bool:
+    """Set the campaign's status to ``after`` if it is still ``before``; False if another
+    transaction moved it first (the update is the guard, on both databases)."""
+    statement = (
+        update(Campaign)
+        .where(col(Campaign.id) == campaign_id, col(Campaign.status) == before)
+        .values(status=after)
     )
     return _rows_changed(session, statement) == 1
 
@@ -389,3 +518,36 @@ def response_texts(session: Session, *, campaign_id: int) -> list[tuple[int, str
         (unit_id, language, text)
         for unit_id, language, text in session.connection().execute(statement).all()
     ]
+
+
+# -- accounts and their sessions --------------------------------------------------------------
+
+
+def account_by_email(session: Session, *, email: str) -> Account | None:
+    return session.exec(select(Account).where(Account.email == email)).first()
+
+
+def get_account(session: Session, *, account_id: int) -> Account | None:
+    if account_id not in _ID_RANGE:
+        return None
+    return session.get(Account, account_id)
+
+
+def list_accounts(session: Session, *, organisation_id: int) -> list[Account]:
+    statement = (
+        select(Account).where(Account.organisation_id == organisation_id).order_by(col(Account.id))
+    )
+    return list(session.exec(statement))
+
+
+def web_session(session: Session, *, token_hash: str) -> WebSession | None:
+    return session.get(WebSession, token_hash)
+
+
+def end_web_sessions(session: Session, *, account_id: int) -> None:
+    """Sign the account out everywhere."""
+    session.execute(delete(WebSession).where(col(WebSession.account_id) == account_id))
+
+
+def end_web_session(session: Session, *, token_hash: str) -> None:
+    session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash))

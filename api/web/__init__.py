@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.web.console.routes import SignInNeeded, sign_in_redirect
 from api.web.i18n import LANGUAGES, negotiate
 from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render
 from api.web.respond.routes import StatePage, state_page
@@ -17,9 +18,11 @@ def mount(app: FastAPI) -> None:
     """Serve the pages, their assets and their error pages from ``app``."""
     from importlib import resources
 
+    from api.web.console import router as console
     from api.web.respond import router
 
     app.include_router(router)
+    app.include_router(console)
     static = resources.files("api.web") / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")
     app.add_middleware(PageHeaders)
@@ -27,6 +30,10 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(StatePage)
     async def link_state(_request: Request, exc: StatePage) -> Response:
         return state_page(exc.form)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(_request: Request, exc: SignInNeeded) -> Response:
+        return sign_in_redirect(exc)
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> Response:

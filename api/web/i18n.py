@@ -48,6 +48,9 @@ class Translator:
             raise TypeError(f"message {key!r} is not a text")
         return text.format(**values) if values else text
 
+    def known(self, key: str) -> bool:
+        return isinstance(self._messages.get(key), str)
+
     def plural(self, key: str, count: int, **values: object) -> str:
         """The plural form of ``key`` for ``count`` (``{n}`` in the text is the count)."""
         # French puts 0 and 1 in the singular; English only 1.

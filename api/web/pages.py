@@ -20,12 +20,13 @@ from api.web.i18n import Translator
 STATIC_PATH = "/static/web"
 """Where the pages' own styles and scripts are served from."""
 
-PAGE_PREFIXES = ("/r/", f"{STATIC_PATH}/")
-"""The paths of pages and page assets (and ``/r`` itself): see ``is_page``."""
+PAGE_PREFIXES = ("/r/", f"{STATIC_PATH}/", "/console/", "/portal/")
+"""The paths of pages and page assets: see ``is_page``."""
+PAGE_PATHS = frozenset({"/", "/r", "/signin", "/signout", "/console", "/portal"})
 
 
 def is_page(path: str) -> bool:
-    return path == "/r" or path.startswith(PAGE_PREFIXES)
+    return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
 
 
 MAX_FORM_BYTES = 64 * 1024

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.services import campaigns as services
-from api.services.access import authenticate
+from api.services.access import Unauthenticated, authenticate
 from api.services.org_chart import UnitImportRow
 from api.settings import get_settings
+from api.store import repositories
 from api.store.db import make_engine, upgrade_database
 from api.store.models import OrganisationCreate
 from instrument import load_builtin
 from instrument.loader import BUILTIN_PACKAGE
-from tests.api.conftest import stage_campaign
+from tests.api.conftest import database_url_of, stage_campaign
 
 runner = CliRunner()
 
@@ -143,3 +146,102 @@ def test_report_and_validate_refuse_an_open_campaign_in_one_line(
         assert "once it has closed" in said
         assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# -- keys: list, revoke, rotate (on both databases) ---------------------------------------------
+
+
+@pytest.fixture
+def cli_database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """DATABASE_URL names the test's database for the commands run in the test."""
+    monkeypatch.setenv("DATABASE_URL", database_url_of(engine))
+    get_settings.cache_clear()
+    yield engine
+    get_settings.cache_clear()
+
+
+def _table_rows(output: str) -> list[list[str]]:
+    """The cells of each body row of a table the command printed."""
+    return [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in output.splitlines()
+        if line.startswith("│")
+    ]
+
+
+def _works(engine: Engine, key: str) -> bool:
+    with Session(engine) as session:
+        try:
+            authenticate(session, key=key)
+        except Unauthenticated:
+            return False
+    return True
+
+
+def test_keys_list_revoke_and_rotate_from_the_command_line(cli_database: Engine) -> None:
+    engine = cli_database
+    first = _key(runner.invoke(app, ["init", "--org", "Acme Care"]).output)
+    created = runner.invoke(app, ["keys", "create", "--org", "1", "--role", "admin"])
+    second = _key(created.output)
+
+    listed = runner.invoke(app, ["keys", "list", "--org", "1"])
+    assert listed.exit_code == 0, listed.output
+    assert [(r[0], r[1], r[3], r[5]) for r in _table_rows(listed.output)] == [
+        ("1", "admin", f"{first[:8]}…", "working"),
+        ("2", "admin", f"{second[:8]}…", "working"),
+    ]
+    assert first not in listed.output
+    assert second not in listed.output
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--org", "1", "--key", "2"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "admin key 2 revoked; its replacement, admin key 3" in _said(rotated.output)
+    third = _key(rotated.output)
+    assert (_works(engine, second), _works(engine, third)) == (False, True)
+
+    revoked = runner.invoke(app, ["keys", "revoke", "--org", "1", "--key", "1"])
+    again = runner.invoke(app, ["keys", "revoke", "--org", "1", "--key", "1"])
+    for result in (revoked, again):
+        assert result.exit_code == 0, result.output
+        assert "admin key 1 for the whole organisation is revoked" in _said(result.output)
+    assert not _works(engine, first)
+    states = _table_rows(runner.invoke(app, ["keys", "list", "--org", "1"]).output)
+    assert [(r[0], r[5]) for r in states] == [("1", "revoked"), ("2", "revoked"), ("3", "working")]
+
+    with Session(engine) as session:
+        log = repositories.audit_events(session, organisation_id=1)
+    assert [(e.action, e.key_id) for e in log] == [
+        ("key_created", 1),
+        ("key_created", 2),
+        ("key_rotated", 2),
+        ("key_created", 3),
+        ("key_revoked", 1),
+    ]
+    assert all(re.fullmatch(r"cli( user \S+)?", e.actor) for e in log), [e.actor for e in log]
+
+
+def test_keys_commands_refuse_in_one_line_without_a_traceback(cli_database: Engine) -> None:
+    only = _key(runner.invoke(app, ["init", "--org", "Acme Care"]).output)
+    refusals = {
+        ("revoke", "--org", "1", "--key", "1"): "API key 1 is the organisation's last working"
+        " admin key: revoking it would lock the organisation out",
+        ("revoke", "--org", "1", "--key", "9"): "API key 9 does not exist",
+        ("rotate", "--org", "2", "--key", "1"): "API key 1 does not exist",
+        ("list", "--org", "9"): "organisation 9 does not exist",
+    }
+    for arguments, reason in refusals.items():
+        result = runner.invoke(app, ["keys", *arguments])
+        assert result.exit_code == 1, (arguments, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert reason in result.output
+    assert _works(cli_database, only)
+
+    runner.invoke(app, ["keys", "create", "--org", "1", "--role", "admin"])
+    runner.invoke(app, ["keys", "revoke", "--org", "1", "--key", "2"])
+    revoked = runner.invoke(app, ["keys", "rotate", "--org", "1", "--key", "2"])
+    assert revoked.exit_code == 1
+    assert "API key 2 is revoked: a revoked key cannot be rotated" in _said(revoked.output)
+    not_a_number = runner.invoke(app, ["keys", "revoke", "--org", "1", "--key", "two"])
+    assert not_a_number.exit_code == 2
+    assert "Traceback" not in not_a_number.output
+    assert "Invalid value for '--key'" in _said(not_a_number.output)

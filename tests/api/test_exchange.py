@@ -43,8 +43,17 @@ ROUTES = [
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _unit(org: Org, name: str, *, parent: int | None = None, external_id: str | None = None) -> int:
-    kind = "organisation" if parent is None else "team"
+def _unit(
+    org: Org,
+    name: str,
+    *,
+    parent: int | None = None,
+    external_id: str | None = None,
+    kind: str | None = None,
+) -> int:
+    """A unit: the organisation at the root, a team under a parent, or the ``kind`` given (a
+    department, which may have units under it)."""
+    kind = kind or ("organisation" if parent is None else "team")
     answer = org.client.post(
         "/api/v1/units",
         json={"name": name, "kind": kind, "parent_id": parent, "external_id": external_id},
@@ -336,10 +345,10 @@ def test_small_units_are_pooled_up_the_chart_until_the_pool_reaches_the_minimum(
     org: Org, engine: Engine
 ) -> None:
     acme = _unit(org, "Acme")
-    operations = _unit(org, "Operations", parent=acme)
+    operations = _unit(org, "Operations", parent=acme, kind="department")
     night = _unit(org, "Night shift", parent=operations)
     day = _unit(org, "Day shift", parent=operations)
-    sales = _unit(org, "Sales", parent=acme)
+    sales = _unit(org, "Sales", parent=acme, kind="department")
     field = _unit(org, "Field", parent=sales)
     units = [acme, operations, night, day, sales, field]
     campaign = _campaign(org, units, min_group_size=6)
@@ -375,7 +384,7 @@ def test_a_department_short_on_its_own_is_a_pool_with_its_small_team(
     org: Org, engine: Engine
 ) -> None:
     acme = _unit(org, "Acme")
-    sales = _unit(org, "Sales", parent=acme)
+    sales = _unit(org, "Sales", parent=acme, kind="department")
     field = _unit(org, "Field", parent=sales)
     campaign = _campaign(org, [sales, field], min_group_size=5)
     _fill(engine, campaign, {sales: 2, field: 3})
@@ -427,7 +436,8 @@ def test_hr_cannot_peel_a_published_team_off_an_export_label(org: Org, engine: E
     every team the results show carries its own name in the export, with exactly the
     results' respondents, and the small teams' rows are one pool of at least the minimum."""
     acme = _unit(org, "Acme")
-    dept_a, dept_b = _unit(org, "Dept A", parent=acme), _unit(org, "Dept B", parent=acme)
+    dept_a = _unit(org, "Dept A", parent=acme, kind="department")
+    dept_b = _unit(org, "Dept B", parent=acme, kind="department")
     t1, t3 = _unit(org, "T1", parent=dept_a), _unit(org, "T3", parent=dept_a)
     t5, t7 = _unit(org, "T5", parent=dept_b), _unit(org, "T7", parent=dept_b)
     campaign = _campaign(org, [t1, t3, t5, t7], min_group_size=5)

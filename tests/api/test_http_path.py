@@ -77,7 +77,8 @@ def _import_chart(org: Org) -> dict[str, int]:
         headers={**org.headers(), "Content-Type": "text/csv"},
     )
     assert response.status_code == 201, response.text
-    return {u["external_id"]: u["id"] for u in response.json()}
+    assert response.json()["counts"]["added"] == len(ORG_CHART.splitlines()) - 1
+    return {u["external_id"]: u["id"] for u in response.json()["units"]}
 
 
 def _open_campaign(org: Org, units: dict[str, int], teams: tuple[str, ...]) -> int:

@@ -88,6 +88,7 @@ def test_padding_a_small_team_is_recorded_and_printed_for_the_works_council(
     assert events == [
         ("invitations_issued", campaign["big"], 8),
         ("invitations_issued", campaign["one"], 1),
+        ("campaign_opened", None, None),
         ("invitations_added", campaign["one"], 4),
     ]
     assert all(e["actor"].startswith("admin key ") for e in log.json())

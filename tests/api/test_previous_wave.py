@@ -160,7 +160,11 @@ def test_the_batch_prints_the_change_since_the_previous_wave(
 
 
 def _more_units(session: Session, organisation_id: int, *names: str) -> dict[str, int]:
-    rows = [UnitImportRow(external_id=name, name=name.title()) for name in names]
+    # Teams under the organisation at the root ("org"): the chart has one root.
+    rows = [
+        UnitImportRow(external_id=name, name=name.title(), parent_external_id="org")
+        for name in names
+    ]
     made = org_chart.import_units(session, organisation_id=organisation_id, rows=rows)
     return {u.external_id or "": u.id or 0 for u in made}
 
@@ -241,7 +245,7 @@ def test_hr_can_name_the_previous_wave_and_only_a_fitting_one(
                 session, campaign_id=named_id, data=CampaignUpdate(previous_campaign_id=999)
             )
         assert str(missing.value.errors[0]) == "previous_campaign_id: campaign 999 does not exist"
-        with pytest.raises(Conflict, match="is closed: its previous wave can no longer change"):
+        with pytest.raises(Conflict, match="is closed: it can no longer change"):
             services.update_campaign(
                 session,
                 campaign_id=waves["autumn"],

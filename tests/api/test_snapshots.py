@@ -26,6 +26,7 @@ from api.store.models import (
     ResponseCreate,
     Role,
     Unit,
+    UnitKind,
 )
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
@@ -263,11 +264,17 @@ def test_the_disclosure_decision_is_there_to_check_unit_by_unit(org: Org, engine
         "org": None, "admin": "org", "finance": "admin", "hr": "admin", "it": "admin",
         "care": "org", "ward1": "care", "ward2": "care", "ward3": "care",
     }  # fmt: skip
+    kinds = {"org": UnitKind.organisation} | dict.fromkeys(("admin", "care"), UnitKind.department)
     staged = stage_campaign(
         engine,
         org.organisation_id,
         chart=[
-            UnitImportRow(external_id=unit, name=unit.title(), parent_external_id=parent)
+            UnitImportRow(
+                external_id=unit,
+                name=unit.title(),
+                parent_external_id=parent,
+                kind=kinds.get(unit, UnitKind.team),
+            )
             for unit, parent in parents.items()
         ],
         teams=list(sizes),

@@ -58,8 +58,9 @@ def test_every_message_a_template_asks_for_exists() -> None:
         asked |= set(re.findall(r"""\bt\(\s*["']([a-z_.]+)["']""", source))
         asked |= {f"{k}.one" for k in re.findall(r"""t\.plural\(\s*["']([a-z_.]+)["']""", source)}
     messages = catalogue("en")
-    # A key built in the template ("status." ~ state) names a group of messages.
-    groups = {key for key in asked if key.endswith(".")}
+    # A key built in the template ("status." ~ state, "console.status_" ~ status) names a
+    # group of messages.
+    groups = {key for key in asked if key.endswith((".", "_"))}
     assert asked - groups - set(messages) == set()
     for group in groups:
         assert any(key.startswith(group) for key in messages), group

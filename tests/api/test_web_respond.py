@@ -529,3 +529,15 @@ def test_the_autosave_on_the_review_page_saves_and_never_sends(org: Org, engine:
     assert saved.status_code == 204
     assert _stored(engine) == [], "complete, but not sent: only the button sends"
     assert _draft_of(engine, token) == dict.fromkeys(ITEMS, 4)
+
+
+def test_a_campaign_closed_before_its_closing_time_gives_no_date_it_did_not_close_on(
+    org: Org, engine: Engine
+) -> None:
+    closes = datetime(2031, 3, 14, 17, 30, tzinfo=UTC)
+    tokens = _campaign(org, engine, closes_at=closes.isoformat())
+    campaign = org.client.get(f"{API}/campaigns", headers=org.headers()).json()[0]["id"]
+    org.client.post(f"{API}/campaigns/{campaign}/close", headers=org.headers())
+    page = _text(org.client.get(f"/r/{tokens[0]}").text)
+    assert catalogue("en")["status.closed_body_undated"] in page
+    assert "2031" not in page

@@ -7,6 +7,7 @@ no horizontal scrolling at 320 px wide or at 200 % zoom."""
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,9 @@ def _stage(
 ) -> list[str]:
     """Invitations to a campaign in English and French, staged through the services."""
     with Session(engine, expire_on_commit=False) as session:
-        organisation, key = init_organisation(session, OrganisationCreate(name="Acme"))
+        # An organisation of its own for each campaign staged (names are unique).
+        name = f"Acme {uuid.uuid4().hex[:8]}"
+        organisation, key = init_organisation(session, OrganisationCreate(name=name))
         assert organisation.id is not None
         units = org_chart.import_units(
             session,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -176,6 +177,9 @@ class StatePage(Exception):
 def state_page(form: Form) -> Response:
     view = form.view
     when = view.closes_at if view.opening == Opening.closed else view.opens_at
+    if view.opening == Opening.closed and when is not None and when > datetime.now(UTC):
+        # Closed by HR before its closing time: that time is not when it closed.
+        when = None
     return render(
         "respond/state.html",
         language=form.language,
