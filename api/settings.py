@@ -19,6 +19,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", env_file=None, extra="ignore")
 
     database_url: str = "sqlite:///transversal.sqlite"
+    public_url: str | None = None
+    """``PUBLIC_URL``: the address respondents and people signing in reach the service at
+    (``https://survey.example.org``), for the links handed out; by default the address the
+    request came to."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_URL must be an https:// (or http://) address")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

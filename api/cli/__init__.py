@@ -294,6 +294,13 @@ def demo(
         f"{summary.reports_written} team reports and the organisation report in {out}/ "
         f"(database {summary.database})."
     )
+    if summary.accounts:
+        people = ", ".join(f"{email} ({seen})" for email, seen in summary.accounts)
+        console.print(
+            f"To look around: DATABASE_URL=sqlite:///{summary.database} transversal serve, then "
+            f"sign in at http://127.0.0.1:8000/ as {people}, password {summary.password}",
+            soft_wrap=True,
+        )
 
 
 def _demo_table(summary: object) -> Table:

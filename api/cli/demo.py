@@ -7,6 +7,7 @@ embedded SQLite store.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +19,15 @@ from sqlalchemy import Engine
 
 from analysis import (
     CampaignAnalysis,
+    SimulatedOrganisation,
     simulate_organisation,
 )
 from api.cli.demo_collect import collect_over_http
 from api.jobs.batch import slugify
+from api.services import accounts
 from api.services import campaigns as services
 from api.store.db import make_engine, session_scope, upgrade_database
+from api.store.models import Role
 from instrument import Instrument, load_builtin
 from reports import (
     SuppressedTeamError,
@@ -55,6 +59,10 @@ class DemoSummary:
     teams: tuple[TeamOutcome, ...]
     excluded: int
     """Respondents the careless-response policy left out of the figures."""
+    accounts: tuple[tuple[str, str], ...] = ()
+    """The demo's people who can sign in, as (address, what they see)."""
+    password: str = ""
+    """Their password, made for this run."""
 
     @property
     def respondents(self) -> int:
@@ -95,6 +103,8 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         advance("collected the answers through the HTTP API", 1)
         with session_scope(engine) as session:
             data = services.load_snapshot(session, campaign_id=campaign_id)
+        password = secrets.token_urlsafe(12)
+        people = _demo_accounts(engine, simulated, campaign_id, unit_ids, password=password)
     analysis = data.analyse()
     advance("analysed the campaign", 1)
     units = data.report_units()
@@ -133,7 +143,48 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         organisation_report=organisation_report,
         teams=outcomes,
         excluded=analysis.n_excluded,
+        accounts=people,
+        password=password,
     )
+
+
+def _demo_accounts(
+    engine: Engine,
+    simulated: SimulatedOrganisation,
+    campaign_id: int,
+    unit_ids: dict[str, int],
+    *,
+    password: str,
+) -> tuple[tuple[str, str], ...]:
+    """An HR admin, the leader of the first department and an auditor, to sign in with and
+    look at the console, the portal and the audit log of the demo's database."""
+    units = simulated.units
+    department = units.loc[units["kind"] == "department"].iloc[0]
+    with session_scope(engine) as session:
+        campaign = services.get_campaign(session, campaign_id=campaign_id)
+        assert campaign is not None
+        organisation_id = campaign.organisation_id
+        people = (
+            ("hr@demo.example", "HR", Role.admin, None, "HR admin"),
+            (
+                "lead@demo.example",
+                "Lead",
+                Role.leader,
+                unit_ids[str(department["unit_id"])],
+                f"leader of {department['name']}",
+            ),
+            ("works@demo.example", "Works council", Role.auditor, None, "auditor"),
+        )
+        for email, name, role, unit, _ in people:
+            accounts.create_account(
+                session,
+                organisation_id=organisation_id,
+                data=accounts.AccountCreate(
+                    email=email, name=name, role=role, unit_id=unit, password=password
+                ),
+                actor="demo",
+            )
+    return tuple((email, seen) for email, _, _, _, seen in people)
 
 
 @contextmanager

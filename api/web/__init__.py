@@ -19,10 +19,12 @@ def mount(app: FastAPI) -> None:
     from importlib import resources
 
     from api.web.console import router as console
+    from api.web.console.chart import router as chart
     from api.web.respond import router
 
     app.include_router(router)
     app.include_router(console)
+    app.include_router(chart)
     static = resources.files("api.web") / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")
     app.add_middleware(PageHeaders)

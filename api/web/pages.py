@@ -171,6 +171,15 @@ def check_same_origin(request: Request) -> None:
 async def read_form(request: Request) -> dict[str, str]:
     """A posted ``application/x-www-form-urlencoded`` form, read up to ``MAX_FORM_BYTES``;
     for a name given twice, the first value."""
+    fields: dict[str, str] = {}
+    for name, value in await read_form_pairs(request):
+        fields.setdefault(name, value)
+    return fields
+
+
+async def read_form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The posted form's names and values in order, each name as often as it was sent (the
+    checked boxes of a group)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise PageError(400, "bad_request")
@@ -191,7 +200,4 @@ async def read_form(request: Request) -> dict[str, str]:
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise PageError(400, "bad_request") from exc
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)
-    return fields
+    return pairs

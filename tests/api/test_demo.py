@@ -53,3 +53,29 @@ def test_french_teams_get_their_report_in_french(demo: DemoSummary) -> None:
 def test_the_organisation_report_is_written(demo: DemoSummary) -> None:
     assert demo.organisation_report.exists()
     assert len(PdfReader(demo.organisation_report).pages) >= 1
+
+
+def test_the_demos_people_can_sign_in_and_see_what_their_role_allows(
+    demo: DemoSummary,
+) -> None:
+    from sqlmodel import Session
+
+    from api.services import accounts
+    from api.store.db import make_engine
+
+    assert [email for email, _ in demo.accounts] == [
+        "hr@demo.example",
+        "lead@demo.example",
+        "works@demo.example",
+    ]
+    engine = make_engine(f"sqlite:///{demo.database}")
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            for email, _ in demo.accounts:
+                signed = accounts.sign_in(session, email=email, password=demo.password)
+                visit = accounts.visit(session, token=signed.token)
+                assert visit is not None
+        lead = dict(demo.accounts)["lead@demo.example"]
+        assert lead.startswith("leader of ")
+    finally:
+        engine.dispose()

@@ -22,7 +22,7 @@ from api.services.org_chart import UnitImportRow
 from api.store.models import Role
 from api.web.i18n import catalogue
 from api.web.pages import CONTENT_SECURITY_POLICY
-from tests.api.conftest import Org, stage_campaign
+from tests.api.conftest import Org, stage_campaign, table_counts
 
 PASSWORD = "a long enough passphrase"
 EN = catalogue("en")
@@ -49,6 +49,7 @@ def people(org: Org, engine: Engine) -> dict[str, Any]:
             UnitImportRow(external_id="t2", name="Day ward", parent_external_id="d"),
         ],
         teams=["t1", "t2"],
+        languages=["en", "fr"],
     )
     made = {}
     with Session(engine, expire_on_commit=False) as session:
@@ -282,3 +283,216 @@ def test_the_route_by_role_matrix_of_the_pages(
         for path in MATRIX
     }
     assert seen == {path: statuses[who] for path, statuses in MATRIX.items()}
+
+
+# -- HR's actions ---------------------------------------------------------------------------------
+
+
+def _campaign_page(browser: TestClient, campaign: int) -> str:
+    page = browser.get(f"/console/campaigns/{campaign}")
+    assert page.status_code == 200
+    return page.text
+
+
+def test_hr_hands_out_links_as_a_mail_merge_file_that_works(
+    browser: TestClient, people: dict[str, Any], engine: Engine
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    staged = people["staged"]
+    campaign, unit = staged.campaign_id, staged.units["t2"]
+    html = _campaign_page(browser, campaign)
+    issued = browser.post(
+        f"/console/campaigns/{campaign}/invitations",
+        data={"csrf": _csrf(html), "unit": str(unit), "count": "3", "language": "fr"},
+    )
+    assert issued.status_code == 200
+    assert issued.headers["content-type"].startswith("text/csv")
+    assert issued.headers["cache-control"] == "no-store"
+    assert "attachment" in issued.headers["content-disposition"]
+    rows = issued.content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "unit_id,unit,language,link"
+    assert len(rows) == 4
+    links = [row.split(",")[3] for row in rows[1:]]
+    assert all(r.split(",")[:3] == [str(unit), "Day ward", "fr"] for r in rows[1:])
+    assert all(re.fullmatch(r"https://testserver/r/tvi_[\w-]+\?lang=fr", link) for link in links)
+    opened = browser.get(links[0].removeprefix("https://testserver"))
+    assert opened.status_code == 200
+    assert '<html lang="fr">' in opened.text
+    log = browser.get("/console/audit")
+    assert f"admin account {people['accounts']['admin'].id}" in _text(log.text)
+
+
+def test_links_follow_the_public_address_when_one_is_set(
+    browser: TestClient, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.settings import get_settings
+
+    monkeypatch.setenv("PUBLIC_URL", "https://survey.acme.example/")
+    get_settings.cache_clear()
+    try:
+        _sign_in(browser, "hr@acme.example")
+        staged = people["staged"]
+        html = _campaign_page(browser, staged.campaign_id)
+        issued = browser.post(
+            f"/console/campaigns/{staged.campaign_id}/invitations",
+            data={
+                "csrf": _csrf(html),
+                "unit": str(staged.units["t1"]),
+                "count": "1",
+                "language": "en",
+            },
+        )
+    finally:
+        get_settings.cache_clear()
+    link = issued.content.decode("utf-8-sig").splitlines()[1].split(",")[3]
+    assert link.startswith("https://survey.acme.example/r/tvi_")
+
+
+@pytest.mark.parametrize(
+    ("count", "language", "field"),
+    [
+        ("0", "en", "count"),
+        ("ten", "en", "count"),
+        ("10001", "en", "count"),
+        ("2", "de", "language"),
+    ],
+)
+def test_bad_link_requests_come_back_with_the_problem_beside_the_field(
+    browser: TestClient,
+    people: dict[str, Any],
+    engine: Engine,
+    count: str,
+    language: str,
+    field: str,
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    staged = people["staged"]
+    html = _campaign_page(browser, staged.campaign_id)
+    before = table_counts(engine)["invitation"]
+    refused = browser.post(
+        f"/console/campaigns/{staged.campaign_id}/invitations",
+        data={
+            "csrf": _csrf(html),
+            "unit": str(staged.units["t1"]),
+            "count": count,
+            "language": language,
+        },
+    )
+    assert refused.status_code == 422
+    assert re.findall(r'<li><a href="#(\w+)">', refused.text) == [field]
+    assert f'id="{field}-error"' in refused.text
+    assert table_counts(engine)["invitation"] == before
+
+
+def test_hr_closes_a_campaign_from_its_page_and_cannot_close_it_twice(
+    browser: TestClient, people: dict[str, Any]
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    campaign = people["staged"].campaign_id
+    html = _campaign_page(browser, campaign)
+    closed = browser.post(
+        f"/console/campaigns/{campaign}/close", data={"csrf": _csrf(html)}, follow_redirects=False
+    )
+    assert closed.headers["location"] == f"/console/campaigns/{campaign}"
+    after = _campaign_page(browser, campaign)
+    assert EN["console.status_closed"] in _text(after)
+    again = browser.post(f"/console/campaigns/{campaign}/close", data={"csrf": _csrf(after)})
+    assert again.status_code == 422
+    assert "is closed" in _text(again.text)
+
+
+@pytest.mark.parametrize("who", ["lead", "works"])
+def test_only_hr_acts_on_a_campaign(browser: TestClient, people: dict[str, Any], who: str) -> None:
+    _sign_in(browser, f"{who}@acme.example")
+    page = browser.get("/portal" if who == "lead" else "/console")
+    campaign = people["staged"].campaign_id
+    for action in ("close", "open", "invitations"):
+        refused = browser.post(
+            f"/console/campaigns/{campaign}/{action}",
+            data={"csrf": _csrf(page.text), "unit": "1", "count": "1", "language": "en"},
+        )
+        assert refused.status_code == 404
+
+
+def test_an_action_without_the_sessions_token_changes_nothing(
+    browser: TestClient, people: dict[str, Any], engine: Engine
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    campaign = people["staged"].campaign_id
+    before = table_counts(engine)
+    refused = browser.post(f"/console/campaigns/{campaign}/close", data={"csrf": "nope"})
+    assert refused.status_code == 403
+    assert table_counts(engine) == before
+
+
+def test_hr_creates_a_campaign_over_a_department_from_the_form(
+    browser: TestClient, people: dict[str, Any]
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    form = browser.get("/console/campaigns/new")
+    assert form.status_code == 200
+    nursing = people["staged"].units["d"]
+    made = browser.post(
+        "/console/campaigns/new",
+        data={
+            "csrf": _csrf(form.text),
+            "name": "Autumn 2027",
+            "units": [str(nursing)],
+            "languages": ["en", "fr"],
+            "minimum": "6",
+            "opens": "2027-09-01T08:00",
+            "closes": "2027-09-30T18:00",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, _text(made.text)
+    page = browser.get(made.headers["location"])
+    text = _text(page.text)
+    assert "Autumn 2027" in text
+    for team in ("Night ward", "Day ward"):
+        assert team in text, "the department brought its teams"
+    assert "1 September 2027, 08:00 UTC" in text
+
+
+def test_a_new_campaign_with_problems_keeps_what_was_typed(
+    browser: TestClient, people: dict[str, Any], engine: Engine
+) -> None:
+    _sign_in(browser, "hr@acme.example")
+    form = browser.get("/console/campaigns/new")
+    before = table_counts(engine)
+    refused = browser.post(
+        "/console/campaigns/new",
+        data={
+            "csrf": _csrf(form.text),
+            "name": "",
+            "languages": ["fr"],
+            "minimum": "2",
+            "opens": "tomorrow",
+            "closes": "2027-09-30T18:00",
+        },
+    )
+    assert refused.status_code == 422
+    assert re.findall(r'<li><a href="#(\w+)">', refused.text) == [
+        "name",
+        "units",
+        "minimum",
+        "opens",
+    ]
+    assert 'value="2027-09-30T18:00"' in refused.text
+    assert 'value="2"' in refused.text
+    assert table_counts(engine) == before
+    late = browser.post(
+        "/console/campaigns/new",
+        data={
+            "csrf": _csrf(form.text),
+            "name": "Backwards",
+            "units": [str(people["staged"].units["t1"])],
+            "languages": ["en"],
+            "minimum": "5",
+            "opens": "2027-09-30T18:00",
+            "closes": "2027-09-01T08:00",
+        },
+    )
+    assert late.status_code == 422
+    assert "closes_at" in _text(late.text)
+    assert table_counts(engine) == before

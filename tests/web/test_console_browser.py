@@ -121,6 +121,8 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "console": ("hr@acme.example", "/console", 200),
     "campaign": ("hr@acme.example", "/console/campaigns/1", 200),
     "audit": ("hr@acme.example", "/console/audit", 200),
+    "chart": ("hr@acme.example", "/console/chart", 200),
+    "new-campaign": ("hr@acme.example", "/console/campaigns/new", 200),
     "auditor": ("works@acme.example", "/console", 200),
     "portal": ("lead@acme.example", "/portal", 200),
 }
@@ -162,3 +164,25 @@ def test_every_console_page_passes_axe_and_reflows(
                 screenshot(page, f"{name}-{lang}-{width}")
             page.context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_console_form_with_problems_passes_axe_and_downloads_links_once_right(
+    organisation: LiveServer, new_page: NewPage, lang: str
+) -> None:
+    texts = catalogue(lang)
+    page = new_page()
+    _sign_in(page, organisation, "hr@acme.example", lang)
+    page.goto(f"{organisation.url}/console/campaigns/1?lang={lang}")
+    with page.expect_navigation():
+        page.get_by_role("button", name=texts["console.links_button"]).click()
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("#count-error").is_visible()
+    found = axe_audit(page)
+    assert not found, found.summary()
+    page.get_by_label(texts["console.links_count"]).fill("2")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=texts["console.links_button"]).click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3
+    assert rows[1].split(",")[3].startswith(f"{organisation.url}/r/tvi_")

@@ -9,22 +9,28 @@ can neither read nor set it)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.services import accounts, collection
+from api.services import accounts, collection, org_chart
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
-from api.services.errors import NotFound
-from api.store.models import Role
-from api.web.i18n import LANGUAGES, negotiate
-from api.web.pages import PageError, check_same_origin, read_form, render
+from api.services.errors import Conflict, NotFound, ValidationFailed
+from api.settings import get_settings
+from api.store.models import CampaignCreate, InvitationCreate, Role
+from api.web.i18n import LANGUAGES, Translator, negotiate
+from api.web.pages import PageError, check_same_origin, read_form, read_form_pairs, render
+from instrument import load_builtin
 
 router = APIRouter(include_in_schema=False)
 
@@ -236,6 +242,140 @@ def console_home(request: Request, session: SessionDep, visit: VisitDep) -> Resp
     )
 
 
+# -- a new campaign -------------------------------------------------------------------------------
+
+# The form's fields by the names the campaign's rules give their problems.
+_CAMPAIGN_FIELDS = {
+    "name": "name",
+    "unit_ids": "units",
+    "languages": "languages",
+    "min_group_size": "minimum",
+    "opens_at": "opens",
+    "closes_at": "closes",
+    "previous_campaign_id": "name",
+    "instrument": "name",
+}
+
+
+@router.get("/console/campaigns/new")
+def new_campaign_form(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    if not visit.principal.is_admin:
+        raise PageError(404, "not_found")
+    typed = {
+        "name": "",
+        "units": [],
+        "languages": ["en"],
+        "minimum": "5",
+        "opens": "",
+        "closes": "",
+    }
+    return _new_campaign_page(request, session, visit, typed=typed, problems=[])
+
+
+def _new_campaign_page(
+    request: Request,
+    session: Session,
+    visit: Visit,
+    *,
+    typed: dict[str, Any],
+    problems: list[tuple[str, str]],
+) -> Response:
+    units = org_chart.list_units(session, organisation_id=visit.principal.organisation_id)
+    children: dict[int | None, list[Any]] = {}
+    for unit in sorted(units, key=lambda u: u.name.lower()):
+        children.setdefault(unit.parent_id, []).append(unit)
+    known = {u.id for u in units}
+    roots = [u for u in units if u.parent_id is None or u.parent_id not in known]
+    return _page(
+        request,
+        visit,
+        "console/new_campaign.html",
+        status=422 if problems else 200,
+        active="campaigns",
+        roots=sorted(roots, key=lambda u: u.name.lower()),
+        children=children,
+        typed=typed,
+        problems=problems,
+        instrument=load_builtin().ref,
+    )
+
+
+@router.post("/console/campaigns/new")
+async def new_campaign(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    check_same_origin(request)
+    pairs = await read_form_pairs(request)
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    _check_csrf(visit, fields)
+    if not visit.principal.is_admin:
+        raise PageError(404, "not_found")
+    texts = Translator(_language(request, visit))
+    typed: dict[str, Any] = {
+        "name": fields.get("name", "").strip()[:200],
+        "units": [v for n, v in pairs if n == "units" and v.isdigit()],
+        "languages": [v for n, v in pairs if n == "languages" and v in LANGUAGES],
+        "minimum": fields.get("minimum", "").strip()[:6],
+        "opens": fields.get("opens", "").strip()[:16],
+        "closes": fields.get("closes", "").strip()[:16],
+    }
+    problems: list[tuple[str, str]] = []
+    if not typed["name"]:
+        problems.append(("name", texts("console.new_name_missing")))
+    if not typed["units"]:
+        problems.append(("units", texts("console.new_units_missing")))
+    if not typed["languages"]:
+        problems.append(("languages", texts("console.new_languages_missing")))
+    if not typed["minimum"].isdigit() or not 3 <= int(typed["minimum"]) <= 100:
+        problems.append(("minimum", texts("console.new_minimum_error")))
+    moments: dict[str, datetime | None] = {}
+    for field in ("opens", "closes"):
+        moments[field] = _utc_moment(typed[field])
+        if typed[field] and moments[field] is None:
+            problems.append((field, texts("console.new_moment_error")))
+    if problems:
+        return _new_campaign_page(request, session, visit, typed=typed, problems=problems)
+    try:
+        data = CampaignCreate(
+            name=typed["name"],
+            instrument=load_builtin().ref,
+            unit_ids=[int(u) for u in typed["units"]],
+            languages=typed["languages"],
+            min_group_size=int(typed["minimum"]),
+            opens_at=moments["opens"],
+            closes_at=moments["closes"],
+        )
+        campaign = campaign_services.create_campaign(
+            session, organisation_id=visit.principal.organisation_id, data=data
+        )
+    except ValidationFailed as refused:
+        problems = [
+            (_CAMPAIGN_FIELDS.get(e.field.split(".")[0], "name"), f"{e.field}: {e.reason}")
+            for e in refused.errors
+        ]
+        return _new_campaign_page(request, session, visit, typed=typed, problems=problems)
+    except PydanticValidationError as refused:
+        problems = [
+            (_CAMPAIGN_FIELDS.get(str(e["loc"][0]), "name"), f"{e['loc'][0]}: {e['msg']}")
+            for e in refused.errors()
+        ]
+        return _new_campaign_page(request, session, visit, typed=typed, problems=problems)
+    return RedirectResponse(f"/console/campaigns/{campaign.id}", status_code=303)
+
+
+def _utc_moment(typed: str) -> datetime | None:
+    """A ``datetime-local`` value (``2027-03-01T09:00``) read as UTC, or None."""
+    if not typed:
+        return None
+    try:
+        moment = datetime.fromisoformat(typed)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None or not 2000 <= moment.year <= 2200:
+        return None
+    return moment.replace(tzinfo=UTC)
+
+
 @router.get("/console/campaigns/{campaign_id}")
 def console_campaign(
     campaign_id: str, request: Request, session: SessionDep, visit: VisitDep
@@ -252,7 +392,15 @@ def console_campaign(
         )
     except NotFound:
         raise PageError(404, "not_found") from None
-    return _page(request, visit, "console/campaign.html", campaign=campaign, progress=progress)
+    return _page(
+        request,
+        visit,
+        "console/campaign.html",
+        campaign=campaign,
+        progress=progress,
+        problems=[],
+        max_links=MAX_LINKS,
+    )
 
 
 @router.get("/console/audit")
@@ -282,3 +430,145 @@ def portal_home(request: Request, session: SessionDep, visit: VisitDep) -> Respo
         )
         rows.append({"campaign": campaign, "progress": progress})
     return _page(request, visit, "console/portal.html", rows=rows)
+
+
+# -- HR's actions on a campaign -----------------------------------------------------------------
+
+
+def _admin_campaign(session: Session, visit: Visit, campaign_id: str) -> int:
+    """The campaign's id, once it is one the admin may act on; else the 404 of a missing page."""
+    if not visit.principal.is_admin or not campaign_id.isdigit():
+        raise PageError(404, "not_found")
+    try:
+        collection.get_visible_campaign(
+            session, principal=visit.principal, campaign_id=int(campaign_id)
+        )
+    except NotFound:
+        raise PageError(404, "not_found") from None
+    return int(campaign_id)
+
+
+@router.post("/console/campaigns/{campaign_id}/{action}")
+async def console_campaign_action(
+    campaign_id: str, action: str, request: Request, session: SessionDep, visit: VisitDep
+) -> Response:
+    """Open or close the campaign, or hand out invitation links for a unit as a mail-merge
+    CSV (the links are shown this once: the file is the only copy)."""
+    check_same_origin(request)
+    fields = await read_form(request)
+    _check_csrf(visit, fields)
+    found = _admin_campaign(session, visit, campaign_id)
+    page = f"/console/campaigns/{found}"
+    if request.query_params.get("lang") in LANGUAGES:
+        page += f"?lang={request.query_params['lang']}"
+    actor = visit.principal.actor
+    try:
+        if action == "open":
+            campaign_services.open_campaign(session, campaign_id=found, actor=actor)
+        elif action == "close":
+            campaign_services.close_campaign(session, campaign_id=found, actor=actor)
+        elif action == "invitations":
+            return _invitations(request, session, visit, found, fields)
+        else:
+            raise PageError(404, "not_found")
+    except Conflict as refused:
+        return _campaign_page(request, session, visit, found, problems=[("", str(refused))])
+    return RedirectResponse(page, status_code=303)
+
+
+def _invitations(
+    request: Request, session: Session, visit: Visit, campaign_id: int, fields: dict[str, str]
+) -> Response:
+    campaign = collection.get_visible_campaign(
+        session, principal=visit.principal, campaign_id=campaign_id
+    )
+    unit = fields.get("unit", "")
+    count = fields.get("count", "").strip()
+    language = fields.get("language", "")
+    problems: list[tuple[str, str]] = []
+    texts = Translator(_language(request, visit))
+    if not count.isdigit() or not 1 <= int(count) <= MAX_LINKS:
+        problems.append(("count", texts("console.links_count_error", most=MAX_LINKS)))
+    if language not in campaign.languages:
+        problems.append(("language", texts("console.links_language_error")))
+    if not unit.isdigit():
+        problems.append(("unit", texts("console.links_unit_error")))
+    if problems:
+        return _campaign_page(request, session, visit, campaign_id, problems=problems)
+    try:
+        tokens = collection.issue_invitations(
+            session,
+            principal=visit.principal,
+            campaign_id=campaign_id,
+            data=InvitationCreate(unit_id=int(unit), count=int(count)),
+        )
+    except (Conflict, ValidationFailed) as refused:
+        return _campaign_page(request, session, visit, campaign_id, problems=[("", str(refused))])
+    names = {
+        u.unit_id: u.name
+        for u in collection.campaign_progress(
+            session, principal=visit.principal, campaign_id=campaign_id
+        ).units
+    }
+    base = public_base_url(request)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["unit_id", "unit", "language", "link"])
+    for token in tokens:
+        writer.writerow(
+            [
+                unit,
+                spreadsheet_text(names.get(int(unit), "")),
+                language,
+                f"{base}/r/{token}?lang={language}",
+            ]
+        )
+    filename = f"invitations-{campaign_id}-{unit}-{language}.csv"
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+MAX_LINKS = 10_000
+
+
+def public_base_url(request: Request) -> str:
+    """The address respondents open: ``PUBLIC_URL`` when set (behind a proxy), else this
+    request's own scheme and host."""
+    configured = get_settings().public_url
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def spreadsheet_text(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _campaign_page(
+    request: Request,
+    session: Session,
+    visit: Visit,
+    campaign_id: int,
+    *,
+    problems: list[tuple[str, str]],
+) -> Response:
+    campaign = collection.get_visible_campaign(
+        session, principal=visit.principal, campaign_id=campaign_id
+    )
+    progress = collection.campaign_progress(
+        session, principal=visit.principal, campaign_id=campaign_id
+    )
+    return _page(
+        request,
+        visit,
+        "console/campaign.html",
+        status=422 if problems else 200,
+        campaign=campaign,
+        progress=progress,
+        problems=problems,
+        max_links=MAX_LINKS,
+    )

@@ -1,0 +1,227 @@
+"""HR's organisation chart in the console: the chart as a tree, and an import of a chart CSV
+pasted in a form, previewed (a dry run: what it adds and changes, every problem by row) before
+it is applied in one transaction by ``api.services.org_chart.import_chart``. Admins only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.services import org_chart
+from api.services.accounts import Visit
+from api.services.chart_import import UnitImport
+from api.services.errors import FieldError, ValidationFailed
+from api.services.org_chart import UnitImportRow
+from api.store.models import Unit
+from api.web.console.routes import SessionDep, VisitDep, _check_csrf, _page
+from api.web.i18n import LANGUAGES
+from api.web.pages import PageError, check_same_origin, read_form
+
+router = APIRouter(include_in_schema=False)
+
+CHART_PAGE = "/console/chart"
+COLUMNS = ("external_id", "name", "parent_external_id", "kind")
+FIRST_ROW = 2
+"""The file's first row after its header, numbered as a spreadsheet does."""
+
+
+def _require_admin(visit: Visit) -> None:
+    if not visit.principal.is_admin:
+        raise PageError(404, "not_found")
+
+
+def _tree(units: list[Unit]) -> list[dict[str, Any]]:
+    """The units not archived as nested nodes, each with its children, in name order."""
+    nodes: dict[int | None, dict[str, Any]] = {
+        u.id: {"name": u.name, "kind": str(u.kind), "external_id": u.external_id, "children": []}
+        for u in units
+        if u.archived_at is None
+    }
+    roots: list[dict[str, Any]] = []
+    for unit in sorted(units, key=lambda u: (u.name.casefold(), u.id or 0)):
+        node = nodes.get(unit.id)
+        if node is None:
+            continue
+        parent = nodes.get(unit.parent_id) if unit.parent_id is not None else None
+        (parent["children"] if parent is not None else roots).append(node)
+    return roots
+
+
+def _chart_page(
+    request: Request,
+    session: Session,
+    visit: Visit,
+    *,
+    text: str = "",
+    problems: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    units = org_chart.list_units(session, organisation_id=visit.principal.organisation_id)
+    return _page(
+        request,
+        visit,
+        "console/chart.html",
+        status=status,
+        tree=_tree(units),
+        text=text,
+        errors=problems or [],
+    )
+
+
+def parse_chart_csv(text: str) -> tuple[list[UnitImportRow], list[FieldError]]:
+    """The rows of a pasted chart CSV, and every problem reading it (a missing column, an
+    empty file, a bad value), numbered as a spreadsheet does."""
+    text = text.lstrip("\ufeff").strip("\r\n")
+    if not text.strip():
+        return [], [FieldError("file", "no rows")]
+    reader = csv.DictReader(io.StringIO(text))
+    rows: list[UnitImportRow] = []
+    errors: list[FieldError] = []
+    try:
+        header = {(name or "").strip() for name in reader.fieldnames or ()}
+        missing = [c for c in COLUMNS[:3] if c not in header]
+        if missing:
+            return [], [FieldError("header", f"missing column(s): {', '.join(missing)}")]
+        reader.fieldnames = [(name or "").strip() for name in reader.fieldnames or ()]
+        for line, record in enumerate(reader, start=FIRST_ROW):
+            values = {c: (record.get(c) or "").strip() for c in COLUMNS}
+            try:
+                rows.append(
+                    UnitImportRow.model_validate(
+                        {
+                            "external_id": values["external_id"],
+                            "name": values["name"],
+                            "parent_external_id": values["parent_external_id"] or None,
+                            **({"kind": values["kind"]} if values["kind"] else {}),
+                        }
+                    )
+                )
+            except ValidationError as exc:
+                errors += [
+                    FieldError(f"rows[{line}].{'.'.join(map(str, e['loc']))}", e["msg"])
+                    for e in exc.errors()
+                ]
+    except csv.Error as exc:
+        return [], [FieldError("file", str(exc))]
+    if not rows and not errors:
+        errors.append(FieldError("file", "no rows"))
+    return rows, errors
+
+
+_ROW_FIELD = re.compile(r"rows\[(\d+)\]\.(\w+)")
+
+
+def _problems(errors: list[FieldError] | list[Any]) -> list[dict[str, Any]]:
+    """The problems as the page shows them: by row and column where there is one."""
+    shown = []
+    for error in errors:
+        found = _ROW_FIELD.fullmatch(error.field)
+        shown.append(
+            {
+                "id": "csv",
+                "row": int(found.group(1)) if found else None,
+                "column": found.group(2) if found else None,
+                "reason": error.reason,
+                "empty": error.field == "file" and error.reason == "no rows",
+            }
+        )
+    return shown
+
+
+def _preview(session: Session, visit: Visit, rows: list[UnitImportRow]) -> UnitImport:
+    return org_chart.import_chart(
+        session,
+        organisation_id=visit.principal.organisation_id,
+        rows=rows,
+        first_row=FIRST_ROW,
+        dry_run=True,
+        actor=visit.principal.actor,
+    )
+
+
+def _lang_suffix(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    return f"?lang={asked}" if asked in LANGUAGES else ""
+
+
+async def _posted_csv(request: Request, visit: Visit) -> str:
+    """The form's CSV, once the post is same-origin, within the form reader's limits, with the
+    session's anti-forgery token, from an admin."""
+    check_same_origin(request)
+    fields = await read_form(request)
+    _check_csrf(visit, fields)
+    _require_admin(visit)
+    return fields.get("csv", "")
+
+
+@router.get(CHART_PAGE)
+def chart(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    _require_admin(visit)
+    return _chart_page(request, session, visit)
+
+
+@router.get(f"{CHART_PAGE}/preview")
+@router.get(f"{CHART_PAGE}/import")
+def chart_back(request: Request, visit: VisitDep) -> Response:
+    """A preview's address opened again (its language switch): the chart page, in that
+    language."""
+    _require_admin(visit)
+    return RedirectResponse(CHART_PAGE + _lang_suffix(request), status_code=303)
+
+
+@router.post(f"{CHART_PAGE}/preview")
+async def chart_preview(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    text = await _posted_csv(request, visit)
+    rows, errors = parse_chart_csv(text)
+    if errors:
+        return _chart_page(
+            request, session, visit, text=text, problems=_problems(errors), status=422
+        )
+    outcome = _preview(session, visit, rows)
+    return _page(
+        request,
+        visit,
+        "console/chart_preview.html",
+        status=422 if outcome.errors else 200,
+        outcome=outcome,
+        text=text,
+        errors=_problems(outcome.errors),
+    )
+
+
+@router.post(f"{CHART_PAGE}/import")
+async def chart_import(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    text = await _posted_csv(request, visit)
+    rows, errors = parse_chart_csv(text)
+    if errors:
+        return _chart_page(
+            request, session, visit, text=text, problems=_problems(errors), status=422
+        )
+    try:
+        org_chart.import_chart(
+            session,
+            organisation_id=visit.principal.organisation_id,
+            rows=rows,
+            first_row=FIRST_ROW,
+            actor=visit.principal.actor,
+        )
+    except ValidationFailed:
+        # The chart changed since the preview: show what the file would do now.
+        outcome = _preview(session, visit, rows)
+        return _page(
+            request,
+            visit,
+            "console/chart_preview.html",
+            status=422,
+            outcome=outcome,
+            text=text,
+            errors=_problems(outcome.errors),
+        )
+    return RedirectResponse(CHART_PAGE + _lang_suffix(request), status_code=303)
