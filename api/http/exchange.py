@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
 from api.services import exchange
 from api.services.errors import FieldError, ValidationFailed
+from api.services.exchange import spreadsheet_safe
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["exchange"])
 
@@ -165,16 +166,6 @@ def read_csv_table(text: str) -> list[list[str]]:
         raise ValidationFailed(
             [FieldError(f"rows[{reader.line_num}]", f"not readable as CSV: {exc}")]
         ) from None
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet will show as text: a cell that starts like a formula (``=cmd|...``)
-    gets a leading apostrophe, so opening an export can never run what a unit name holds.
-    Only for text cells: numeric codes such as -9 stay numbers."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def answers_csv(export: exchange.AnswerExport) -> str:

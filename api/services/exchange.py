@@ -424,3 +424,13 @@ def _read_answers(
     if not answers and not errors:
         errors.append(FieldError(where, "no item is answered: give -9 or na for 'does not apply'"))
     return answers, errors
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will show as text: a cell that starts like a formula (``=cmd|...``)
+    gets a leading apostrophe, so opening an export can never run what a unit name holds.
+    Only for text cells: numeric codes such as -9 stay numbers."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.web.i18n import Translator
 
@@ -59,6 +61,20 @@ _PAGE_HEADERS = [
     (b"x-robots-tag", b"noindex, nofollow"),
 ]
 _NO_STORE = (b"cache-control", b"no-store")
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _session(engine: Annotated[Engine, Depends(_engine)]) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+"""A database session for one page request."""
 
 
 class PageError(Exception):

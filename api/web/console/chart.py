@@ -20,9 +20,9 @@ from api.services.chart_import import UnitImport
 from api.services.errors import FieldError, ValidationFailed
 from api.services.org_chart import UnitImportRow
 from api.store.models import Unit
-from api.web.console.routes import SessionDep, VisitDep, _check_csrf, _page
+from api.web.console.routes import VisitDep, _check_csrf, _page
 from api.web.i18n import LANGUAGES
-from api.web.pages import PageError, check_same_origin, read_form
+from api.web.pages import PageError, SessionDep, check_same_origin, read_form
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,24 +12,30 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.services import accounts, collection, org_chart
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
 from api.services.errors import Conflict, NotFound, ValidationFailed
+from api.services.exchange import spreadsheet_safe
 from api.settings import get_settings
 from api.store.models import CampaignCreate, InvitationCreate, Role
 from api.web.i18n import LANGUAGES, Translator, negotiate
-from api.web.pages import PageError, check_same_origin, read_form, read_form_pairs, render
+from api.web.pages import (
+    PageError,
+    SessionDep,
+    check_same_origin,
+    read_form,
+    read_form_pairs,
+    render,
+)
 from instrument import load_builtin
 
 router = APIRouter(include_in_schema=False)
@@ -37,19 +43,6 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "__Host-transversal-session"
 SIGNIN_COOKIE = "__Host-transversal-signin"
 HOMES = {Role.admin: "/console", Role.auditor: "/console", Role.leader: "/portal"}
-
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _session(engine: Annotated[Engine, Depends(_engine)]) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
 
 
 class SignInNeeded(Exception):
@@ -518,7 +511,7 @@ def _invitations(
         writer.writerow(
             [
                 unit,
-                spreadsheet_text(names.get(int(unit), "")),
+                spreadsheet_safe(names.get(int(unit), "")),
                 language,
                 f"{base}/r/{token}?lang={language}",
             ]
@@ -541,11 +534,6 @@ def public_base_url(request: Request) -> str:
     if configured:
         return configured.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
-
-
-def spreadsheet_text(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _campaign_page(

@@ -9,14 +9,12 @@ script of our own, where it runs, saves the draft as answers change (``autosave`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.services import access, collection
@@ -25,6 +23,7 @@ from api.services.errors import Conflict, NotFound, ValidationFailed
 from api.web.i18n import LANGUAGES, negotiate
 from api.web.pages import (
     PageError,
+    SessionDep,
     check_form_token,
     check_same_origin,
     form_token,
@@ -50,19 +49,6 @@ _STATUS = {
     Opening.closed: 410,
     Opening.not_open: 409,
 }
-
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _session(engine: Annotated[Engine, Depends(_engine)]) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
 
 
 def _form_key(request: Request, session: Session) -> bytes:
