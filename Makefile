@@ -13,12 +13,12 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
                 chromium
 
-.PHONY: demo test lint typecheck contracts pytest system-deps postgres clean lock
+.PHONY: demo test lint typecheck contracts pytest system-deps postgres redis clean lock
 
 demo: $(STAMP)
 	$(BIN)/transversal demo --out $(OUT)
 
-test: $(STAMP) postgres lint typecheck contracts pytest
+test: $(STAMP) postgres redis lint typecheck contracts pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,7 +31,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -q
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -q -n auto --dist loadfile
 
 $(STAMP): requirements.lock pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ postgres:
 	  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then \
 	    pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -n1) main start || true; \
 	  fi; \
+	fi
+
+# Starts a local Redis when it is installed and not answering; the test of the Redis job queue
+# needs it (without a server it is skipped).
+redis:
+	@if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 \
+	  && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null || true; \
 	fi
 
 # Regenerates the lock file after a change of pyproject.toml (needs network access to PyPI).

@@ -14,6 +14,7 @@ from analysis.aggregation import (
 from analysis.campaign import CampaignAnalysis, analyse_campaign
 from analysis.cfa import CfaDataError, CfaModelError, CfaResult, fit_cfa, fit_scales_cfa
 from analysis.comparison import favourability, shrunken_means, wilson_interval
+from analysis.confidentiality import UnknownUnitError
 from analysis.efa import EfaResult, efa
 from analysis.factorability import (
     BartlettResult,
@@ -53,6 +54,7 @@ from analysis.reliability import (
 )
 from analysis.scoring import reverse_key, score_scales
 from analysis.simulate import SimulatedOrganisation, SimulationTruth, simulate_organisation
+from analysis.subtree import subtree_figures, subtree_respondents
 from analysis.trends import TrendResult, compare_waves
 from analysis.validity import (
     StructureAssessment,
@@ -84,6 +86,7 @@ __all__ = [
     "SimulationTruth",
     "StructureAssessment",
     "TrendResult",
+    "UnknownUnitError",
     "ValidityAssessment",
     "ValidityConventions",
     "agreement",
@@ -116,6 +119,8 @@ __all__ = [
     "screen_respondents",
     "shrunken_means",
     "simulate_organisation",
+    "subtree_figures",
+    "subtree_respondents",
     "team_statistics",
     "wilson_interval",
 ]

@@ -77,9 +77,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     if engine is not None:
         app.state.engine = engine
     _add_error_handlers(app)
-    from api.http import exchange, keys, organisation, respond, results
+    from api.http import departments, exchange, keys, organisation, respond, results
 
-    for module in (keys, organisation, respond, results, exchange):
+    for module in (keys, organisation, respond, results, departments, exchange):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(results.assets, prefix=API_PREFIX)
     from api import web

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,42 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("PUBLIC_URL must be an https:// (or http://) address")
         return value or None
+
+    queue_url: str = ""
+    """``QUEUE_URL``: where the queue of jobs (the batches of reports) lives. Empty: a SQLite
+    file in the data folder, whose jobs ``transversal serve`` runs itself (or ``transversal
+    worker`` beside it); ``redis://host:6379/0``: Redis, whose jobs ``transversal worker`` runs,
+    on as many machines as needed."""
+    data_dir: Path | None = None
+    """``DATA_DIR``: the folder of the files kept beside the database (the queue's file, the
+    rendered reports); by default ``<name>-data`` beside a SQLite database ``<name>.sqlite``,
+    else ``transversal-data`` in the working directory."""
+    report_workers: int | None = None
+    """``REPORT_WORKERS``: processes rendering a batch of reports; by default one per CPU."""
+
+    def data_folder(self) -> Path:
+        """``DATA_DIR``, or its default (not created here: whoever writes in it does)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            database = Path(str(url.database))
+            return database.with_name(f"{database.stem}-data")
+        return Path("transversal-data")
+
+    @field_validator("queue_url")
+    @classmethod
+    def _known_queue(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("QUEUE_URL must be empty (SQLite) or a redis:// URL")
+        return value
+
+    @field_validator("report_workers")
+    @classmethod
+    def _some_workers(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("REPORT_WORKERS must be 1 or more")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,7 +2,8 @@
 
 - :mod:`reports.views`: the frozen view models, plain values only, that templates receive;
 - :mod:`reports.build`: ``build_team_view`` and ``build_organisation_view`` make them from a
-  campaign analysis;
+  campaign analysis, and ``build_department_view`` (:mod:`reports._department`) the report of a
+  unit above the teams;
 - :mod:`reports.validity`: the instrument validity report, view, builder and rendering;
 - :mod:`reports.charts`: the charts, as SVG;
 - :mod:`reports.render`: HTML and PDF from a view, through :mod:`reports.fetcher`, which loads
@@ -11,8 +12,11 @@
   language.
 """
 
+from reports._department import build_department_view
 from reports.build import build_organisation_view, build_team_view
 from reports.render import (
+    render_department_html,
+    render_department_pdf,
     render_organisation_html,
     render_organisation_pdf,
     render_team_html,
@@ -25,23 +29,32 @@ from reports.validity import (
     render_validity_pdf,
 )
 from reports.views import (
+    DepartmentReportView,
+    DepartmentScore,
     OrganisationReportView,
     PaddingEvent,
+    SuppressedDepartmentError,
     SuppressedTeamError,
     TeamReportView,
     UnitInfo,
 )
 
 __all__ = [
+    "DepartmentReportView",
+    "DepartmentScore",
     "OrganisationReportView",
     "PaddingEvent",
+    "SuppressedDepartmentError",
     "SuppressedTeamError",
     "TeamReportView",
     "UnitInfo",
     "ValidityReportView",
+    "build_department_view",
     "build_organisation_view",
     "build_team_view",
     "build_validity_view",
+    "render_department_html",
+    "render_department_pdf",
     "render_organisation_html",
     "render_organisation_pdf",
     "render_team_html",

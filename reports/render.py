@@ -22,10 +22,11 @@ from weasyprint import HTML
 from reports import charts, formatting
 from reports.fetcher import STATIC_SCHEME, PackagedFilesFetcher, chart_uri
 from reports.i18n import PROFILES, texts_for
-from reports.views import OrganisationReportView, TeamReportView
+from reports.views import DepartmentReportView, OrganisationReportView, TeamReportView
 
-_HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C")
-"""Sequential blues (ColorBrewer), from the bottom of the response scale to the top."""
+_HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4A98CA", "#2171B5", "#08519C")
+"""Sequential blues (ColorBrewer), from the bottom of the response scale to the top; the sixth
+lightened from #4292C6, on which neither ink reached a contrast of 4.5:1 (WCAG 1.4.3)."""
 
 
 ACCOUNTABILITY = ("HA", "VA", "TR")
@@ -125,6 +126,42 @@ def render_organisation_pdf(view: OrganisationReportView) -> bytes:
     return _write_pdf(render_organisation_html(view))
 
 
+def render_department_html(view: DepartmentReportView) -> str:
+    """The department (subtree) report as HTML (its stylesheets are ``reports-static:fonts.css``
+    and ``reports-static:report.css``)."""
+    t = texts_for(view.language)
+    compared = any(row.rest is not None for row in view.scales)
+    scores = charts.scores_svg(
+        [
+            charts.ScoreRow(
+                label=row.scale.name,
+                primary=row.unit,
+                secondary=row.rest,
+                note=row.hidden_reason,
+                emphasised=row.scale.is_composite,
+                muted=bool(row.caveats),
+            )
+            for row in view.scales
+        ],
+        response_range=view.response_range,
+        series=(t["dept_this_unit"], t["rest_of_organisation"] if compared else None),
+    )
+    plane = charts.plane_svg(
+        highlight=None,
+        points=view.team_points,
+        response_range=view.response_range,
+        labels=_plane_labels(view.axis_names, t, points=t["teams"]),
+    )
+    return _render(
+        "department.html", view, charts={"scores": chart_uri(scores), "plane": chart_uri(plane)}
+    )
+
+
+def render_department_pdf(view: DepartmentReportView) -> bytes:
+    """The department (subtree) report as a PDF."""
+    return _write_pdf(render_department_html(view))
+
+
 def _plane_labels(
     axis_names: tuple[str, str], t: Mapping[str, str], *, points: str
 ) -> charts.PlaneLabels:
@@ -139,7 +176,7 @@ def _plane_labels(
 
 def _render(
     template: str,
-    view: TeamReportView | OrganisationReportView,
+    view: TeamReportView | OrganisationReportView | DepartmentReportView,
     *,
     charts: Mapping[str, str],
     extra: Mapping[str, Any] | None = None,
@@ -228,7 +265,7 @@ def _heat(context: Context, value: float | None) -> str:
     scale = context["view"].response_range
     share = min(max((value - scale.low) / (scale.high - scale.low), 0.0), 1.0)
     colour = _HEAT[min(int(share * len(_HEAT)), len(_HEAT) - 1)]
-    ink = "#FFFFFF" if share >= 5 / len(_HEAT) else "#1F2933"
+    ink = "#FFFFFF" if share >= 6 / len(_HEAT) else "#1F2933"
     return f"background-color: {colour}; color: {ink}"
 
 

@@ -612,4 +612,110 @@ EN: dict[str, str] = {
         "The rules and their proof are written for works councils in docs/confidentiality.md "
         "of the project."
     ),
+    # -- department (subtree) report ---------------------------------------------------------
+    "dept_report_title": "Department report",
+    "kind.organisation": "Organisation",
+    "kind.department": "Department",
+    "kind.team": "Team",
+    "dept_kind": "Level",
+    "dept_parent": "Part of",
+    "dept_pooled": "In its figures",
+    "dept_about": (
+        "This report describes how the teams of {unit} answered a survey on how they work and "
+        "learn together, beside the rest of the organisation. It describes; it does not grade: "
+        "no score and no profile is the right one. Each team with enough respondents also "
+        "receives its own report."
+    ),
+    "dept_about_privacy": (
+        "Answers are anonymous. A figure is shown only when it pools at least {k} people: a "
+        "smaller team is counted in pooled figures, never shown on its own."
+    ),
+    "dept_pooling": (
+        "The figures of {unit} pool its teams shown here, and its teams without a report "
+        "wherever, pooled together within {unit}, they reach {k}. A small team pooled further "
+        "up the organisation chart, or reaching {k} nowhere, is counted in the response rates "
+        "only. So {unit} minus its teams shown leaves nobody or a group of at least {k}."
+    ),
+    "dept_scores_title": "Scores against the rest of the organisation",
+    "dept_scores_intro": (
+        "Each row shows the mean of {unit} and the mean of the rest of the organisation, on "
+        "the response scale from {low} (strongly disagree) to {high} (strongly agree). Lines "
+        "show 95 % confidence intervals; the dashed line marks the middle of the scale."
+    ),
+    "dept_scores_alt": (
+        "Chart: the unit's mean on each scale beside the rest of the organisation's, with 95 % "
+        "confidence intervals. The table that follows gives the numbers."
+    ),
+    "dept_no_rest_intro": (
+        "{unit} holds every respondent the organisation's figures pool: there is no rest of the "
+        "organisation to compare it with."
+    ),
+    "dept_this_unit": "This unit",
+    "dept_unit_mean": "Unit",
+    "dept_cohens_d": "d",
+    "dept_diff_note": (
+        "The difference is the unit's mean minus the rest of the organisation's; d is that "
+        "difference in standard deviations. When its interval does not include zero, the "
+        "difference is unlikely to be due to chance alone; it is still a description, not a "
+        "verdict."
+    ),
+    "dept_hidden_reason": "not shown: fewer than {n} of those in this unit's figures answered it",
+    "dept_no_rest": "no rest of the organisation to compare with",
+    "dept_rest_hidden": "the rest of the organisation: fewer than {n} answered",
+    "dept_participation_intro": (
+        "Respondents are the responses received in each team of {unit}. A team with fewer "
+        "than {n} respondents receives no report and is not shown on its own; its status says "
+        "which figures count its respondents instead. Every team counts in the response rates."
+    ),
+    "dept_within": "Within",
+    "dept_all_teams": "All of {unit}",
+    "dept_status": "{reason}; {where}",
+    "dept_counted_here": "counted in this unit's figures, not shown on its own",
+    "dept_counted_above": (
+        "pooled with small teams outside this unit: counted in the figures of {unit}, not in "
+        "this report's"
+    ),
+    "dept_counted_nowhere": (
+        "counted in no figure: pooled with the other small teams, it reaches {n} nowhere"
+    ),
+    "dept_refused_few": (
+        "{respondents} respondents in this unit and the teams under it, fewer than the minimum "
+        "of {n}"
+    ),
+    "dept_refused_above": (
+        "its respondents are counted only in figures of units above it, pooled with small "
+        "teams outside it"
+    ),
+    "dept_heat_title": "Its teams side by side",
+    "dept_heat_intro": (
+        "Each cell is the mean score of a team of {unit} with a report on a scale, from {low} "
+        "to {high}; darker cells are higher. Colour shows how strongly members recognise a way "
+        "of working, not quality. Teams without a report do not appear: see the participation."
+    ),
+    "dept_heat_none": (
+        "No team of {unit} has figures of its own: only the unit's pooled figures are shown."
+    ),
+    "dept_profiles_none": "No team of this unit can be placed on the plane.",
+    "dept_rwg_median": "median of its teams",
+    "dept_methods_participation": (
+        "{n} people answered in {unit}{rate}; its figures pool {pooled} of them. A team "
+        "receives a report only when at least {k} of its members answered."
+    ),
+    "dept_confidentiality_min": (
+        "Minimum group size: no figure is shown for a group of fewer than {k} respondents, be "
+        "it a team, this unit or the rest of the organisation, nor for a scale answered by "
+        "fewer than {k} of a group; the reason is printed instead."
+    ),
+    "dept_confidentiality_complementary": (
+        "No subtraction: the figures of this unit, of its teams and of the rest of the "
+        "organisation each pool whole groups of at least {k} (a team, or small teams pooled "
+        "together up the organisation chart), so this unit minus its teams shown, the "
+        "organisation minus this unit, or any other difference of figures, never leaves a "
+        "group of fewer than {k}."
+    ),
+    "dept_confidentiality_distributions": (
+        "Distributions: this report shows no distribution of answers; a team's own report shows "
+        "a statement's answers only when at least {k} members answered it and the answers fall "
+        "in more than one option."
+    ),
 }

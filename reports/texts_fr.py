@@ -679,4 +679,120 @@ FR: dict[str, str] = {
         "Les règles et leur démonstration sont rédigées pour les comités d'entreprise dans "
         "docs/confidentiality.md du projet."
     ),
+    # -- rapport de département (sous-arbre) ---------------------------------------------------
+    "dept_report_title": "Rapport de département",
+    "kind.organisation": "Organisation",
+    "kind.department": "Département",
+    "kind.team": "Équipe",
+    "dept_kind": "Niveau",
+    "dept_parent": "Rattachée à",
+    "dept_pooled": "Dans ses chiffres",
+    "dept_about": (
+        "Ce rapport décrit comment les équipes de {unit} ont répondu à une enquête sur leur "
+        "manière de travailler et d'apprendre ensemble, à côté du reste de l'organisation. Il "
+        "décrit ; il ne note pas : aucun score ni aucun profil n'est le bon. Chaque équipe ayant "
+        "assez de répondants reçoit aussi son propre rapport."
+    ),
+    "dept_about_privacy": (
+        "Les réponses sont anonymes. Un chiffre n'est montré que s'il regroupe au moins {k} "
+        "personnes : une équipe plus petite est comptée dans des chiffres regroupés, jamais "
+        "montrée à part."
+    ),
+    "dept_pooling": (
+        "Les chiffres de {unit} regroupent ses équipes montrées ici, et ses équipes sans "
+        "rapport partout où, regroupées au sein de {unit}, elles atteignent {k}. Une petite "
+        "équipe regroupée plus haut dans l'organigramme, ou qui n'atteint {k} nulle part, ne "
+        "compte que dans les taux de réponse. Ainsi {unit} moins ses équipes montrées ne laisse "
+        "personne ou un groupe d'au moins {k}."
+    ),
+    "dept_scores_title": "Scores face au reste de l'organisation",
+    "dept_scores_intro": (
+        "Chaque ligne montre la moyenne de {unit} et celle du reste de l'organisation, sur "
+        "l'échelle de réponse de {low} (pas du tout d'accord) à {high} (tout à fait d'accord). "
+        "Les traits montrent les intervalles de confiance à 95 % ; la ligne pointillée marque "
+        "le milieu de l'échelle."
+    ),
+    "dept_scores_alt": (
+        "Graphique : la moyenne de l'unité sur chaque échelle à côté de celle du reste de "
+        "l'organisation, avec les intervalles de confiance à 95 %. Le tableau qui suit donne "
+        "les chiffres."
+    ),
+    "dept_no_rest_intro": (
+        "{unit} réunit tous les répondants que regroupent les chiffres de l'organisation : il "
+        "n'y a pas de reste de l'organisation auquel la comparer."
+    ),
+    "dept_this_unit": "Cette unité",
+    "dept_unit_mean": "Unité",
+    "dept_cohens_d": "d",
+    "dept_diff_note": (
+        "L'écart est la moyenne de l'unité moins celle du reste de l'organisation ; d est cet "
+        "écart en écarts-types. Quand son intervalle ne contient pas zéro, l'écart n'est "
+        "probablement pas dû au seul hasard ; il reste une description, pas un verdict."
+    ),
+    "dept_hidden_reason": (
+        "non affiché : moins de {n} des personnes comptées dans l'unité y ont répondu"
+    ),
+    "dept_no_rest": "pas de reste de l'organisation auquel comparer",
+    "dept_rest_hidden": "reste de l'organisation : moins de {n} réponses",
+    "dept_participation_intro": (
+        "Les répondants sont les réponses reçues dans chaque équipe de {unit}. Une équipe de "
+        "moins de {n} répondants ne reçoit pas de rapport et n'est pas montrée à part ; son "
+        "statut dit quels chiffres comptent ses répondants à la place. Toutes les équipes "
+        "comptent dans les taux de réponse."
+    ),
+    "dept_within": "Dans",
+    "dept_all_teams": "Ensemble de {unit}",
+    "dept_status": "{reason} ; {where}",
+    "dept_counted_here": "comptée dans les chiffres de cette unité, sans être montrée à part",
+    "dept_counted_above": (
+        "regroupée avec de petites équipes hors de cette unité : comptée dans les chiffres de "
+        "{unit}, pas dans ceux de ce rapport"
+    ),
+    "dept_counted_nowhere": (
+        "comptée dans aucun chiffre : regroupée avec les autres petites équipes, elle "
+        "n'atteint {n} nulle part"
+    ),
+    "dept_refused_few": (
+        "{respondents} répondants dans cette unité et les équipes qui en dépendent, moins que "
+        "le minimum de {n}"
+    ),
+    "dept_refused_above": (
+        "ses répondants ne comptent que dans les chiffres d'unités au-dessus d'elle, regroupés "
+        "avec de petites équipes hors d'elle"
+    ),
+    "dept_heat_title": "Ses équipes côte à côte",
+    "dept_heat_intro": (
+        "Chaque case est le score moyen d'une équipe de {unit} ayant un rapport sur une "
+        "échelle, de {low} à {high} ; les cases plus foncées sont plus élevées. La couleur "
+        "montre à quel point les membres reconnaissent une manière de travailler, pas une "
+        "qualité. Les équipes sans rapport n'apparaissent pas : voir la participation."
+    ),
+    "dept_heat_none": (
+        "Aucune équipe de {unit} n'a de chiffres propres : seuls les chiffres regroupés de "
+        "l'unité sont montrés."
+    ),
+    "dept_profiles_none": "Aucune équipe de cette unité ne peut être placée sur le plan.",
+    "dept_rwg_median": "médiane de ses équipes",
+    "dept_methods_participation": (
+        "{n} personnes ont répondu dans {unit}{rate} ; ses chiffres en regroupent {pooled}. "
+        "Une équipe ne reçoit un rapport que si au moins {k} de ses membres ont répondu."
+    ),
+    "dept_confidentiality_min": (
+        "Taille minimale des groupes : aucun chiffre n'est montré pour un groupe de moins de "
+        "{k} répondants, qu'il s'agisse d'une équipe, de cette unité ou du reste de "
+        "l'organisation, ni pour une échelle à laquelle moins de {k} personnes d'un groupe ont "
+        "répondu ; la raison est indiquée à la place."
+    ),
+    "dept_confidentiality_complementary": (
+        "Pas de soustraction : les chiffres de cette unité, de ses équipes et du reste de "
+        "l'organisation regroupent chacun des groupes entiers d'au moins {k} personnes (une "
+        "équipe, ou de petites équipes regroupées plus haut dans l'organigramme), si bien que "
+        "cette unité moins ses équipes montrées, l'organisation moins cette unité, ou toute "
+        "autre différence de chiffres, ne laisse jamais un groupe de moins de {k}."
+    ),
+    "dept_confidentiality_distributions": (
+        "Distributions : ce rapport ne montre aucune distribution des réponses ; le rapport "
+        "propre d'une équipe ne montre les réponses à un énoncé que si au moins {k} membres y "
+        "ont répondu et que les réponses se répartissent sur plus d'une option."
+    ),
 }

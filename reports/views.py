@@ -375,6 +375,83 @@ class OrganisationReportView:
     up to the minimum."""
 
 
+# -- department report ---------------------------------------------------------------------------
+
+
+class SuppressedDepartmentError(SuppressedTeamError):
+    """A department report was asked for a unit whose figures pool nobody."""
+
+    def __str__(self) -> str:
+        return f"unit {self.team_id}: no report ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentScore:
+    """One scale of a department report: the unit's figure (``unit``, pooling ``n``
+    respondents) beside the rest of the organisation's. When ``shown`` is False every figure
+    is ``None`` and ``hidden_reason`` says why; ``rest_reason`` says why a shown scale has no
+    rest or difference (the unit is the whole organisation). ``caveats`` and ``comparable``
+    are those of ``ScaleScore``."""
+
+    scale: ScaleInfo
+    shown: bool
+    hidden_reason: str | None
+    n: int | None
+    unit: Estimate | None
+    sd: float | None
+    rest_n: int | None
+    rest: Estimate | None
+    difference: Estimate | None
+    cohens_d: float | None
+    rest_reason: str | None = None
+    caveats: tuple[str, ...] = ()
+    comparable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentReportView:
+    """Everything a department (subtree) report prints, in one language. ``n_respondents``
+    are the responses received in the unit's subtree, ``n_pooled`` those its figures pool
+    (the disclosure decision's); ``participation`` lists every team of the subtree, its
+    ``department_name`` the unit between the team and this one, if any; ``heat`` the teams
+    with a report, their means aligned with ``heat_scales``; ``quality`` carries the median
+    rwg(j) of the subtree's teams."""
+
+    organisation_name: str
+    campaign_name: str
+    unit_id: str
+    unit_name: str
+    unit_kind: str
+    parent_name: str | None
+    language: str
+    generated_at: datetime
+    instrument_ref: str
+    n_respondents: int
+    n_pooled: int
+    invited: int | None
+    response_rate: float | None
+    min_group_size: int
+    response_range: ResponseRange
+    axis_names: tuple[str, str]
+    scales: tuple[DepartmentScore, ...]
+    participation: tuple[TeamParticipation, ...]
+    heat_scales: tuple[ScaleInfo, ...]
+    heat: tuple[HeatRow, ...]
+    profiles: tuple[ProfileCount, ...]
+    team_points: tuple[PlanePoint, ...]
+    quality: tuple[QualityRow, ...]
+    conventions: Conventions
+    methods: Methods
+    heat_caveats: tuple[tuple[str, ...], ...] = ()
+    heat_groups: tuple[HeatGroup, ...] = ()
+    heat_notes: tuple[str, ...] = ()
+    unplaced: int = 0
+    snapshot: str | None = None
+    """The fingerprint of the closed campaign's snapshot the report is made of."""
+    imported: int = 0
+    """Responses imported from paper forms in the subtree, counted apart from the invited."""
+
+
 # -- organisation report: validity summary -------------------------------------------------------
 
 

@@ -27,6 +27,20 @@ def _postgres_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Hash passwords at argon2id's lowest cost: the production cost (``PASSWORD_HASHER``,
+    checked in tests/api/test_accounts.py) takes about 0.1 s a hash or a check, and the
+    suite's fixtures and sign-ins make thousands of them. The hashes stay argon2id."""
+    from argon2 import PasswordHasher
+
+    from api.services import accounts
+
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = accounts.PASSWORD_HASHER
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""

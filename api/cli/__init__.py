@@ -240,13 +240,27 @@ def _cli_actor() -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    jobs: Annotated[
+        bool,
+        typer.Option(
+            "--jobs/--no-jobs",
+            help="Also run the queue's jobs in this process (the SQLite queue only: with"
+            " QUEUE_URL, `transversal worker` runs them).",
+        ),
+    ] = True,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs); the schema is migrated at start."""
+    """Run the HTTP API (OpenAPI at /docs) and the pages, and the jobs of the SQLite queue
+    (reports in batches) beside them; the schema is migrated at start."""
     import uvicorn
 
     from api.app import create_app
+    from api.cli.worker import served_jobs
 
-    uvicorn.run(create_app(), host=host, port=port)
+    engine = _migrated_engine()
+    with served_jobs(engine, run=jobs) as running:
+        if not running:
+            console.print("jobs are not run here: run `transversal worker` for them")
+        uvicorn.run(create_app(engine), host=host, port=port)
 
 
 def _refusing(action: Callable[[], T]) -> T:
@@ -280,7 +294,7 @@ def demo(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("simulating", total=teams + 4)
+        task = progress.add_task("simulating", total=teams + 5)
 
         def step(description: str, n: int) -> None:
             progress.update(task, advance=n, description=description)
@@ -291,7 +305,8 @@ def demo(
     console.print(
         f"{len(summary.teams)} teams, {summary.respondents} respondents "
         f"({summary.excluded} flagged as careless, left out of the reliability only), "
-        f"{summary.reports_written} team reports and the organisation report in {out}/ "
+        f"{summary.reports_written} team reports, {len(summary.departments)} department reports"
+        f" and the organisation report in {out}/ "
         f"(database {summary.database})."
     )
     if summary.accounts:
@@ -443,8 +458,9 @@ def report(
     ] = None,
     force: Annotated[bool, typer.Option(help="Render again the reports already written.")] = False,
 ) -> None:
-    """Write the report of every eligible team of a campaign, and the organisation's, into a
-    folder with an index; a second run resumes where the first stopped."""
+    """Write the report of every eligible team of a campaign, of every department above them,
+    and the organisation's, into a folder with an index; a second run resumes where the first
+    stopped. With --units, a unit above the teams gets its department report."""
     from api.jobs.batch import ReportFormat, render_campaign_reports
 
     if report_format not in tuple(ReportFormat):
@@ -495,17 +511,19 @@ def _report_table(summary: object) -> Table:
 
     assert isinstance(summary, BatchSummary)
     table = Table(title=f"Reports of campaign {summary.campaign_id}")
-    for column in ("unit", "name", "status", "file, or why there is none"):
+    for column in ("unit", "name", "report", "status", "file, or why there is none"):
         table.add_column(column)
     for entry in summary.entries:
         if entry.status != "written":
             colour = "yellow" if entry.status == "suppressed" else "red"
             table.add_row(
-                str(entry.unit_id or ""), entry.name, f"[{colour}]{entry.status}[/]",
+                str(entry.unit_id or ""), entry.name, entry.kind, f"[{colour}]{entry.status}[/]",
                 entry.reason or entry.error or "",
             )  # fmt: skip
     written = summary.with_status("written")
-    table.add_row("", f"{len(written)} reports", "written", f"{summary.resumed} resumed, skipped")
+    table.add_row(
+        "", f"{len(written)} reports", "", "written", f"{summary.resumed} resumed, skipped"
+    )
     return table
 
 
@@ -515,7 +533,14 @@ def _add_users() -> None:
     app.add_typer(users_app, name="users")
 
 
+def _add_worker() -> None:
+    from api.cli.worker import worker
+
+    app.command()(worker)
+
+
 _add_users()
+_add_worker()
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ from instrument import Instrument, load_builtin
 from reports import (
     SuppressedTeamError,
     UnitInfo,
+    build_department_view,
     build_organisation_view,
     build_team_view,
+    render_department_pdf,
     render_organisation_pdf,
     render_team_pdf,
 )
@@ -63,6 +65,8 @@ class DemoSummary:
     """The demo's people who can sign in, as (address, what they see)."""
     password: str = ""
     """Their password, made for this run."""
+    departments: tuple[Path, ...] = ()
+    """The department reports written."""
 
     @property
     def respondents(self) -> int:
@@ -138,6 +142,31 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
     organisation_report = out / "organisation.pdf"
     organisation_report.write_bytes(render_organisation_pdf(organisation_view))
     advance("wrote the organisation report", 1)
+    chart = data.chart()
+    departments = []
+    for unit in sorted(data.above_teams(), key=lambda u: units[u].name):
+        if chart.get(unit) is None:
+            continue  # the root's report is the organisation's
+        try:
+            view = build_department_view(
+                analysis,
+                instrument=instrument,
+                unit_id=unit,
+                units=units,
+                organisation_name=data.organisation_name,
+                campaign_name=data.campaign_name,
+                language="en",
+                generated_at=generated_at,
+                invited=invited_by_team,
+                snapshot=data.fingerprint,
+                imported=data.imported_by_team(),
+            )
+        except SuppressedTeamError:
+            continue
+        report = out / f"department-{slugify(units[unit].name)}-{unit}.pdf"
+        report.write_bytes(render_department_pdf(view))
+        departments.append(report)
+    advance("wrote the department reports", 1)
     return DemoSummary(
         database=database,
         organisation_report=organisation_report,
@@ -145,6 +174,7 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         excluded=analysis.n_excluded,
         accounts=people,
         password=password,
+        departments=tuple(departments),
     )
 
 

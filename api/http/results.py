@@ -80,7 +80,7 @@ def unit_report_html(
         campaign_id=campaign_id,
         unit_id=unit_id,
         language=language,
-        assets=_assets_path(request),
+        assets=assets_path(request),
     )
     return Response(
         content=report.content,
@@ -89,7 +89,7 @@ def unit_report_html(
     )
 
 
-def _assets_path(request: Request) -> str:
+def assets_path(request: Request) -> str:
     """Where this server hands out the report assets, as a path ending in "/"."""
     asset = request.app.url_path_for("report_asset", name="-")
     return f"{request.scope.get('root_path', '')}{asset.removesuffix('-')}"

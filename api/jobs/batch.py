@@ -33,8 +33,10 @@ import pandas as pd
 
 from analysis import CampaignAnalysis
 from api.jobs.batch_index import (
+    DEPARTMENT,
     INDEX_PAGE,
     ORGANISATION,
+    Kind,
     Manifest,
     ReportEntry,
     Status,
@@ -43,13 +45,17 @@ from api.jobs.batch_index import (
 from api.services.errors import FieldError, ValidationFailed
 from instrument import load_builtin
 from reports import (
+    DepartmentReportView,
     OrganisationReportView,
     PaddingEvent,
     SuppressedTeamError,
     TeamReportView,
     UnitInfo,
+    build_department_view,
     build_organisation_view,
     build_team_view,
+    render_department_html,
+    render_department_pdf,
     render_organisation_html,
     render_organisation_pdf,
     render_team_html,
@@ -124,9 +130,20 @@ class _RenderContext:
 @dataclass(frozen=True)
 class _Task:
     key: str
-    """A team's unit id as the analysis knows it, or ``ORGANISATION``."""
+    """The manifest's key: a team's unit id as the analysis knows it, ``department-<id>`` for
+    a department report, or ``ORGANISATION``."""
     name: str
     file: str
+    kind: Kind = "team"
+
+    @property
+    def unit(self) -> str:
+        """The unit id as the analysis knows it (the organisation's key for its report)."""
+        return self.key.removeprefix(f"{DEPARTMENT}-")
+
+    @property
+    def unit_id(self) -> int | None:
+        return None if self.kind == "organisation" else int(self.unit)
 
 
 def render_campaign_reports(
@@ -247,14 +264,36 @@ def _record_read(engine: Engine, campaign_id: int) -> None:
 
 
 def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat) -> list[_Task]:
-    """A report per chosen team, by name; the organisation's last, unless units were chosen."""
+    """A report per chosen team, by name; then a department report per chosen unit above the
+    teams but the chart's root (whose report is the organisation's), by name; the
+    organisation's last, unless units were chosen."""
     names = {str(u.id): u.name for u in data.units}
+    chosen = _chosen_teams(data, units)
+    chart = data.chart()
+    above = [u for u in data.above_teams() if chart.get(u) is not None]
+    answered = set(data.responses["team"].astype(str))
+    invited = data.invited_by_team()
     tasks = [
         _Task(team_id, names[team_id], _file_name(team_id, names[team_id], fmt))
-        for team_id in _chosen_teams(data, units)
+        for team_id in chosen
+        # A department taking part for its own staff has a team report of them; with no one
+        # of its own invited or answering, it has its department report only.
+        if team_id not in above or team_id in answered or invited.get(team_id)
+    ]
+    departments = above if units is None else [u for u in chosen if u in above]
+    tasks += [
+        _Task(
+            f"{DEPARTMENT}-{unit}",
+            names[unit],
+            _file_name(f"{DEPARTMENT}-{unit}", names[unit], fmt),
+            kind=DEPARTMENT,
+        )
+        for unit in sorted(departments, key=lambda u: (names[u], int(u)))
     ]
     if units is None:
-        tasks.append(_Task(ORGANISATION, data.organisation_name, f"{ORGANISATION}.{fmt}"))
+        tasks.append(
+            _Task(ORGANISATION, data.organisation_name, f"{ORGANISATION}.{fmt}", "organisation")
+        )
     return tasks
 
 
@@ -422,33 +461,34 @@ def _render(task: _Task) -> ReportEntry:
         write_atomically(context.out_dir / task.file, content)
     except SuppressedTeamError as refused:
         return ReportEntry(
-            int(task.key), task.name, "suppressed", None, None, refused.reason, None,
-            context.fingerprint,
+            task.unit_id, task.name, "suppressed", None, None, refused.reason, None,
+            context.fingerprint, task.kind,
         )  # fmt: skip
     except Exception as exc:  # one team's failure must not stop the others
         return _failed(task, exc, context.fingerprint)
     return ReportEntry(
-        None if task.key == ORGANISATION else int(task.key),
-        task.name, "written", task.file, hashlib.sha256(content).hexdigest(), None, None,
-        context.fingerprint,
+        task.unit_id, task.name, "written", task.file, hashlib.sha256(content).hexdigest(),
+        None, None, context.fingerprint, task.kind,
     )  # fmt: skip
 
 
 def _report(task: _Task, context: _RenderContext) -> bytes:
     view = _view(task, context)
-    if context.fmt == ReportFormat.html:
-        page = (
-            render_organisation_html(view)
-            if isinstance(view, OrganisationReportView)
-            else render_team_html(view)
-        )
-        return standalone_html(page, assets=f"{ASSETS}/").encode("utf-8")
+    html = context.fmt == ReportFormat.html
     if isinstance(view, OrganisationReportView):
-        return render_organisation_pdf(view)
-    return render_team_pdf(view)
+        page = render_organisation_html(view) if html else render_organisation_pdf(view)
+    elif isinstance(view, DepartmentReportView):
+        page = render_department_html(view) if html else render_department_pdf(view)
+    else:
+        page = render_team_html(view) if html else render_team_pdf(view)
+    if isinstance(page, str):
+        return standalone_html(page, assets=f"{ASSETS}/").encode("utf-8")
+    return page
 
 
-def _view(task: _Task, context: _RenderContext) -> TeamReportView | OrganisationReportView:
+def _view(
+    task: _Task, context: _RenderContext
+) -> TeamReportView | DepartmentReportView | OrganisationReportView:
     shared: dict[str, Any] = {
         "instrument": load_builtin(context.instrument_ref),
         "units": context.units,
@@ -462,6 +502,10 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
     }
     if task.key == ORGANISATION:
         return build_organisation_view(context.analysis, padding=context.padding, **shared)
+    if task.kind == DEPARTMENT:
+        return build_department_view(
+            context.analysis, unit_id=task.unit, invariance=context.invariance, **shared
+        )
     return build_team_view(
         context.analysis,
         team_id=task.key,
@@ -472,6 +516,7 @@ def _view(task: _Task, context: _RenderContext) -> TeamReportView | Organisation
 
 
 def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:
-    unit_id = None if task.key == ORGANISATION else int(task.key)
     error = f"{type(exc).__name__}: {exc}"
-    return ReportEntry(unit_id, task.name, "failed", None, None, None, error, fingerprint)
+    return ReportEntry(
+        task.unit_id, task.name, "failed", None, None, None, error, fingerprint, task.kind
+    )

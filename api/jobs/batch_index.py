@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import quote
 
 MANIFEST = "index.json"
@@ -26,6 +26,10 @@ ORGANISATION = "organisation"
 """The manifest's key, and the file stem, of the organisation report."""
 
 Status = Literal["written", "suppressed", "failed"]
+Kind = Literal["team", "department", "organisation"]
+DEPARTMENT: Final = "department"
+"""The prefix of a department report's key and file name: a unit can have both reports (a
+team report of its own staff, a department report over the teams under it)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class ReportEntry:
     """Why a suppressed team has no report, in the analysis' words."""
     error: str | None
     fingerprint: str
+    kind: Kind = "team"
+    """Which report of the unit: its team's, or its department's (over the teams under it)."""
 
 
 def write_atomically(path: Path, content: bytes) -> None:
@@ -117,11 +123,16 @@ class Manifest:
 
 
 def _key(entry: ReportEntry) -> str:
-    return ORGANISATION if entry.unit_id is None else str(entry.unit_id)
+    if entry.unit_id is None:
+        return ORGANISATION
+    return f"{DEPARTMENT}-{entry.unit_id}" if entry.kind == DEPARTMENT else str(entry.unit_id)
 
 
 def _ordered(entries: Iterable[ReportEntry]) -> list[ReportEntry]:
-    return sorted(entries, key=lambda e: (e.unit_id is None, e.name, e.unit_id or 0))
+    return sorted(
+        entries,
+        key=lambda e: (e.unit_id is None, e.kind == DEPARTMENT, e.name, e.unit_id or 0),
+    )
 
 
 def _sha256(path: Path) -> str | None:
@@ -140,7 +151,7 @@ def _index_row(entry: ReportEntry) -> str:
     unit = "" if entry.unit_id is None else str(entry.unit_id)
     return (
         f'<tr class="{entry.status}"><td>{unit}</td><td>{html.escape(entry.name)}</td>'
-        f"<td>{entry.status}</td><td>{detail}</td></tr>"
+        f"<td>{entry.kind}</td><td>{entry.status}</td><td>{detail}</td></tr>"
     )
 
 
@@ -162,7 +173,7 @@ tr.failed td:nth-child(3) {{ color: #B42318; font-weight: bold; }}
 <p>Generated {generated}.</p>
 <table>
 <thead>
-<tr><th>unit</th><th>name</th><th>status</th><th>report, or why there is none</th></tr>
+<tr><th>unit</th><th>name</th><th>kind</th><th>status</th><th>file, or why there is none</th></tr>
 </thead>
 <tbody>
 {rows}

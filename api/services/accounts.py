@@ -37,8 +37,12 @@ ABSOLUTE_HOURS = 12
 MIN_PASSWORD = 12
 SESSION_PREFIX = "tvs_"
 
-_hasher = PasswordHasher()
+PASSWORD_HASHER = PasswordHasher()
+"""argon2-cffi's defaults: argon2id, 3 passes over 64 MiB, 4 lanes (RFC 9106's second
+recommendation), about 0.1 s a hash here."""
+_hasher = PASSWORD_HASHER
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 # A hash of nothing anyone knows, checked when the address has no account: the same work.
 _NOBODY = _hasher.hash(secrets.token_urlsafe(32))
 
@@ -158,22 +162,68 @@ def reset_password(session: Session, *, email: str, password: str, actor: str) -
         account = repo.account_by_email(session, email=email)
         if account is None or account.id is None:
             raise NotFound("account", f"for {email!r}")
-        errors = password_errors(password)
-        if errors:
-            raise ValidationFailed(errors)
-        account.password_hash = _hasher.hash(password)
-        account.failed_sign_ins = 0
-        account.locked_until = None
-        session.add(account)
-        repo.end_web_sessions(session, account_id=account.id)
-        repo.add_audit_event(
-            session,
-            organisation_id=account.organisation_id,
-            actor=actor,
-            action=AuditAction.password_reset,
-            account_id=account.id,
+        return _set_password(session, account, password=password, actor=actor)
+
+
+def reset_password_of(
+    session: Session, *, organisation_id: int, account_id: int, password: str, actor: str
+) -> Account:
+    """``reset_password`` for one of the organisation's accounts, by its id (HR's console);
+    an account of another organisation is ``NotFound``, as one that does not exist."""
+    with session.begin():
+        account = repo.get_account(session, account_id=account_id)
+        if account is None or account.id is None or account.organisation_id != organisation_id:
+            raise NotFound("account", account_id)
+        return _set_password(session, account, password=password, actor=actor)
+
+
+def _set_password(session: Session, account: Account, *, password: str, actor: str) -> Account:
+    assert account.id is not None
+    errors = password_errors(password)
+    if errors:
+        raise ValidationFailed(errors)
+    account.password_hash = _hasher.hash(password)
+    account.failed_sign_ins = 0
+    account.locked_until = None
+    session.add(account)
+    repo.end_web_sessions(session, account_id=account.id)
+    repo.add_audit_event(
+        session,
+        organisation_id=account.organisation_id,
+        actor=actor,
+        action=AuditAction.password_reset,
+        account_id=account.id,
+    )
+    return account
+
+
+def new_password() -> str:
+    """A password made by the server for HR to hand over once: four groups of five characters
+    from 32 that are hard to mistake for one another (no 0/o, 1/l), 100 random bits, well
+    over ``MIN_PASSWORD``."""
+    while True:
+        password = "-".join(
+            "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4)
         )
-        return account
+        if not password_errors(password):
+            return password
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` has the shape of an address ``create_account`` takes."""
+    return bool(_EMAIL.match(text.strip().lower()))
+
+
+def last_sign_ins(session: Session, *, organisation_id: int) -> dict[int, datetime]:
+    """When each of the organisation's accounts last signed in, from the audit log (accounts
+    that never did are absent)."""
+    with session.begin():
+        events = repo.audit_events(session, organisation_id=organisation_id)
+    return {
+        e.account_id: e.at
+        for e in events
+        if e.action == AuditAction.signed_in and e.account_id is not None
+    }
 
 
 def list_accounts(session: Session, *, organisation_id: int) -> list[AccountPublic]:

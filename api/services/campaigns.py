@@ -83,6 +83,19 @@ class CampaignData:
             if u.id is not None
         }
 
+    def above_teams(self) -> set[str]:
+        """The units of the snapshot's chart with a unit of the campaign below them: those a
+        department report covers (the root among them)."""
+        chart = self.chart()
+        found: set[str] = set()
+        for unit in self.invited:
+            parent, seen = chart.get(str(unit)), set()
+            while parent is not None and parent not in seen:
+                found.add(parent)
+                seen.add(parent)
+                parent = chart.get(parent)
+        return found
+
     def invariance_across_departments(self, analysis: CampaignAnalysis) -> pd.DataFrame:
         """Whether each scale's means may be compared between teams, tested across the
         departments (each team's parent unit) of at least ``INVARIANCE_MIN_GROUP_N``

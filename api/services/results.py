@@ -7,6 +7,9 @@ appear only as suppressed, with the reason, and never with a number.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -14,6 +17,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from analysis import CampaignAnalysis
+from analysis.validity import ValidityAssessment, assess_validity
 from api.services import campaigns as services
 from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
@@ -27,6 +31,12 @@ from reports import (
     render_team_pdf,
 )
 from reports.standalone import standalone_html
+from reports.validity import (
+    ValidityReportView,
+    build_validity_view,
+    render_validity_html,
+    render_validity_pdf,
+)
 
 
 class ScaleQuality(BaseModel):
@@ -329,3 +339,80 @@ def _float(value: object) -> float | None:
 def _int(value: object) -> int | None:
     number = _float(value)
     return None if number is None else round(number)
+
+
+# -- the instrument's validity report -----------------------------------------------------------
+
+
+def validity_report_pdf(
+    session: Session, *, principal: Principal, campaign_id: int, language: str | None
+) -> RenderedReport:
+    """The closed campaign's instrument validity report as a PDF, for an admin."""
+    view = validity_report_view(
+        session, principal=principal, campaign_id=campaign_id, language=language
+    )
+    return RenderedReport(render_validity_pdf(view), view.snapshot or "")
+
+
+def validity_report_html(
+    session: Session, *, principal: Principal, campaign_id: int, language: str | None
+) -> RenderedReport:
+    """The validity report as one HTML file with the PDF's content and nothing left to fetch
+    (its styles and fonts inlined), to be saved and opened from disk."""
+    view = validity_report_view(
+        session, principal=principal, campaign_id=campaign_id, language=language
+    )
+    page = standalone_html(render_validity_html(view))
+    return RenderedReport(page.encode("utf-8"), view.snapshot or "")
+
+
+def validity_report_view(
+    session: Session, *, principal: Principal, campaign_id: int, language: str | None
+) -> ValidityReportView:
+    """Whether the instrument measured what it intends to in the closed campaign's snapshot
+    (the checks of ``transversal validate --campaign``), for an admin; access, that the
+    campaign is closed and the language (one of the instrument's, the campaign's first by
+    default) are checked in that order (404 or 403, 409, 422)."""
+    principal.require_admin()
+    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    chosen = language or campaign.languages[0]
+    data = services.load_snapshot(session, campaign_id=campaign_id)
+    if chosen not in data.instrument.languages:
+        raise ValidationFailed(
+            [FieldError("language", f"{chosen!r} is not a language of {data.instrument.ref}")]
+        )
+    assessment = _validity_assessment(data)
+    fingerprint = data.fingerprint or ""
+    view = build_validity_view(
+        assessment,
+        instrument=data.instrument,
+        language=chosen,
+        generated_at=datetime.now(UTC),
+        source=f"{data.organisation_name} · {data.campaign_name} · {fingerprint[:12]}",
+    )
+    services.record_read(session, campaign_id=campaign_id)
+    return replace(view, snapshot=fingerprint)
+
+
+_VALIDITY_KEPT = 4
+_validity: OrderedDict[str, ValidityAssessment] = OrderedDict()
+_validity_lock = threading.Lock()
+
+
+def _validity_assessment(data: services.CampaignData) -> ValidityAssessment:
+    """``assess_validity`` of the snapshot (seconds of factor analyses), once per fingerprint
+    for the last few campaigns asked for: the PDF and the HTML of a snapshot share it."""
+    key = data.fingerprint or ""
+    with _validity_lock:
+        found = _validity.get(key)
+        if found is not None:
+            _validity.move_to_end(key)
+            return found
+    assessment = assess_validity(
+        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
+    )
+    with _validity_lock:
+        _validity[key] = assessment
+        while len(_validity) > _VALIDITY_KEPT:
+            _validity.popitem(last=False)
+    return assessment

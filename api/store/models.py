@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, field_validator
-from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -476,3 +476,53 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     last_seen_at: datetime = Field(default_factory=utc_now)
     expires_at: datetime
+
+
+# -- batches of reports ---------------------------------------------------------------------------
+
+
+class ReportBatchStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+ACTIVE_BATCH = "status IN ('queued', 'running')"
+"""A batch still to finish: a campaign has at most one (``uq_reportbatch_active_campaign``)."""
+
+
+class ReportBatch(SQLModel, table=True):
+    """Every report of a closed campaign rendered by a job, in one format and language, into
+    the folder of the campaign's snapshot (``api.jobs.report_sets``), and how far it has got.
+
+    ``heartbeat_at`` is when the worker running it last said it was alive (when it was queued,
+    until then): a running batch silent for longer than the lease has lost its worker and is
+    queued again. ``error`` says why a failed batch stopped; the units without a report, and
+    why, are in the folder's ``index.json``."""
+
+    __table_args__ = (
+        Index(
+            "uq_reportbatch_active_campaign",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_BATCH),
+            postgresql_where=text(ACTIVE_BATCH),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    snapshot: str = Field(max_length=64)
+    """The fingerprint of the campaign's snapshot the reports are made of."""
+    format: str = Field(max_length=10)
+    language: str = Field(max_length=2)
+    status: ReportBatchStatus = Field(default=ReportBatchStatus.queued, sa_type=String(20))
+    done: int = 0
+    total: int = 0
+    error: str | None = Field(default=None, max_length=2000)
+    requested_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utc_now)
+    heartbeat_at: datetime = Field(default_factory=utc_now)
+    finished_at: datetime | None = None

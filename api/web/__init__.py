@@ -5,8 +5,10 @@ from the message catalogues in ``messages/`` and its styles and scripts from ``s
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.web.console.routes import SignInNeeded, sign_in_redirect
 from api.web.i18n import LANGUAGES, negotiate
@@ -19,12 +21,22 @@ def mount(app: FastAPI) -> None:
     from importlib import resources
 
     from api.web.console import router as console
+    from api.web.console.batch import router as batch
     from api.web.console.chart import router as chart
+    from api.web.console.chart_edit import router as chart_edit
+    from api.web.console.people import router as people
+    from api.web.console.results import router as results
+    from api.web.portal import router as portal
     from api.web.respond import router
 
     app.include_router(router)
     app.include_router(console)
     app.include_router(chart)
+    app.include_router(chart_edit)
+    app.include_router(people)
+    app.include_router(results)
+    app.include_router(batch)
+    app.include_router(portal)
     static = resources.files("api.web") / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")
     app.add_middleware(PageHeaders)
@@ -40,6 +52,13 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> Response:
         return error_page(request, exc.status, exc.kind)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A path under the pages that no route serves gets the page, not the API's JSON.
+        if exc.status_code == 404 and is_page(request.url.path):
+            return error_page(request, 404, "not_found")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, _exc: Exception) -> Response:
@@ -57,6 +76,9 @@ def error_page(request: Request, status: int, kind: str) -> Response:
         if asked in LANGUAGES
         else negotiate(request.headers.get("accept-language"), LANGUAGES) or LANGUAGES[0]
     )
+    if kind == "not_found" and not request.url.path.startswith("/r/"):
+        # The respondent's text sends people back to their invitation: not for HR or a leader.
+        kind = "console_not_found"
     return render(
         "respond/state.html",
         language=language,

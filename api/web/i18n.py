@@ -1,4 +1,5 @@
-"""Message catalogues: every text a page shows, per language, from ``messages/<lang>.toml``.
+"""Message catalogues: every text a page shows, per language, from ``messages/<lang>.toml`` and
+the catalogues of one area each beside it, ``messages/<area>.<lang>.toml``.
 
 Keys are dotted (``welcome.start``); plural texts have ``.one`` and ``.other`` forms. The
 catalogues of all languages hold the same keys, and templates hold no text of their own.
@@ -31,8 +32,20 @@ def catalogue(language: str) -> dict[str, Any]:
     """The messages of ``language`` by dotted key."""
     if language not in LANGUAGES:
         raise KeyError(f"no message catalogue for {language!r}")
-    text = (resources.files("api.web") / "messages" / f"{language}.toml").read_text("utf-8")
-    return _flatten(tomllib.loads(text))
+    folder = resources.files("api.web") / "messages"
+    names = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name == f"{language}.toml" or entry.name.endswith(f".{language}.toml")
+    )
+    messages: dict[str, Any] = {}
+    for name in names:
+        found = _flatten(tomllib.loads((folder / name).read_text("utf-8")))
+        twice = sorted(set(found) & set(messages))
+        if twice:
+            raise ValueError(f"messages/{name} repeats keys of another catalogue: {twice}")
+        messages.update(found)
+    return messages
 
 
 class Translator:

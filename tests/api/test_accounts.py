@@ -190,3 +190,15 @@ def test_an_auditor_key_sees_the_audit_trail_and_no_result(org: Org, engine: Eng
             select(col(AuditEvent.action)).where(col(AuditEvent.campaign_id) == campaign)
         ).all()
     assert "campaign_closed" in read
+
+
+def test_production_passwords_are_hashed_at_a_cost_owasp_accepts() -> None:
+    # The suite hashes at the lowest cost (tests/conftest.py); the service's own hasher is
+    # argon2id at no less than OWASP's minimum (19 MiB, 2 passes).
+    from argon2 import Type
+
+    hasher = accounts.PASSWORD_HASHER
+    assert hasher.type is Type.ID
+    assert hasher.memory_cost >= 19 * 1024
+    assert hasher.time_cost >= 2
+    assert hasher.hash("a long enough passphrase").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

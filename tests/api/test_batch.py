@@ -50,6 +50,8 @@ class StoredCampaign:
     suppressed: dict[str, int]
     outside: int
     """A unit of the organisation that is not part of the campaign (a department)."""
+    departments: dict[str, int]
+    """Unit id by name of the departments above the campaign's teams: each has a report."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ def stored(
             eligible={names[k]: ids[k] for k, n in zip(keys, TEAM_SIZES, strict=True) if n >= 5},
             suppressed={names[k]: ids[k] for k, n in zip(keys, TEAM_SIZES, strict=True) if n < 5},
             outside=ids[department],
+            departments={
+                str(names[p]): ids[p]
+                for p in units.loc[units["kind"] == "team", "parent_id"].astype(str)
+            },
         )
 
 
@@ -93,11 +99,12 @@ def first_run(stored: StoredCampaign, tmp_path_factory: pytest.TempPathFactory) 
     folder = tmp_path_factory.mktemp("reports")
     told: list[tuple[int, int, str]] = []
     summary = _run(stored, folder, workers=2, progress=lambda *said: told.append(said))
-    assert told[-1][:2] == (len(stored.eligible) + len(stored.suppressed) + 1,) * 2
-    # The organisation report comes last, once the team workers have ended (it is the largest).
-    team_names = set(stored.eligible) | set(stored.suppressed)
-    assert told[-1][2] not in team_names
-    assert {name for _, _, name in told[1:-1]} == team_names
+    total = len(stored.eligible) + len(stored.suppressed) + len(stored.departments) + 1
+    assert told[-1][:2] == (total,) * 2
+    # The organisation report comes last, once the workers have ended (it is the largest).
+    unit_names = set(stored.eligible) | set(stored.suppressed) | set(stored.departments)
+    assert told[-1][2] not in unit_names
+    assert {name for _, _, name in told[1:-1]} == unit_names
     return FirstRun(summary, folder)
 
 
@@ -138,7 +145,9 @@ def test_every_eligible_team_gets_a_pdf_naming_the_team(
         assert re.fullmatch(rf"{unit_id}-[a-z0-9-]+\.pdf", report.name)
         assert name in _text(report)
     assert "Spring" in _text(first_run.folder / "organisation.pdf")
-    assert first_run.summary.rendered == len(stored.eligible) + len(stored.suppressed) + 1
+    assert first_run.summary.rendered == (
+        len(stored.eligible) + len(stored.suppressed) + len(stored.departments) + 1
+    )
     assert first_run.summary.resumed == 0
     assert not list(first_run.folder.glob(".*")), "no temporary file is left behind"
 
@@ -161,6 +170,12 @@ def test_suppressed_teams_have_no_file_and_their_reason_in_the_index(
         assert len(entries[unit_id]["sha256"]) == 64
         assert f'href="{entries[unit_id]["file"]}"' in page
     assert entries[None]["file"] == "organisation.pdf"
+    for name, unit_id in stored.departments.items():
+        assert entries[unit_id]["kind"] == "department"
+        assert entries[unit_id]["status"] == "written"
+        report = first_run.folder / entries[unit_id]["file"]
+        assert re.fullmatch(rf"department-{unit_id}-[a-z0-9-]+\.pdf", report.name)
+        assert name in _text(report)
     assert {e["fingerprint"] for e in entries.values()} == {first_run.summary.fingerprint}
 
 
@@ -266,7 +281,7 @@ def test_html_reports_fetch_nothing_but_the_fonts_written_beside_them(
 ) -> None:
     summary = _run(stored, tmp_path, fmt=ReportFormat.html, language="fr")
     written = summary.with_status("written")
-    assert len(written) == len(stored.eligible) + 1
+    assert len(written) == len(stored.eligible) + len(stored.departments) + 1
     for entry in written:
         assert entry.file is not None
         assert entry.file.endswith(".html")

@@ -266,8 +266,16 @@ MATRIX = {
     "/console": {"": 303, "hr": 200, "works": 200, "lead": 404},
     "/console/audit": {"": 303, "hr": 200, "works": 200, "lead": 404},
     "/console/campaigns/{campaign}": {"": 303, "hr": 200, "works": 404, "lead": 404},
+    "/console/campaigns/{campaign}/answers.csv": {"": 303, "hr": 409, "works": 404, "lead": 404},
+    "/console/campaigns/{campaign}/answers.sav": {"": 303, "hr": 409, "works": 404, "lead": 404},
+    "/console/campaigns/{campaign}/codebook.csv": {"": 303, "hr": 409, "works": 404, "lead": 404},
+    "/console/campaigns/{campaign}/validity.pdf": {"": 303, "hr": 409, "works": 404, "lead": 404},
+    "/console/campaigns/{campaign}/validity.html": {"": 303, "hr": 409, "works": 404, "lead": 404},
     "/console/campaigns/999999": {"": 303, "hr": 404, "works": 404, "lead": 404},
     "/portal": {"": 303, "hr": 404, "works": 404, "lead": 200},
+    "/console/people": {"": 303, "hr": 200, "works": 404, "lead": 404},
+    "/console/people/new": {"": 303, "hr": 200, "works": 404, "lead": 404},
+    "/console/people/keys/new": {"": 303, "hr": 200, "works": 404, "lead": 404},
 }
 
 

@@ -57,6 +57,14 @@ PHONE_WIDTH = 375
 TIMEOUT_MS = 10_000
 """Playwright's waits (navigation, actions, expectations) give up after this, not after 30 s."""
 SCREENSHOTS_ENV = "TRANSVERSAL_SCREENSHOTS"
+
+
+def audit_widths() -> tuple[int, ...]:
+    """The widths a page is checked at: 1280 (axe) and 320 (the reflow criterion of WCAG
+    1.4.10), and 375 too when screenshots are kept (the README's phone pictures)."""
+    return (1280, 320, PHONE_WIDTH) if os.environ.get(SCREENSHOTS_ENV) else (1280, 320)
+
+
 SERVER_START_SECONDS = 20.0
 BLOCKING_IMPACTS = ("serious", "critical")
 

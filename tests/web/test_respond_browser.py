@@ -25,7 +25,13 @@ from api.services.org_chart import UnitImportRow
 from api.store.models import CampaignCreate, InvitationCreate, OrganisationCreate, Response
 from api.web.i18n import catalogue
 from instrument import load_builtin
-from tests.web.conftest import PHONE_WIDTH, LiveServer, NewPage, axe_audit
+from tests.web.conftest import (
+    PHONE_WIDTH,
+    LiveServer,
+    NewPage,
+    audit_widths,
+    axe_audit,
+)
 
 INSTRUMENT = load_builtin()
 PARTS = [scale.items for scale in INSTRUMENT.scales]
@@ -381,7 +387,7 @@ def test_every_page_type_passes_axe_and_reflows_in_both_languages(
 ) -> None:
     problems: list[str] = []
     for name, (make, status) in PAGES.items():
-        for width in (1280, PHONE_WIDTH, 320):
+        for width in audit_widths():
             page = new_page(width=width)
             loaded = _navigations(page)
             make(page, every_state, lang)

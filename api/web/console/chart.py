@@ -40,7 +40,13 @@ def _require_admin(visit: Visit) -> None:
 def _tree(units: list[Unit]) -> list[dict[str, Any]]:
     """The units not archived as nested nodes, each with its children, in name order."""
     nodes: dict[int | None, dict[str, Any]] = {
-        u.id: {"name": u.name, "kind": str(u.kind), "external_id": u.external_id, "children": []}
+        u.id: {
+            "id": u.id,
+            "name": u.name,
+            "kind": str(u.kind),
+            "external_id": u.external_id,
+            "children": [],
+        }
         for u in units
         if u.archived_at is None
     }
@@ -63,16 +69,29 @@ def _chart_page(
     problems: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
-    units = org_chart.list_units(session, organisation_id=visit.principal.organisation_id)
+    units = org_chart.list_units(
+        session, organisation_id=visit.principal.organisation_id, archived=True
+    )
     return _page(
         request,
         visit,
         "console/chart.html",
         status=status,
         tree=_tree(units),
+        notice=_notice(request, units) if status == 200 else None,
         text=text,
         errors=problems or [],
     )
+
+
+def _notice(request: Request, units: list[Unit]) -> dict[str, str] | None:
+    """What the unit's page just did (``?saved=<id>``, ``?archived=<id>``), to say so."""
+    for done in ("saved", "archived"):
+        asked = request.query_params.get(done, "")
+        unit = next((u for u in units if str(u.id) == asked), None)
+        if unit is not None:
+            return {"key": f"chart_edit.notice_{done}", "name": unit.name}
+    return None
 
 
 def parse_chart_csv(text: str) -> tuple[list[UnitImportRow], list[FieldError]]:

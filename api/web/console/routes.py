@@ -27,6 +27,7 @@ from api.services.errors import Conflict, NotFound, ValidationFailed
 from api.services.exchange import spreadsheet_safe
 from api.settings import get_settings
 from api.store.models import CampaignCreate, InvitationCreate, Role
+from api.web.console.results_section import results_section
 from api.web.i18n import LANGUAGES, Translator, negotiate
 from api.web.pages import (
     PageError,
@@ -393,6 +394,7 @@ def console_campaign(
         progress=progress,
         problems=[],
         max_links=MAX_LINKS,
+        results=results_section(session, principal=principal, campaign=campaign),
     )
 
 
@@ -559,4 +561,5 @@ def _campaign_page(
         progress=progress,
         problems=problems,
         max_links=MAX_LINKS,
+        results=results_section(session, principal=visit.principal, campaign=campaign),
     )
