@@ -409,24 +409,6 @@ def console_audit(request: Request, session: SessionDep, visit: VisitDep) -> Res
     return _page(request, visit, "console/audit.html", events=list(reversed(events)))
 
 
-# -- the leader's portal ------------------------------------------------------------------------
-
-
-@router.get("/portal")
-def portal_home(request: Request, session: SessionDep, visit: VisitDep) -> Response:
-    principal = visit.principal
-    if principal.role != Role.leader:
-        raise PageError(404, "not_found")
-    rows = []
-    for campaign in collection.visible_campaigns(session, principal=principal):
-        assert campaign.id is not None
-        progress = collection.campaign_progress(
-            session, principal=principal, campaign_id=campaign.id
-        )
-        rows.append({"campaign": campaign, "progress": progress})
-    return _page(request, visit, "console/portal.html", rows=rows)
-
-
 # -- HR's actions on a campaign -----------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from api.services import department_reports, results
+from api.services import collection, department_reports, results
 from api.services.accounts import Visit
 from api.services.collection import get_visible_campaign
 from api.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
@@ -72,6 +72,22 @@ def _report_language(request: Request, visit: Visit, campaign: Campaign) -> str:
             assert wanted is not None
             return wanted
     return campaign.languages[0]
+
+
+@router.get("/portal")
+def portal_home(request: Request, session: SessionDep, visit: VisitDep) -> Response:
+    """A leader's campaigns with their progress, and the reports of those closed."""
+    principal = visit.principal
+    if principal.role != Role.leader:
+        raise PageError(404, "not_found")
+    rows = []
+    for campaign in collection.visible_campaigns(session, principal=principal):
+        assert campaign.id is not None
+        progress = collection.campaign_progress(
+            session, principal=principal, campaign_id=campaign.id
+        )
+        rows.append({"campaign": campaign, "progress": progress})
+    return _page(request, visit, "portal/home.html", rows=rows)
 
 
 @router.get("/portal/campaigns/{campaign_id}")
