@@ -17,8 +17,8 @@ from api.services import campaigns as services
 from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
 from api.services.collection import get_visible_campaign
-from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from api.services.results import RenderedReport
+from api.services.errors import Conflict, NotFound
+from api.services.results import RenderedReport, report_language
 from reports import (
     DepartmentReportView,
     SuppressedTeamError,
@@ -103,11 +103,7 @@ def department_report_view(
     campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
     if not principal.sees(unit_id):
         raise NotFound("unit", unit_id)
-    chosen = language or campaign.languages[0]
-    if chosen not in campaign.languages:
-        raise ValidationFailed(
-            [FieldError("language", f"{chosen!r} is not a language of the campaign")]
-        )
+    chosen = report_language(campaign, language)
     data = services.load_snapshot(session, campaign_id=campaign_id)
     analysis, invariance = ANALYSES.with_invariance(data)
     unit = str(unit_id)

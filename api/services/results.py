@@ -23,6 +23,7 @@ from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
 from api.services.collection import get_visible_campaign
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.store.models import Campaign
 from reports import (
     SuppressedTeamError,
     TeamReportView,
@@ -295,11 +296,7 @@ def unit_report_view(
         session, campaign_id=campaign_id
     ):
         raise NotFound("unit", unit_id)
-    chosen = language or campaign.languages[0]
-    if chosen not in campaign.languages:
-        raise ValidationFailed(
-            [FieldError("language", f"{chosen!r} is not a language of the campaign")]
-        )
+    chosen = report_language(campaign, language)
     data = services.load_snapshot(session, campaign_id=campaign_id)
     previous = services.load_previous_wave(session, campaign_id=campaign_id)
     try:
@@ -327,6 +324,17 @@ def unit_report_view(
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
     services.record_read(session, campaign_id=campaign_id)
     return view
+
+
+def report_language(campaign: Campaign, language: str | None) -> str:
+    """The language a report of the campaign is asked in, the campaign's first by default;
+    ``ValidationFailed`` for one the campaign does not have."""
+    chosen = language or campaign.languages[0]
+    if chosen not in campaign.languages:
+        raise ValidationFailed(
+            [FieldError("language", f"{chosen!r} is not a language of the campaign")]
+        )
+    return chosen
 
 
 def _float(value: object) -> float | None:
