@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,9 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.access_log import install_redaction
+
+if TYPE_CHECKING:
+    from api.jobs.queue import Jobs
 from api.services.access import Forbidden, Unauthenticated
 from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
 
@@ -45,8 +48,10 @@ DOCS_CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The application; without an engine it opens ``DATABASE_URL`` at start-up and migrates it."""
+def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> FastAPI:
+    """The application; without an engine it opens ``DATABASE_URL`` at start-up, migrates it
+    and queues its jobs on the queue the settings name. ``jobs``: the queue the app's pages
+    and routes queue work on (closing a campaign queues its reports), if any."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +63,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
             app.state.engine = make_engine(get_settings().database_url)
             upgrade_database(app.state.engine)
+            if jobs is None:
+                from api.jobs.queue import Jobs
+
+                app.state.jobs = Jobs.from_settings(app.state.engine, get_settings())
         else:
             app.state.engine = engine
         yield
@@ -76,10 +85,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(DocsPolicy)
     if engine is not None:
         app.state.engine = engine
+    if jobs is not None:
+        app.state.jobs = jobs
     _add_error_handlers(app)
-    from api.http import departments, exchange, keys, organisation, respond, results
+    from api.http import departments, exchange, keys, mail, organisation, respond, results
 
-    for module in (keys, organisation, respond, results, departments, exchange):
+    for module in (keys, organisation, respond, results, departments, exchange, mail):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(results.assets, prefix=API_PREFIX)
     from api import web

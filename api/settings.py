@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     else ``transversal-data`` in the working directory."""
     report_workers: int | None = None
     """``REPORT_WORKERS``: processes rendering a batch of reports; by default one per CPU."""
+    job_lease_seconds: int = 300
+    """``JOB_LEASE_SECONDS``: how long a job's work may go unheard of before it is taken to
+    have lost its worker (killed, or its machine gone) and is queued again, to resume."""
 
     def data_folder(self) -> Path:
         """``DATA_DIR``, or its default (not created here: whoever writes in it does)."""
@@ -62,6 +67,13 @@ class Settings(BaseSettings):
             raise ValueError("QUEUE_URL must be empty (SQLite) or a redis:// URL")
         return value
 
+    @field_validator("job_lease_seconds")
+    @classmethod
+    def _some_lease(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("JOB_LEASE_SECONDS must be 1 or more")
+        return value
+
     @field_validator("report_workers")
     @classmethod
     def _some_workers(cls, value: int | None) -> int | None:
@@ -75,6 +87,77 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
         return value
+
+    # -- e-mail (``api.jobs.mail``) ---------------------------------------------------------------
+
+    smtp_host: str = ""
+    """``SMTP_HOST``: the server invitations, reminders and notices are sent through. Empty:
+    each message is written as an ``.eml`` file in ``MAIL_DIR`` instead, and nothing is sent."""
+    smtp_port: int | None = None
+    """``SMTP_PORT``: by default 587 with STARTTLS, 465 with TLS, 25 without."""
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    """``SMTP_SECURITY``: ``starttls`` (upgrade the connection), ``tls`` (TLS from the first
+    byte) or ``none`` (plain text: only to a server on this machine or a trusted network)."""
+    smtp_username: str = ""
+    """``SMTP_USERNAME``: sign in with this name and ``SMTP_PASSWORD``; empty: no sign-in."""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = 30.0
+    """``SMTP_TIMEOUT``: seconds to wait for the server before the attempt counts as failed."""
+    mail_from: str = "Transversal <transversal@localhost>"
+    """``MAIL_FROM``: the sender of every message, ``Name <address>`` or an address."""
+    mail_rate_per_minute: int = 60
+    """``MAIL_RATE_PER_MINUTE``: at most this many messages leave per minute, however many
+    workers send them."""
+    mail_max_attempts: int = 8
+    """``MAIL_MAX_ATTEMPTS``: tries of a message the server defers or cannot take (down,
+    busy) before it is marked failed."""
+    mail_retry_seconds: float = 60.0
+    """``MAIL_RETRY_SECONDS``: the wait after a first failed try; it doubles with each try."""
+    mail_dir: Path | None = None
+    """``MAIL_DIR``: where messages are written as ``.eml`` files when ``SMTP_HOST`` is empty;
+    by default ``mail`` in the data folder."""
+
+    def mail_folder(self) -> Path:
+        """``MAIL_DIR``, or ``mail`` in the data folder."""
+        return self.mail_dir if self.mail_dir is not None else self.data_folder() / "mail"
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        _name, address = parseaddr(value)
+        if "@" not in address or any(c.isspace() for c in address):
+            raise ValueError("MAIL_FROM must be an address, or 'Name <address>'")
+        return value
+
+    @field_validator("mail_rate_per_minute", "mail_max_attempts")
+    @classmethod
+    def _one_or_more(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("MAIL_RATE_PER_MINUTE and MAIL_MAX_ATTEMPTS must be 1 or more")
+        return value
+
+    @field_validator("mail_retry_seconds", "smtp_timeout")
+    @classmethod
+    def _positive_seconds(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("MAIL_RETRY_SECONDS and SMTP_TIMEOUT must be more than 0")
+        return value
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> Settings:
+        # A password sent without TLS can be read on the way, unless the way is this machine.
+        loopback = self.smtp_host in ("localhost", "127.0.0.1", "::1")
+        if self.smtp_username and self.smtp_security == "none" and not loopback:
+            raise ValueError(
+                "SMTP_USERNAME is set with SMTP_SECURITY=none: the password would cross the"
+                " network in clear; use starttls or tls"
+            )
+        return self
+
+    def smtp_port_or_default(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"starttls": 587, "tls": 465, "none": 25}[self.smtp_security]
 
 
 @cache

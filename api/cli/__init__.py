@@ -101,17 +101,42 @@ def _instrument_summary(instrument: Instrument) -> Table:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Bring the database named by DATABASE_URL to the newest schema."""
-    _migrated_engine()
-    console.print("[green]database schema is up to date[/]")
-
-
-def _migrated_engine() -> Engine:
+    """Bring the database named by DATABASE_URL to the newest schema, before the replicas start.
+    Run by several processes at once, it still migrates once: the others wait for the first."""
     from api.settings import get_settings
-    from api.store.db import make_engine, upgrade_database
+    from api.store.db import database_revision, make_engine
 
     engine = make_engine(get_settings().database_url)
-    upgrade_database(engine)
+    before = database_revision(engine)
+    after = database_revision(_migrated_engine(engine))
+    engine.dispose()
+    was = "" if before == after else f" (it was at {before})" if before else " (it was empty)"
+    console.print(f"[green]database schema is up to date[/]: revision {after}, the newest{was}")
+
+
+def _migrated_engine(engine: Engine | None = None) -> Engine:
+    """``engine``, by default DATABASE_URL's, with its schema at the newest revision. While
+    another process migrates it, this one says so and waits for it."""
+    from alembic.util import CommandError
+
+    from api.settings import get_settings
+    from api.store.db import database_revision, make_engine, upgrade_database
+
+    if engine is None:
+        engine = make_engine(get_settings().database_url)
+    try:
+        upgrade_database(
+            engine,
+            waiting=lambda: errors.print("another process is migrating the database: waiting"),
+        )
+    except CommandError as exc:
+        # Most often a revision this release does not know: a newer release migrated the database.
+        errors.print(
+            f"[red]the database cannot be migrated[/] from revision {database_revision(engine)}:"
+            f" {exc}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     return engine
 
 
@@ -255,12 +280,15 @@ def serve(
 
     from api.app import create_app
     from api.cli.worker import served_jobs
+    from api.jobs.queue import Jobs
+    from api.settings import get_settings
 
     engine = _migrated_engine()
-    with served_jobs(engine, run=jobs) as running:
+    queue = Jobs.from_settings(engine, get_settings())
+    with served_jobs(queue, run=jobs) as running:
         if not running:
             console.print("jobs are not run here: run `transversal worker` for them")
-        uvicorn.run(create_app(engine), host=host, port=port)
+        uvicorn.run(create_app(engine, jobs=queue), host=host, port=port)
 
 
 def _refusing(action: Callable[[], T]) -> T:
@@ -308,6 +336,14 @@ def demo(
         f"{summary.reports_written} team reports, {len(summary.departments)} department reports"
         f" and the organisation report in {out}/ "
         f"(database {summary.database})."
+    )
+    mail = summary.mail
+    console.print(
+        f"{mail.invitations} invitations e-mailed into {mail.folder}/ (an .eml file each, in the "
+        f"person's language), answered through their links; {mail.reminders} reminders "
+        f"(*-reminder-*.eml) to those who had not answered yet, "
+        f"{mail.answered_after_reminder} of whom then did. The addresses were deleted when "
+        "the campaign closed."
     )
     if summary.accounts:
         people = ", ".join(f"{email} ({seen})" for email, seen in summary.accounts)
@@ -485,7 +521,8 @@ def report(
     console.print(_report_table(summary))
     console.print(
         f"{len(summary.with_status('written'))} reports in {out}/ ({summary.resumed} resumed,"
-        f" skipped), {len(summary.with_status('suppressed'))} suppressed,"
+        f" skipped; {summary.stored} as stored at close),"
+        f" {len(summary.with_status('suppressed'))} suppressed,"
         f" {len(summary.with_status('failed'))} failed. Index: {summary.index}"
     )
     if failed := summary.with_status("failed"):

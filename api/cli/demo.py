@@ -1,8 +1,9 @@
 """The main job: a simulated organisation answers the survey, the analysis runs, and every
 eligible team gets its PDF report.
 
-The answers go in through the HTTP API with real one-time tokens, as respondents' do, on a fresh
-embedded SQLite store.
+The invitations are e-mailed, as ``.eml`` files in ``<out>/mail/``, by the embedded queue's
+job; the respondents answer through the links in them, over the HTTP API and the form's pages,
+as people do, on a fresh embedded SQLite store.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from analysis import (
     SimulatedOrganisation,
     simulate_organisation,
 )
-from api.cli.demo_collect import collect_over_http
+from api.cli.demo_collect import collect
+from api.cli.demo_mail import (
+    DATA_FOLDER,
+    MAIL_FOLDER,
+    MailOutcome,
+    clear_mail,
+    demo_settings,
+    make_jobs,
+)
 from api.jobs.batch import slugify
 from api.services import accounts
 from api.services import campaigns as services
@@ -61,6 +70,8 @@ class DemoSummary:
     teams: tuple[TeamOutcome, ...]
     excluded: int
     """Respondents the careless-response policy left out of the figures."""
+    mail: MailOutcome
+    """The invitations and reminders e-mailed into the mail folder."""
     accounts: tuple[tuple[str, str], ...] = ()
     """The demo's people who can sign in, as (address, what they see)."""
     password: str = ""
@@ -82,29 +93,45 @@ Step = Callable[[str, int], None]
 
 
 def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> DemoSummary:
-    """Simulate, collect through the API, analyse and render into ``out``."""
+    """Simulate, e-mail the invitations into ``out/mail``, collect through their links over
+    the API, analyse and render into ``out``."""
     advance = step or (lambda _description, _n: None)
     out.mkdir(parents=True, exist_ok=True)
     database = out / "demo.sqlite"
     for stale in (database, *out.glob("demo.sqlite-*"), *out.glob("*.pdf")):
         stale.unlink(missing_ok=True)
+    clear_mail(out)
     instrument = load_builtin()
     simulated = simulate_organisation(instrument=instrument, n_teams=teams, seed=seed)
     team_ids = simulated.units.loc[simulated.units["kind"] == "team", "unit_id"].astype(str)
     languages = team_languages(list(team_ids), seed=seed)
     advance("simulated the organisation", 1)
 
+    organisation = str(
+        simulated.units.loc[simulated.units["kind"] == "organisation", "name"].iat[0]
+    )
+    settings = demo_settings(
+        data=out / DATA_FOLDER, mail=out / MAIL_FOLDER, sender=f"{organisation} HR"
+    )
     with _engine(database) as engine:
         upgrade_database(engine)
-        campaign_id, unit_ids = collect_over_http(
-            engine,
-            simulated,
-            instrument=instrument,
-            campaign_name=DEMO_CAMPAIGN,
-            languages=languages,
-            seed=seed,
-        )
-        advance("collected the answers through the HTTP API", 1)
+        # The queue stays in the data folder: it holds the sweep that closing the campaign
+        # queued, for ``transversal serve`` on this database to render the stored reports.
+        jobs = make_jobs(engine, settings)
+        try:
+            collected = collect(
+                engine,
+                simulated,
+                instrument=instrument,
+                campaign_name=DEMO_CAMPAIGN,
+                languages=languages,
+                seed=seed,
+                jobs=jobs,
+            )
+        finally:
+            jobs.huey.storage.close()
+        campaign_id, unit_ids = collected.campaign_id, collected.unit_ids
+        advance("e-mailed the invitations, collected the answers through their links", 1)
         with session_scope(engine) as session:
             data = services.load_snapshot(session, campaign_id=campaign_id)
         password = secrets.token_urlsafe(12)
@@ -172,6 +199,7 @@ def run_demo(*, teams: int, seed: int, out: Path, step: Step | None = None) -> D
         organisation_report=organisation_report,
         teams=outcomes,
         excluded=analysis.n_excluded,
+        mail=collected.mail,
         accounts=people,
         password=password,
         departments=tuple(departments),

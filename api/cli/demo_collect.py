@@ -1,8 +1,11 @@
-"""The demo's collection phase, through the HTTP API as HR and respondents use it.
+"""The demo's collection phase, through the HTTP API as HR and respondents use it, and by e-mail.
 
-HR imports the org chart as CSV, creates and opens a campaign and issues one-time invitations;
-each simulated respondent answers with their own token, some saving a draft first and resuming.
-It runs in process (no server to start), but every request goes through the real routes.
+HR imports the org chart as CSV, creates a campaign, lists the people's addresses and sends the
+invitations, queued for the opening; the queue's job writes them into the mail folder. Each
+simulated respondent reads their message and answers through its personal link, some saving a
+draft first and resuming; a reminder goes to those who have not answered by then, and some of
+them answer through it. It runs in process (no server to start), but every request goes through
+the real routes, and every message through the real queue's job.
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
+import time
 import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +27,18 @@ from sqlalchemy import Engine
 
 from analysis import SimulatedOrganisation
 from api.app import API_PREFIX, create_app
+from api.cli.demo_mail import (
+    Letter,
+    MailOutcome,
+    Person,
+    demo_people,
+    demo_settings,
+    make_jobs,
+    read_mail,
+    roster_csv,
+    run_queued_jobs,
+)
+from api.jobs.queue import Jobs
 from api.services.access import init_organisation
 from api.store.db import session_scope
 from api.store.models import OrganisationCreate
@@ -31,14 +51,44 @@ with warnings.catch_warnings():
 
 
 DRAFT_SHARE = 0.3
+"""Share of respondents who save half their answers, come back and finish."""
 FORM_SHARE = 0.25
 """Share of respondents who answer through the form's pages (plain posts, as a browser without
 JavaScript sends them), page by page, rather than through the JSON route."""
-"""Share of respondents who save half their answers, come back and finish."""
+LATE_SHARE = 0.15
+"""Share of respondents who answer only once reminded, through the reminder's link (the same as
+their invitation's)."""
+OPENING_LEAD = timedelta(seconds=1)
+"""How far ahead HR sets the opening, so that the invitations are sent before it, as planned
+ones are (sent to an open campaign, they would be listed as added while it ran)."""
+REMINDER_LEAD = timedelta(seconds=2)
+RUNS_FOR = timedelta(days=14)
+"""The closing time the messages announce (HR closes the demo's campaign sooner, by hand)."""
 
 
 class DemoRequestFailed(RuntimeError):
-    """The API refused one of the demo's requests: a bug, since the demo's data are valid."""
+    """The API refused one of the demo's requests, or its mail went astray: a bug, since the
+    demo's data are valid."""
+
+
+@dataclass(frozen=True)
+class Collected:
+    campaign_id: int
+    unit_ids: dict[str, int]
+    """The database id of each unit, by its external id."""
+    mail: MailOutcome
+
+
+@dataclass(frozen=True)
+class _Ballot:
+    """A simulated respondent: their address, their answers, and how they send them."""
+
+    person: Person
+    answers: dict[str, int | None]
+    path: float
+    """Below ``FORM_SHARE``: the form's pages; below that plus ``DRAFT_SHARE``: a draft first."""
+    late: bool
+    """Answers only once reminded."""
 
 
 def collect_over_http(
@@ -50,21 +100,46 @@ def collect_over_http(
     languages: dict[str, str],
     seed: int,
 ) -> tuple[int, dict[str, int]]:
-    """Run the campaign over HTTP; returns the campaign id and the database id of each unit."""
+    """A campaign collected as the demo's is, its queue and mail in a temporary folder, for
+    tests and tools that need one; returns the campaign id and the database id of each unit."""
+    with tempfile.TemporaryDirectory(prefix="transversal-mail-") as folder:
+        settings = demo_settings(data=Path(folder), mail=Path(folder) / "mail", sender="HR")
+        jobs = make_jobs(engine, settings)
+        try:
+            collected = collect(
+                engine,
+                simulated,
+                instrument=instrument,
+                campaign_name=campaign_name,
+                languages=languages,
+                seed=seed,
+                jobs=jobs,
+            )
+        finally:
+            jobs.huey.storage.close()
+    return collected.campaign_id, collected.unit_ids
+
+
+def collect(
+    engine: Engine,
+    simulated: SimulatedOrganisation,
+    *,
+    instrument: Instrument,
+    campaign_name: str,
+    languages: dict[str, str],
+    seed: int,
+    jobs: Jobs,
+) -> Collected:
+    """Run the campaign over HTTP and e-mail, its messages written into the mail folder of
+    ``jobs``' settings; returns the campaign, the units' ids and what was e-mailed."""
     units = simulated.units
     root = str(units.loc[units["kind"] == "organisation", "name"].iat[0])
     with session_scope(engine) as session:
         _organisation, key = init_organisation(session, OrganisationCreate(name=root))
-    client = TestClient(create_app(engine), headers={"Authorization": f"Bearer {key.key}"})
+    app = create_app(engine, jobs=jobs)
+    client = TestClient(app, headers={"Authorization": f"Bearer {key.key}"})
     with client:
-        created = _call(
-            client,
-            "POST",
-            "/units/import",
-            content=_chart_csv(units),
-            headers={"Content-Type": "text/csv"},
-        )
-        unit_ids = {str(u["external_id"]): int(u["id"]) for u in created["units"]}
+        unit_ids = _import_chart(client, units)
         team_keys = [str(t) for t in units.loc[units["kind"] == "team", "unit_id"]]
         campaign = _call(
             client,
@@ -78,20 +153,58 @@ def collect_over_http(
             },
         )
         campaign_id = int(campaign["id"])
-        # Links first, then the opening: invitations added to an open campaign are listed for
-        # the works council as a way to bring a small team up to the minimum.
-        tokens = _invite(client, campaign_id, simulated.responses, unit_ids, team_keys, seed=seed)
-        _call(client, "POST", f"/campaigns/{campaign_id}/open")
-        _answer(
+        invited = _invited(simulated.responses, team_keys, seed=seed)
+        people = demo_people(invited, languages=languages)
+        _call(
             client,
-            simulated.responses,
-            tokens,
-            instrument=instrument,
-            languages=languages,
-            seed=seed,
+            "POST",
+            f"/campaigns/{campaign_id}/roster",
+            content=roster_csv(people),
+            headers={"Content-Type": "text/csv"},
         )
-        _call(client, "POST", f"/campaigns/{campaign_id}/close")
-    return campaign_id, unit_ids
+        folder = jobs.settings.mail_folder()
+        invitations = _email_invitations(client, jobs, campaign_id, expected=len(people))
+        ballots = _ballots(simulated.responses, people, instrument=instrument, seed=seed)
+        # The reminder is set for a moment later: it is due once the first answers are in.
+        remind_at = datetime.now(UTC) + REMINDER_LEAD
+        times = {"times": [remind_at.isoformat()]}
+        _call(client, "PUT", f"/campaigns/{campaign_id}/mail/reminders", json=times)
+        on_time = [b for b in ballots if not b.late]
+        _answer(client, on_time, read_mail(folder, kind="invitation"), instrument=instrument)
+        reminders = _send_reminder(jobs, at=remind_at, expected=len(people) - len(on_time))
+        late = [b for b in ballots if b.late]
+        _answer(client, late, read_mail(folder, kind="reminder"), instrument=instrument)
+        _close(client, campaign_id)
+    return Collected(
+        campaign_id=campaign_id,
+        unit_ids=unit_ids,
+        mail=MailOutcome(
+            folder=folder,
+            invitations=invitations,
+            reminders=reminders,
+            answered_after_reminder=len(late),
+        ),
+    )
+
+
+def _import_chart(client: TestClient, units: pd.DataFrame) -> dict[str, int]:
+    """HR imports the organisation chart; the database id of each unit by its external id."""
+    created = _call(
+        client,
+        "POST",
+        "/units/import",
+        content=_chart_csv(units),
+        headers={"Content-Type": "text/csv"},
+    )
+    return {str(u["external_id"]): int(u["id"]) for u in created["units"]}
+
+
+def _close(client: TestClient, campaign_id: int) -> None:
+    """HR closes the campaign, which deletes its addresses."""
+    _call(client, "POST", f"/campaigns/{campaign_id}/close")
+    kept = _call(client, "GET", f"/campaigns/{campaign_id}/mail/log")["addresses"]
+    if kept:
+        raise DemoRequestFailed(f"the campaign closed and kept {kept} addresses")
 
 
 def _chart_csv(units: pd.DataFrame) -> str:
@@ -104,59 +217,103 @@ def _chart_csv(units: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-def _invite(
-    client: TestClient,
-    campaign_id: int,
-    responses: pd.DataFrame,
-    unit_ids: dict[str, int],
-    team_keys: list[str],
-    *,
-    seed: int,
-) -> dict[str, list[str]]:
-    """Invitations per team: its respondents over a plausible response rate (55-95 %)."""
+def _invited(responses: pd.DataFrame, team_keys: list[str], *, seed: int) -> dict[str, int]:
+    """People invited per team: its respondents over a plausible response rate (55-95 %)."""
     rng = np.random.default_rng(seed + 1)
     counts = responses["team"].astype(str).value_counts()
-    tokens = {}
-    for team in team_keys:
-        invited = int(np.ceil(counts.get(team, 0) / rng.uniform(0.55, 0.95))) or 3
-        issued = _call(
-            client,
-            "POST",
-            f"/campaigns/{campaign_id}/invitations",
-            json={"unit_id": unit_ids[team], "count": invited},
-        )
-        tokens[team] = list(issued["tokens"])
-    return tokens
+    return {
+        team: int(np.ceil(counts.get(team, 0) / rng.uniform(0.55, 0.95))) or 3 for team in team_keys
+    }
 
 
-def _answer(
-    client: TestClient,
-    responses: pd.DataFrame,
-    tokens: dict[str, list[str]],
-    *,
-    instrument: Instrument,
-    languages: dict[str, str],
-    seed: int,
-) -> None:
-    """Every simulated respondent answers with a token of their team; an unanswered item is sent
-    as 'does not apply', as the web form requires one or the other."""
-    rng = np.random.default_rng(seed + 3)
+def _email_invitations(client: TestClient, jobs: Jobs, campaign_id: int, *, expected: int) -> int:
+    """HR sets the opening a moment ahead and sends the invitations, queued for it. The
+    opening comes: the worker's minute opens the campaign and starts the delivery, and the
+    queue's job writes the messages. How many were sent."""
+    opens_at = datetime.now(UTC) + OPENING_LEAD
+    closes_at = (opens_at + RUNS_FOR).replace(hour=17, minute=0, second=0, microsecond=0)
+    _call(
+        client,
+        "PATCH",
+        f"/campaigns/{campaign_id}",
+        json={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
+    )
+    queued = int(_call(client, "POST", f"/campaigns/{campaign_id}/mail/invitations")["queued"])
+    _sleep_until(opens_at)
+    jobs.mail.tick()
+    run_queued_jobs(jobs)
+    sent = _call(client, "GET", f"/campaigns/{campaign_id}/mail/log")["invitations"]
+    if not queued == sent["sent"] == expected:
+        raise DemoRequestFailed(f"{expected} people listed, {queued} invitations queued: {sent}")
+    return queued
+
+
+def _send_reminder(jobs: Jobs, *, at: datetime, expected: int) -> int:
+    """The reminder's time comes: the worker's minute queues it to those whose invitation has
+    not been used, and the queue's job writes the messages. How many were queued."""
+    _sleep_until(at)
+    queued = jobs.mail.tick()
+    run_queued_jobs(jobs)
+    if queued != expected:
+        raise DemoRequestFailed(f"{expected} people had not answered, {queued} were reminded")
+    return queued
+
+
+def _sleep_until(moment: datetime) -> None:
+    wait = (moment - datetime.now(UTC)).total_seconds()
+    if wait > 0:
+        time.sleep(wait + 0.05)
+
+
+def _ballots(
+    responses: pd.DataFrame, people: list[Person], *, instrument: Instrument, seed: int
+) -> list[_Ballot]:
+    """Each simulated respondent, as the next person of their team; an unanswered item is
+    sent as 'does not apply', as the web form requires one or the other. The team's people
+    left over do not answer: their messages stay unused."""
+    paths = np.random.default_rng(seed + 3)
+    lateness = np.random.default_rng(seed + 4)
+    by_team: dict[str, list[Person]] = {}
+    for person in people:
+        by_team.setdefault(person.team, []).append(person)
     items = list(instrument.item_ids)
-    values = responses[items].to_numpy()
-    for row, team in zip(values, responses["team"].astype(str), strict=True):
-        token = tokens[team].pop()
+    ballots = []
+    for row, team in zip(responses[items].to_numpy(), responses["team"].astype(str), strict=True):
         answers = {
             item: None if np.isnan(value) else int(value)
             for item, value in zip(items, row, strict=True)
         }
-        language = languages[team]
-        path = rng.random()
-        if path < FORM_SHARE:
-            _answer_in_pages(client, token, answers, instrument=instrument, language=language)
+        ballots.append(
+            _Ballot(
+                person=by_team[team].pop(0),
+                answers=answers,
+                path=float(paths.random()),
+                late=bool(lateness.random() < LATE_SHARE),
+            )
+        )
+    return ballots
+
+
+def _answer(
+    client: TestClient,
+    ballots: list[_Ballot],
+    letters: dict[str, Letter],
+    *,
+    instrument: Instrument,
+) -> None:
+    """Each respondent opens their message and answers with its link's token, in its
+    language."""
+    for ballot in ballots:
+        letter = letters.get(ballot.person.email)
+        if letter is None:
+            raise DemoRequestFailed(f"no message to {ballot.person.email} in the mail folder")
+        token, language, answers = letter.token, letter.language, ballot.answers
+        if ballot.path < FORM_SHARE:
+            _answer_in_pages(client, letter, answers, instrument=instrument)
             continue
         _call(client, "GET", f"/respond/{token}", params={"language": language})
-        if path < FORM_SHARE + DRAFT_SHARE:
-            half = dict(list(answers.items())[: len(items) // 2])
+        if ballot.path < FORM_SHARE + DRAFT_SHARE:
+            half = dict(list(answers.items())[: len(answers) // 2])
             _call(
                 client,
                 "PUT",
@@ -174,15 +331,15 @@ def _answer(
 
 def _answer_in_pages(
     client: TestClient,
-    token: str,
+    letter: Letter,
     answers: dict[str, int | None],
     *,
     instrument: Instrument,
-    language: str,
 ) -> None:
-    """Answer as a person does on the form: the welcome page, each page of statements posted
-    with its anti-forgery token, the review, and the send."""
-    _page(client, "GET", f"/r/{token}?lang={language}")
+    """Answer as a person does on the form: the link to the welcome page, each page of
+    statements posted with its anti-forgery token, the review, and the send."""
+    token, language = letter.token, letter.language
+    _page(client, "GET", letter.path)
     for number, scale in enumerate(instrument.scales, start=1):
         page = _page(client, "GET", f"/r/{token}/p/{number}?lang={language}")
         fields = {i: "na" if answers[i] is None else str(answers[i]) for i in scale.items}

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
-from sqlalchemy import Engine
 
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.jobs.queue import Jobs
 
 
 def worker(
@@ -34,26 +36,29 @@ def worker(
     settings = get_settings()
     jobs = Jobs.from_settings(_migrated_engine(), settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per page laid out
     console.print(
         f"running the jobs queued in {_where(settings)}, {threads} at a time (Ctrl-C stops)",
         soft_wrap=True,
     )
     consumer = jobs.huey.create_consumer(workers=threads, worker_type="thread", periodic=True)
+    # At once rather than at the next minute: the work of a worker that was killed (once its
+    # lease has run out) and the reports of campaigns that closed while none ran.
+    jobs.reports.enqueue_sweep()
     consumer.run()
 
 
 @contextmanager
-def served_jobs(engine: Engine, *, run: bool) -> Iterator[bool]:
+def served_jobs(jobs: Jobs, *, run: bool) -> Iterator[bool]:
     """For ``transversal serve``: the queue's jobs consumed in a thread of the server's process
     for the time of the block, when ``run`` and the queue is the SQLite file; whether they are."""
-    from api.jobs.queue import Jobs, embedded_consumer, is_embedded
-    from api.settings import get_settings
+    from api.jobs.queue import embedded_consumer, is_embedded
 
-    settings = get_settings()
-    if not run or not is_embedded(settings):
+    if not run or not is_embedded(jobs.settings):
         yield False
         return
-    with embedded_consumer(Jobs.from_settings(engine, settings)):
+    with embedded_consumer(jobs):
+        jobs.reports.enqueue_sweep()
         yield True
 
 

@@ -6,8 +6,6 @@ The rules (who may, the rows' labels, codes, what an import accepts) are those o
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, status
@@ -15,7 +13,6 @@ from fastapi.responses import Response
 
 from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
 from api.services import exchange
-from api.services.errors import FieldError, ValidationFailed
 from api.services.export_files import (
     CSV_MEDIA_TYPE,
     SAV_MEDIA_TYPE,
@@ -93,24 +90,8 @@ def import_answers(
     campaign. Every problem is listed by spreadsheet line; any problem refuses the file."""
     principal.require_admin()
     return exchange.import_answers(
-        session, principal=principal, campaign_id=campaign_id, table=read_csv_table(body)
+        session, principal=principal, campaign_id=campaign_id, table=exchange.read_csv_table(body)
     )
-
-
-def read_csv_table(text: str) -> list[list[str]]:
-    """The cells of a CSV text, separated by commas or, as spreadsheets in French write them,
-    by semicolons."""
-    text = text.lstrip("\ufeff")
-    header = text.split("\n", 1)[0]
-    reader = csv.reader(
-        io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","
-    )
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise ValidationFailed(
-            [FieldError(f"rows[{reader.line_num}]", f"not readable as CSV: {exc}")]
-        ) from None
 
 
 def _attachment(export: exchange.AnswerExport, name: str) -> dict[str, str]:

@@ -6,11 +6,12 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, status
+from fastapi import APIRouter, Body, Header, Request, status
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from api.http.deps import PrincipalDep, SessionDep
+from api.jobs.queue import kick_reports_at_close
 from api.services import access, collection, org_chart
 from api.services import campaigns as services
 from api.services.chart_import import UnitImport
@@ -225,11 +226,14 @@ def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep
 
 @router.post("/campaigns/{campaign_id}/close", tags=["campaigns"])
 def close_campaign(
-    campaign_id: int, principal: PrincipalDep, session: SessionDep
+    campaign_id: int, principal: PrincipalDep, session: SessionDep, request: Request
 ) -> CampaignPublic:
+    """Close the campaign and freeze its snapshot; its reports are then rendered by the
+    queue's workers and served as stored."""
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
     campaign = services.close_campaign(session, campaign_id=campaign_id, actor=principal.actor)
+    kick_reports_at_close(request.app.state)
     return _public(session, campaign)
 
 

@@ -90,6 +90,8 @@ class BatchSummary:
     rendered: int
     resumed: int
     """Reports already on disk, unchanged, from a run with the same fingerprint: skipped."""
+    stored: int = 0
+    """Reports copied as the jobs at close stored them, not rendered again."""
 
     @property
     def index(self) -> Path:
@@ -164,7 +166,7 @@ def render_campaign_reports(
     Refuses, before writing anything, a campaign that does not exist (``NotFound``), a unit
     that is not one of the campaign's or a language the campaign lacks (``ValidationFailed``).
     """
-    data, previous = _loaded(engine, campaign_id)
+    data, previous = load_waves(engine, campaign_id)
     chosen_language = _checked_language(data, language)
     tasks = _tasks(data, units, fmt=fmt)
     _record_read(engine, campaign_id)
@@ -182,6 +184,15 @@ def render_campaign_reports(
     skipped = [manifest.entries[t.key] for t in tasks if t not in waiting]
     done, told = len(skipped), progress or (lambda _done, _total, _name: None)
     told(done, len(tasks), "resumed")
+    copied: dict[str, ReportEntry] = {}
+    if pending and not force:  # what the jobs at close stored is written, not rendered again
+        copied = _copied_from_store(engine, data, pending, language=chosen_language, fmt=fmt,
+                                    out_dir=out_dir, fingerprint=fingerprint)  # fmt: skip
+        for entry in copied.values():
+            manifest.record(entry)
+            done += 1
+            told(done, len(tasks), entry.name)
+        pending = [t for t in pending if t.key not in copied]
     if pending:  # the analysis only when there is something to render
         context = _context_for(
             data, previous=previous, language=chosen_language, fmt=fmt, out_dir=out_dir,
@@ -206,6 +217,7 @@ def render_campaign_reports(
         entries=tuple(manifest.entries[t.key] for t in tasks),
         rendered=len(pending),
         resumed=sum(e.status == "written" for e in skipped),
+        stored=len(copied),
     )
 
 
@@ -244,7 +256,7 @@ def _context_for(
     )
 
 
-def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignData | None]:
+def load_waves(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignData | None]:
     """The campaign and the wave before it (None when it has none)."""
     from api.services import campaigns as services
     from api.store.db import session_scope
@@ -253,6 +265,51 @@ def _loaded(engine: Engine, campaign_id: int) -> tuple[CampaignData, CampaignDat
         data = services.load_snapshot(session, campaign_id=campaign_id)
         previous = services.load_previous_wave(session, campaign_id=campaign_id)
     return data, previous
+
+
+def _copied_from_store(
+    engine: Engine,
+    data: CampaignData,
+    tasks: Sequence[_Task],
+    *,
+    language: str,
+    fmt: ReportFormat,
+    out_dir: Path,
+    fingerprint: str,
+) -> dict[str, ReportEntry]:
+    """The tasks whose report the jobs at close stored for the snapshot, written into
+    ``out_dir`` as stored (an HTML page with its fonts linked from ``ASSETS``), by key."""
+    from api.services import stored_reports
+    from api.store.db import session_scope
+
+    if data.fingerprint is None:
+        return {}
+    with session_scope(engine) as session:
+        stored = stored_reports.stored_in(
+            session, campaign_id=data.campaign_id, snapshot=data.fingerprint,
+            language=language, fmt=str(fmt),
+        )  # fmt: skip
+    copied = {}
+    for task in tasks:
+        found = stored.get((task.kind, task.unit_id or 0))
+        if found is None:
+            continue
+        if found.content is None:
+            copied[task.key] = ReportEntry(
+                task.unit_id, task.name, "suppressed", None, None, found.reason, None,
+                fingerprint, task.kind,
+            )  # fmt: skip
+            continue
+        content = found.content
+        if fmt == ReportFormat.html:
+            page = standalone_html(content.decode("utf-8"), assets=f"{ASSETS}/")
+            content = page.encode("utf-8")
+        write_atomically(out_dir / task.file, content)
+        copied[task.key] = ReportEntry(
+            task.unit_id, task.name, "written", task.file, hashlib.sha256(content).hexdigest(),
+            None, None, fingerprint, task.kind,
+        )  # fmt: skip
+    return copied
 
 
 def _record_read(engine: Engine, campaign_id: int) -> None:
@@ -513,6 +570,46 @@ def _view(
         invariance=context.invariance,
         **shared,
     )
+
+
+# -- one report at a time, for the jobs that render at close ---------------------------------
+
+
+def analysis_context(
+    data: CampaignData, *, previous: CampaignData | None, generated_at: datetime
+) -> _RenderContext:
+    """Everything the snapshot's reports are built from, in any language or format: the
+    analysis, the invariance, the change since the previous wave, the names (picklable, to
+    be stored once and read by every job that renders one of its reports)."""
+    assert data.fingerprint is not None, "only a closed campaign's snapshot is reported on"
+    return _context_for(
+        data, previous=previous, language=data.languages[0], fmt=ReportFormat.pdf,
+        out_dir=Path(), fingerprint=data.fingerprint, generated_at=generated_at,
+    )  # fmt: skip
+
+
+def planned_reports(data: CampaignData) -> list[tuple[Kind, int]]:
+    """The reports the snapshot may have, as (kind, unit id), the organisation's (unit 0)
+    last: a team report per unit of the campaign, a department report per unit above the
+    teams but the root, and the organisation's."""
+    return [(t.kind, t.unit_id or 0) for t in _tasks(data, None, fmt=ReportFormat.pdf)]
+
+
+def render_both(
+    kind: Kind, unit_id: int, context: _RenderContext, *, language: str
+) -> tuple[bytes, str]:
+    """One report as a PDF and as an HTML page (before its fonts are linked, see
+    ``reports.standalone``); ``SuppressedTeamError`` when the unit may have none."""
+    key = {ORGANISATION: ORGANISATION, DEPARTMENT: f"{DEPARTMENT}-{unit_id}"}.get(
+        kind, str(unit_id)
+    )
+    task = _Task(key, "", "", kind)
+    view = _view(task, dataclasses.replace(context, language=language))
+    if isinstance(view, OrganisationReportView):
+        return render_organisation_pdf(view), render_organisation_html(view)
+    if isinstance(view, DepartmentReportView):
+        return render_department_pdf(view), render_department_html(view)
+    return render_team_pdf(view), render_team_html(view)
 
 
 def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlalchemy import Engine
 
+from api.jobs.mail import MailTasks
 from api.jobs.report_batch import requeue_stalled, run_report_batch
-from api.settings import Settings
+from api.jobs.reports_at_close import ReportsAtClose
+from api.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +45,26 @@ class Jobs:
     jobs run as they are queued, in the caller's thread (for tests of what a page shows)."""
 
     def __init__(
-        self, huey: Any, *, engine: Engine, reports_dir: Path, render_workers: int | None = None
+        self,
+        huey: Any,
+        *,
+        engine: Engine,
+        reports_dir: Path,
+        render_workers: int | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.huey = huey
         self.engine = engine
         self.reports_dir = reports_dir
         self.render_workers = render_workers
+        self.settings = settings if settings is not None else Settings()
+        self.mail = MailTasks(huey, engine=engine, settings=self.settings)
+        self.reports = ReportsAtClose(
+            huey,
+            engine=engine,
+            lease=timedelta(seconds=self.settings.job_lease_seconds),
+            notify=self.mail.enqueue_report_ready,
+        )
         self._report_batch = huey.task(name="report_batch")(self._run_report_batch)
         # Every minute, from the scheduler of every consumer: a batch whose worker was killed
         # runs again (two consumers queueing it twice is harmless: one job claims it).
@@ -60,6 +77,7 @@ class Jobs:
             engine=engine,
             reports_dir=reports_folder(settings),
             render_workers=settings.report_workers,
+            settings=settings,
         )
 
     def enqueue_report_batch(self, batch_id: int) -> None:
@@ -77,6 +95,29 @@ class Jobs:
     def _requeue_stalled(self) -> None:
         for batch_id in requeue_stalled(self.engine):
             self.enqueue_report_batch(batch_id)
+
+
+def app_jobs(state: Any) -> Jobs:
+    """The app's queue (``state.jobs``), made from the settings when first needed: only once
+    there is something to queue, so that a refused request touches no queue."""
+    jobs: Jobs | None = getattr(state, "jobs", None)
+    if jobs is None:
+        jobs = Jobs.from_settings(state.engine, get_settings())
+        state.jobs = jobs
+    return jobs
+
+
+def kick_reports_at_close(state: Any) -> None:
+    """After HR closed a campaign: the app's queue (``state.jobs``, when it has one) sweeps
+    now, so its reports start at once rather than at the next minute's sweep. A queue that
+    cannot be reached is no failure of the close: the next sweep of any worker does it."""
+    jobs: Jobs | None = getattr(state, "jobs", None)
+    if jobs is None:
+        return
+    try:
+        jobs.reports.enqueue_sweep()
+    except Exception:
+        logger.exception("the reports of a closed campaign could not be queued now")
 
 
 def reports_folder(settings: Settings) -> Path:

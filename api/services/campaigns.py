@@ -20,6 +20,7 @@ from sqlmodel import Session
 from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invariance_across_groups
 from api.services.chart_rules import with_teams_under
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.store import mail as mail_store
 from api.store import repositories as repo
 from api.store.models import (
     AuditAction,
@@ -375,6 +376,8 @@ def open_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) ->
         if campaign.status == CampaignStatus.open:
             return campaign
         campaign = _moved(session, campaign_id, CampaignStatus.draft, CampaignStatus.open)
+        # Invitations e-mailed ahead of the planned opening leave now that it opened earlier.
+        mail_store.bring_forward(session, campaign_id=campaign_id, now=utc_now())
         repo.add_audit_event(
             session,
             organisation_id=campaign.organisation_id,
@@ -401,6 +404,8 @@ def _freeze(session: Session, campaign: Campaign, *, actor: str) -> None:
     campaign_id = campaign.id
     assert campaign_id is not None
     repo.delete_drafts(session, campaign_id=campaign_id)
+    # Addresses are kept only while the campaign is open: they go with the close.
+    mail_store.forget_addresses(session, campaign_id=campaign_id)
     repo.reorder_responses(session, campaign_id=campaign_id)
     organisation = require_organisation(session, campaign.organisation_id)
     units = repo.list_units(session, organisation_id=campaign.organisation_id)
@@ -689,6 +694,7 @@ def delete_campaign(session: Session, *, campaign_id: int, actor: str = SYSTEM) 
                 f" {', '.join(map(str, later))}: name another previous wave there first"
             )
         organisation_id = campaign.organisation_id
+        mail_store.delete_campaign_mail(session, campaign_id=campaign_id)
         removed = repo.delete_campaign(session, campaign_id=campaign_id)
         repo.add_audit_event(
             session,

@@ -156,20 +156,31 @@ def issue_invitations(
         )
         invited = units[data.unit_id].invited + data.count
         repo.set_campaign_units(session, campaign_id=campaign_id, invited={data.unit_id: invited})
-        repo.add_audit_event(
-            session,
-            organisation_id=campaign.organisation_id,
-            actor=principal.actor,
-            action=(
-                AuditAction.invitations_added
-                if campaign.status == CampaignStatus.open
-                else AuditAction.invitations_issued
-            ),
-            campaign_id=campaign_id,
-            unit_id=data.unit_id,
+        audit_invitations(
+            session, campaign=campaign, actor=principal.actor, unit_id=data.unit_id,
             count=data.count,
-        )
+        )  # fmt: skip
         return tokens
+
+
+def audit_invitations(
+    session: Session, *, campaign: Campaign, actor: str, unit_id: int, count: int
+) -> None:
+    """Log ``count`` invitations made for the unit: issued before the campaign opens, added
+    once it is open (the organisation report lists the additions)."""
+    repo.add_audit_event(
+        session,
+        organisation_id=campaign.organisation_id,
+        actor=actor,
+        action=(
+            AuditAction.invitations_added
+            if campaign.status == CampaignStatus.open
+            else AuditAction.invitations_issued
+        ),
+        campaign_id=campaign.id,
+        unit_id=unit_id,
+        count=count,
+    )
 
 
 def respond_form(session: Session, *, token: str, language: str | None = None) -> RespondForm:

@@ -14,11 +14,12 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.services import campaigns as services
+from api.services import stored_reports
 from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
 from api.services.collection import get_visible_campaign
 from api.services.errors import Conflict, NotFound
-from api.services.results import RenderedReport, report_language
+from api.services.results import RenderedReport, linked_page, report_language
 from reports import (
     DepartmentReportView,
     SuppressedTeamError,
@@ -26,7 +27,6 @@ from reports import (
     render_department_html,
     render_department_pdf,
 )
-from reports.standalone import standalone_html
 
 
 class UnitReports(BaseModel):
@@ -100,10 +100,9 @@ def department_report_view(
     """What the unit's department report shows, once access, the unit and the language are
     checked, in that order (404, 422), then that the campaign is closed (409) and that the
     unit's figure pools anyone (409 with the reason)."""
-    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
-    if not principal.sees(unit_id):
-        raise NotFound("unit", unit_id)
-    chosen = report_language(campaign, language)
+    chosen = _checked(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
+    )
     data = services.load_snapshot(session, campaign_id=campaign_id)
     analysis, invariance = ANALYSES.with_invariance(data)
     unit = str(unit_id)
@@ -130,14 +129,28 @@ def department_report_view(
     return view
 
 
+def _checked(
+    session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
+) -> str:
+    """The language of the unit's department report, once access and the unit (404) and the
+    language (422) are checked, in that order."""
+    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    if not principal.sees(unit_id):
+        raise NotFound("unit", unit_id)
+    return report_language(campaign, language)
+
+
 def department_report_pdf(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
 ) -> RenderedReport:
-    """The unit's department report as a PDF, for an admin or a leader whose subtree holds it."""
-    view = department_report_view(
-        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
-    )
-    return RenderedReport(render_department_pdf(view), view.snapshot or "")
+    """The unit's department report as a PDF, for an admin or a leader whose subtree holds it:
+    as it was stored at close, or rendered now (and stored)."""
+    return RenderedReport(
+        *_department_report(
+            session, principal=principal, campaign_id=campaign_id, unit_id=unit_id,
+            language=language, fmt="pdf",
+        )
+    )  # fmt: skip
 
 
 def department_report_html(
@@ -151,8 +164,34 @@ def department_report_html(
 ) -> RenderedReport:
     """The unit's department report as one HTML page with the PDF's content; its fonts are
     fetched from ``assets`` (a path ending in "/")."""
-    view = department_report_view(
+    page, snapshot = _department_report(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id,
+        language=language, fmt="html",
+    )  # fmt: skip
+    return RenderedReport(linked_page(page, assets=assets), snapshot)
+
+
+def _department_report(
+    session: Session,
+    *,
+    principal: Principal,
+    campaign_id: int,
+    unit_id: int,
+    language: str | None,
+    fmt: str,
+) -> tuple[bytes, str]:
+    chosen = _checked(
         session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
     )
-    page = standalone_html(render_department_html(view), assets=assets)
-    return RenderedReport(page.encode("utf-8"), view.snapshot or "")
+
+    def render() -> tuple[bytes, str]:
+        view = department_report_view(
+            session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=chosen
+        )
+        content = (
+            render_department_pdf(view) if fmt == "pdf" else render_department_html(view).encode()
+        )
+        return content, view.snapshot or ""
+
+    key = ("department", unit_id, chosen, fmt)
+    return stored_reports.served(session, campaign_id=campaign_id, key=key, render=render)

@@ -41,6 +41,8 @@ online one carries the day it was submitted.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -434,3 +436,26 @@ def spreadsheet_safe(text: str) -> str:
     gets a leading apostrophe, so opening an export can never run what a unit name holds.
     Only for text cells: numeric codes such as -9 stay numbers."""
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class UnreadableCsv(ValidationFailed):
+    """A text that is not CSV (an unclosed quote, a field over the reader's limit), at ``line``."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__([FieldError(f"rows[{line}]", f"not readable as CSV: {reason}")])
+        self.line = line
+        self.reason = reason
+
+
+def read_csv_table(text: str) -> list[list[str]]:
+    """The cells of a CSV text, separated by commas or, as spreadsheets in French write them,
+    by semicolons; ``UnreadableCsv`` for a text that is not CSV."""
+    text = text.lstrip("\ufeff")
+    header = text.split("\n", 1)[0]
+    reader = csv.reader(
+        io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","
+    )
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise UnreadableCsv(reader.line_num, str(exc)) from None

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from analysis import CampaignAnalysis
 from analysis.validity import ValidityAssessment, assess_validity
 from api.services import campaigns as services
+from api.services import stored_reports
 from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
 from api.services.collection import get_visible_campaign
@@ -261,11 +262,14 @@ class RenderedReport(NamedTuple):
 def unit_report_pdf(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
 ) -> RenderedReport:
-    """The unit's PDF report, for an admin or a leader whose subtree holds the unit."""
-    view = unit_report_view(
-        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
-    )
-    return RenderedReport(render_team_pdf(view), view.snapshot or "")
+    """The unit's PDF report, for an admin or a leader whose subtree holds the unit: as it
+    was stored at close, or rendered now (and stored)."""
+    return RenderedReport(
+        *_team_report(
+            session, principal=principal, campaign_id=campaign_id, unit_id=unit_id,
+            language=language, fmt="pdf",
+        )
+    )  # fmt: skip
 
 
 def unit_report_html(
@@ -279,11 +283,40 @@ def unit_report_html(
 ) -> RenderedReport:
     """The unit's report as one HTML page with the PDF's content, for the same readers; its
     fonts are fetched from ``assets`` (a path ending in "/")."""
-    view = unit_report_view(
+    page, snapshot = _team_report(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id,
+        language=language, fmt="html",
+    )  # fmt: skip
+    return RenderedReport(linked_page(page, assets=assets), snapshot)
+
+
+def linked_page(page: bytes, *, assets: str) -> bytes:
+    """A report's page as stored, with its stylesheets inlined and its fonts under ``assets``."""
+    return standalone_html(page.decode("utf-8"), assets=assets).encode("utf-8")
+
+
+def _team_report(
+    session: Session,
+    *,
+    principal: Principal,
+    campaign_id: int,
+    unit_id: int,
+    language: str | None,
+    fmt: str,
+) -> tuple[bytes, str]:
+    chosen = _checked_unit(
         session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
     )
-    page = standalone_html(render_team_html(view), assets=assets)
-    return RenderedReport(page.encode("utf-8"), view.snapshot or "")
+
+    def render() -> tuple[bytes, str]:
+        view = unit_report_view(
+            session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=chosen
+        )
+        content = render_team_pdf(view) if fmt == "pdf" else render_team_html(view).encode()
+        return content, view.snapshot or ""
+
+    key = ("team", unit_id, chosen, fmt)
+    return stored_reports.served(session, campaign_id=campaign_id, key=key, render=render)
 
 
 def unit_report_view(
@@ -291,12 +324,9 @@ def unit_report_view(
 ) -> TeamReportView:
     """What the unit's report shows, once access, the unit and the language are checked, in
     that order (404, 422), then that the campaign is closed (409)."""
-    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
-    if not principal.sees(unit_id) or unit_id not in services.campaign_unit_ids(
-        session, campaign_id=campaign_id
-    ):
-        raise NotFound("unit", unit_id)
-    chosen = report_language(campaign, language)
+    chosen = _checked_unit(
+        session, principal=principal, campaign_id=campaign_id, unit_id=unit_id, language=language
+    )
     data = services.load_snapshot(session, campaign_id=campaign_id)
     previous = services.load_previous_wave(session, campaign_id=campaign_id)
     try:
@@ -324,6 +354,19 @@ def unit_report_view(
         raise Conflict(f"no report for unit {unit_id}: {refused.reason}") from None
     services.record_read(session, campaign_id=campaign_id)
     return view
+
+
+def _checked_unit(
+    session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
+) -> str:
+    """The language of the unit's report, once access and the unit (404) and the language
+    (422) are checked, in that order."""
+    campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    if not principal.sees(unit_id) or unit_id not in services.campaign_unit_ids(
+        session, campaign_id=campaign_id
+    ):
+        raise NotFound("unit", unit_id)
+    return report_language(campaign, language)
 
 
 def report_language(campaign: Campaign, language: str | None) -> str:

@@ -1,16 +1,25 @@
-"""Engines and sessions for SQLite and PostgreSQL, and schema migration with Alembic."""
+"""Engines and sessions for SQLite and PostgreSQL, and schema migration with Alembic.
+
+Several processes may migrate one database at the same moment (API replicas and workers started
+together): ``upgrade_database`` lets them in one at a time, so the first migrates and the others
+find the schema at its head and change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 
@@ -49,13 +58,136 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: Engine) -> Config:
+MIGRATION_LOCK = "transversal: schema migration"
+"""What the migration lock is named after; on PostgreSQL, with the schema, its advisory key."""
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """The packaged migrations, run on ``engine`` (``api/migrations/env.py`` reads it)."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("api") / "migrations"))
     config.attributes["engine"] = engine
     return config
 
 
-def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` with the packaged Alembic migrations."""
-    command.upgrade(alembic_config(engine), revision)
+def head_revision() -> str:
+    """The newest revision of the packaged migrations."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the packaged migrations have no revision")
+    return head
+
+
+def database_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at; None for a database never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_database(
+    engine: Engine, revision: str = "head", *, waiting: Callable[[], None] | None = None
+) -> None:
+    """Bring the schema up to ``revision`` with the packaged Alembic migrations, one process at
+    a time (``migration_lock``).
+
+    Of several processes started together on a fresh database, the first migrates; the others
+    wait for it (calling ``waiting`` first, when given), then find the schema at ``revision``
+    and change nothing. A schema already at the head is left alone without taking the lock.
+    """
+    if _is_at(engine, revision):
+        return
+    with migration_lock(engine, waiting=waiting):
+        if not _is_at(engine, revision):  # else another process migrated it while this one waited
+            command.upgrade(alembic_config(engine), revision)
+
+
+def _is_at(engine: Engine, revision: str) -> bool:
+    """Whether the schema is known to be at ``revision`` already (answered for the head only)."""
+    return revision == "head" and database_revision(engine) == head_revision()
+
+
+@contextmanager
+def migration_lock(engine: Engine, *, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the database's migration lock for the time of the block, waiting for it as long as
+    another process holds it (calling ``waiting`` once first, when given).
+
+    On PostgreSQL, a session-level advisory lock whose key is derived from the schema the
+    migrations write in, so that two schemas of one database migrate side by side; on a SQLite
+    file, an exclusive ``flock`` on ``<database>.migrate.lock`` beside it. An in-memory SQLite
+    database is seen by one process only and needs none.
+    """
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, waiting):
+            yield
+    elif engine.dialect.name == "sqlite":
+        path = _sqlite_lock_path(engine)
+        if path is None:
+            yield
+        else:
+            with _file_lock(path, waiting):
+                yield
+    else:
+        raise ValueError(f"no migration lock for {engine.dialect.name} databases")
+
+
+def advisory_lock_key(schema: str) -> int:
+    """The signed 64-bit key of the migration lock of ``schema`` on PostgreSQL: the same in every
+    process and every release, as Python's ``hash`` of a string is not."""
+    digest = hashlib.blake2b(f"{MIGRATION_LOCK} in {schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, waiting: Callable[[], None] | None) -> Iterator[None]:
+    # A connection of its own, in autocommit so that it holds no transaction open beside the
+    # migration's: a session-level lock outlives transactions, and only the unlock (or the end of
+    # the session) releases it.
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        schema = connection.execute(text("SELECT current_schema()")).scalar() or ""
+        key = {"key": advisory_lock_key(schema)}
+        taken = connection.execute(
+            text("SELECT pg_try_advisory_lock(CAST(:key AS bigint))"), key
+        ).scalar_one()
+        if not taken:
+            if waiting is not None:
+                waiting()
+            connection.execute(text("SELECT pg_advisory_lock(CAST(:key AS bigint))"), key)
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(CAST(:key AS bigint))"), key)
+            except DBAPIError:
+                # The session is broken, and the server released its locks with it; the
+                # connection must not go back to the pool, nor this error hide the migration's.
+                connection.invalidate()
+    finally:
+        connection.close()
+
+
+def _sqlite_lock_path(engine: Engine) -> Path | None:
+    """``<database>.migrate.lock`` beside a SQLite file; None for a database in memory."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
+        return None
+    return Path(f"{database.removeprefix('file:')}.migrate.lock")
+
+
+@contextmanager
+def _file_lock(path: Path, waiting: Callable[[], None] | None) -> Iterator[None]:
+    import fcntl  # POSIX only, as the deployment is
+
+    # The file is left in place afterwards: removing it would let a process that has opened the
+    # old file and one that creates a new one each hold "the" lock.
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

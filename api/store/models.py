@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, field_validator
-from sqlalchemy import JSON, Column, Index, MetaData, String, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -526,3 +526,184 @@ class ReportBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     heartbeat_at: datetime = Field(default_factory=utc_now)
     finished_at: datetime | None = None
+
+
+# -- reports rendered at close --------------------------------------------------------------------
+
+
+class ReportRunStatus(StrEnum):
+    analysing = "analysing"
+    rendering = "rendering"
+    done = "done"
+    failed = "failed"
+
+
+class ReportRun(SQLModel, table=True):
+    """The reports of a closed campaign's snapshot, rendered by the queue's workers once the
+    campaign has closed (``api.jobs.reports_at_close``): one row per snapshot, made once.
+
+    ``planned`` is how many reports (unit and language) the snapshot has, known once its
+    analysis is stored; ``heartbeat_at`` is when a worker last moved the run on: a run silent
+    for longer than the lease has lost its worker, and its missing reports are queued again."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "snapshot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    snapshot: str = Field(max_length=64)
+    status: ReportRunStatus = Field(default=ReportRunStatus.analysing, sa_type=String(20))
+    planned: int = 0
+    error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utc_now)
+    heartbeat_at: datetime = Field(default_factory=utc_now)
+    finished_at: datetime | None = None
+
+
+class StoredAnalysis(SQLModel, table=True):
+    """A closed campaign's analysis and everything its reports are built from, made once per
+    snapshot by the first job of its run and read by every job that renders one of its
+    reports, on any machine (compressed pickle; the database is the service's own)."""
+
+    snapshot: str = Field(primary_key=True, max_length=64)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class RenderClaim(SQLModel, table=True):
+    """A job rendering one unit's reports of a run: made (or renewed) when the job starts,
+    deleted with the reports it stores. A claim older than the lease is a job whose worker
+    died: its unit is queued again, up to ``attempts`` of 3."""
+
+    run_id: int = Field(foreign_key="reportrun.id", primary_key=True)
+    kind: str = Field(max_length=20, primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    claimed_at: datetime = Field(default_factory=utc_now)
+    attempts: int = 1
+
+
+ORGANISATION_UNIT = 0
+"""The ``unit_id`` of a stored organisation report: no unit has it."""
+
+
+class StoredReport(SQLModel, table=True):
+    """One report of a closed campaign's snapshot, rendered once and served as it was stored:
+    a team's, a department's or the organisation's, in one language and format.
+
+    ``status`` is ``written`` (``content`` holds the PDF, or the HTML page before its fonts are
+    linked) or ``suppressed`` (``reason`` says why the unit has no report); a row is inserted
+    whole or not at all, so a worker killed mid-render leaves nothing."""
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "snapshot", "kind", "unit_id", "language", "format"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    snapshot: str = Field(max_length=64)
+    kind: str = Field(max_length=20)
+    unit_id: int
+    language: str = Field(max_length=2)
+    format: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=2000)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+# -- e-mail ---------------------------------------------------------------------------------------
+
+
+class MailKind(StrEnum):
+    invitation = "invitation"
+    reminder = "reminder"
+    report_ready = "report_ready"
+    """A leader's notice that their unit's report is in the portal."""
+
+
+class MailStatus(StrEnum):
+    queued = "queued"
+    """Waiting to be sent (``next_attempt_at``), first or again after a temporary failure."""
+    sending = "sending"
+    """Taken by a worker until ``lease_until``."""
+    sent = "sent"
+    failed = "failed"
+    """Refused for good by the server, or out of attempts: ``error`` says why."""
+    cancelled = "cancelled"
+    """Not sent, and never will be: the campaign closed, or the person answered first."""
+
+
+class MailRecipient(SQLModel, table=True):
+    """An address on a campaign's list, kept only while the campaign is open (deleted at close)
+    and never stored with or linked to a response.
+
+    The invitation's token is derived from ``seed`` with a key of the installation
+    (``api.services.mail``): it is never stored, and rebuilt for each message."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    email: str = Field(max_length=254)
+    language: str = Field(max_length=2)
+    seed: str = Field(max_length=32, unique=True)
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", unique=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class MailReminder(SQLModel, table=True):
+    """A time HR set to remind those who have not answered; ``planned_at`` is when its
+    messages were queued (once), ``planned`` how many."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "send_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    send_at: datetime
+    planned_at: datetime | None = None
+    planned: int = 0
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class MailMessage(SQLModel, table=True):
+    """One e-mail and its send log: queued, sent, retried after a temporary failure (``attempts``,
+    ``error``: the server's reason, addresses masked), failed or cancelled. ``key`` makes each
+    message once (an invitation per address, a reminder per reminder and address, a notice per
+    campaign and leader). Never holds a token nor, once the campaign has closed, a recipient."""
+
+    __table_args__ = (Index("ix_mailmessage_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: MailKind = Field(sa_type=String(20))
+    key: str = Field(max_length=100, unique=True)
+    recipient_id: int | None = Field(default=None, foreign_key="mailrecipient.id", index=True)
+    reminder_id: int | None = Field(default=None, foreign_key="mailreminder.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    language: str = Field(max_length=2)
+    link_base: str | None = Field(default=None, max_length=200)
+    """The address the links start with when ``PUBLIC_URL`` is not set: that of the request
+    that queued the message."""
+    status: MailStatus = Field(default=MailStatus.queued, sa_type=String(20))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utc_now)
+    lease_until: datetime | None = None
+    last_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class MailThrottle(SQLModel, table=True):
+    """The sending rate shared by every worker: ``next_slot_at`` is the earliest time the next
+    message may leave, taken with a guarded update on ``version``; ``sender`` is the run that
+    sends until ``sender_until`` (one at a time, on any machine)."""
+
+    name: str = Field(primary_key=True, max_length=20)
+    next_slot_at: datetime = Field(default_factory=utc_now)
+    version: int = 0
+    sender: str | None = Field(default=None, max_length=32)
+    sender_until: datetime | None = None

@@ -24,6 +24,7 @@ def mount(app: FastAPI) -> None:
     from api.web.console.batch import router as batch
     from api.web.console.chart import router as chart
     from api.web.console.chart_edit import router as chart_edit
+    from api.web.console.mail import router as mail
     from api.web.console.people import router as people
     from api.web.console.results import router as results
     from api.web.portal import router as portal
@@ -36,6 +37,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(people)
     app.include_router(results)
     app.include_router(batch)
+    app.include_router(mail)
     app.include_router(portal)
     static = resources.files("api.web") / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")

@@ -8,23 +8,14 @@ catalogues of all languages hold the same keys, and templates hold no text of th
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from api.services.texts import Texts, flatten
+
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 """The languages the pages are written in; a campaign's languages are among these."""
-
-
-def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 @cache
@@ -40,7 +31,7 @@ def catalogue(language: str) -> dict[str, Any]:
     )
     messages: dict[str, Any] = {}
     for name in names:
-        found = _flatten(tomllib.loads((folder / name).read_text("utf-8")))
+        found = flatten(tomllib.loads((folder / name).read_text("utf-8")))
         twice = sorted(set(found) & set(messages))
         if twice:
             raise ValueError(f"messages/{name} repeats keys of another catalogue: {twice}")
@@ -48,39 +39,11 @@ def catalogue(language: str) -> dict[str, Any]:
     return messages
 
 
-class Translator:
+class Translator(Texts):
     """The texts of one language, called from templates as ``t("key", name=value)``."""
 
     def __init__(self, language: str) -> None:
-        self.language = language
-        self._messages = catalogue(language)
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._messages[key]
-        if not isinstance(text, str):
-            raise TypeError(f"message {key!r} is not a text")
-        return text.format(**values) if values else text
-
-    def known(self, key: str) -> bool:
-        return isinstance(self._messages.get(key), str)
-
-    def plural(self, key: str, count: int, **values: object) -> str:
-        """The plural form of ``key`` for ``count`` (``{n}`` in the text is the count)."""
-        # French puts 0 and 1 in the singular; English only 1.
-        one = count in (0, 1) if self.language == "fr" else count == 1
-        return self(f"{key}.{'one' if one else 'other'}", n=count, **values)
-
-    def moment(self, when: datetime) -> str:
-        """A date and time in UTC, written the language's way."""
-        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-        months = self._messages["common.months"]
-        return self(
-            "common.date",
-            day=when.day,
-            month=months[when.month - 1],
-            year=when.year,
-            time=when.strftime("%H:%M"),
-        )
+        super().__init__(language, catalogue(language))
 
 
 def negotiate(accept_language: str | None, available: tuple[str, ...] | list[str]) -> str | None:

@@ -47,8 +47,8 @@ from api.store.models import ReportBatch, ReportBatchStatus, ResponseCreate, Rol
 from api.web.i18n import catalogue
 from instrument import load_builtin
 from tests.api.conftest import Org, database_url_of, stage_campaign, table_counts
+from tests.api.pages import PASSWORD, form_token, page_text, sign_in
 
-PASSWORD = "a long enough passphrase"
 EN = catalogue("en")
 TEAMS = {"t1": ("Night ward", 6), "t2": ("Day ward", 5), "t3": ("Small ward", 2)}
 """External id: name and respondents. The small ward is under the minimum of 5."""
@@ -134,31 +134,8 @@ def _answer(engine: Engine, campaign_id: int, units: dict[str, int]) -> None:
         services.submit_responses(session, campaign_id=campaign_id, responses=responses)
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
-def _sign_in(client: TestClient, email: str) -> str:
-    """Sign in; the session's anti-forgery token."""
-    client.cookies.clear()
-    form = client.get("/signin")
-    signed = client.post(
-        "/signin",
-        data={"csrf": _csrf(form.text), "email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303
-    return _csrf(client.get("/console" if "lead" not in email else "/portal").text)
-
-
 def _start(scene: Scene, fmt: str = "html", csrf: str | None = None) -> httpx.Response:
-    token = csrf or _sign_in(scene.client, "hr@acme.example")
+    token = csrf or sign_in(scene.client, "hr@acme.example")
     return scene.client.post(
         f"/console/campaigns/{scene.campaign_id}/reports/new?lang=en",
         data={"csrf": token, "format": fmt, "language": "en"},
@@ -196,9 +173,9 @@ def _archive(scene: Scene, batch_id: int) -> zipfile.ZipFile:
 
 
 def test_a_closed_campaign_offers_all_its_reports_to_hr(scene: Scene) -> None:
-    _sign_in(scene.client, "hr@acme.example")
+    sign_in(scene.client, "hr@acme.example")
     page = scene.client.get(f"/console/campaigns/{scene.campaign_id}")
-    assert EN["batch.heading"] in _text(page.text)
+    assert EN["batch.heading"] in page_text(page.text)
     assert f'action="/console/campaigns/{scene.campaign_id}/reports/new?lang=en"' in page.text
     assert {EN["batch.start_pdf"], EN["batch.start_html"]} <= set(
         re.findall(r"<button[^>]*>([^<]+)</button>", page.text)
@@ -209,7 +186,7 @@ def test_hr_starts_the_batch_follows_it_and_downloads_the_whole_set(scene: Scene
     batch_id = _batch_id(_start(scene), scene.campaign_id)
     page = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports/{batch_id}?lang=en")
     assert page.status_code == 200
-    text = _text(page.text)
+    text = page_text(page.text)
     assert EN["batch.state_done"] in text
     assert "4 of 4 reports" in text  # three teams and the organisation
     assert re.search(r'<progress class="progress" id="batch-progress" max="4" value="4"', page.text)
@@ -279,7 +256,7 @@ def test_a_second_batch_on_the_same_snapshot_reuses_the_files(scene: Scene) -> N
 def _missing_page(client: TestClient) -> str:
     missing = client.get("/console/campaigns/999999/reports/1")
     assert missing.status_code == 404
-    return _text(missing.text)
+    return page_text(missing.text)
 
 
 @pytest.mark.parametrize("email", ["lead@acme.example", "works@acme.example"])
@@ -290,26 +267,30 @@ def test_leaders_and_auditors_get_the_page_of_a_missing_page(scene: Scene, email
             language="en",
         )  # fmt: skip
     batch_id = made.batch.id
-    token = _sign_in(scene.client, email)
+    token = sign_in(scene.client, email)
     before = table_counts(scene.engine)
     base = f"/console/campaigns/{scene.campaign_id}/reports"
     for path in (base, f"{base}/{batch_id}", f"{base}/{batch_id}/download"):
         refused = scene.client.get(path)
         assert refused.status_code == 404, path
-        assert _text(refused.text) == _missing_page(scene.client)
+        assert page_text(refused.text) == _missing_page(scene.client)
     posted = _start(scene, csrf=token)
     assert posted.status_code == 404
-    assert _text(posted.text) == _missing_page(scene.client)
+    assert page_text(posted.text) == _missing_page(scene.client)
     assert table_counts(scene.engine) == before
 
 
 def test_a_forged_or_foreign_post_is_refused(scene: Scene) -> None:
-    _sign_in(scene.client, "hr@acme.example")
+    sign_in(scene.client, "hr@acme.example")
     before = table_counts(scene.engine)
     assert _start(scene, csrf="forged").status_code == 403
     crossed = scene.client.post(
         f"/console/campaigns/{scene.campaign_id}/reports/new",
-        data={"csrf": _csrf(scene.client.get("/console").text), "format": "pdf", "language": "en"},
+        data={
+            "csrf": form_token(scene.client.get("/console").text),
+            "format": "pdf",
+            "language": "en",
+        },
         headers={"Sec-Fetch-Site": "cross-site"},
     )
     assert crossed.status_code == 403
@@ -329,9 +310,9 @@ def test_an_open_campaign_has_no_button_and_no_batch(org: Org, engine: Engine) -
             actor="test",
         )  # fmt: skip
     with TestClient(create_app(engine), base_url="https://testserver") as client:
-        token = _sign_in(client, "hr@acme.example")
+        token = sign_in(client, "hr@acme.example")
         page = client.get(f"/console/campaigns/{staged.campaign_id}")
-        assert EN["batch.heading"] not in _text(page.text)
+        assert EN["batch.heading"] not in page_text(page.text)
         assert "/reports/new" not in page.text
         before = table_counts(engine)
         refused = client.post(
@@ -339,12 +320,12 @@ def test_an_open_campaign_has_no_button_and_no_batch(org: Org, engine: Engine) -
             data={"csrf": token, "format": "pdf", "language": "en"},
         )
         assert refused.status_code == 422
-        assert "is open" in _text(refused.text)
+        assert "is open" in page_text(refused.text)
         assert table_counts(engine) == before
 
 
 def test_a_format_or_language_the_campaign_lacks_is_refused(scene: Scene) -> None:
-    token = _sign_in(scene.client, "hr@acme.example")
+    token = sign_in(scene.client, "hr@acme.example")
     before = table_counts(scene.engine)
     for fmt, language in (("docx", "en"), ("pdf", "fr")):
         refused = scene.client.post(
@@ -363,7 +344,7 @@ def test_starting_twice_shows_the_batch_still_to_finish(scene: Scene) -> None:
     scene.client.app.state.jobs = _jobs(scene.engine, scene.reports_dir, queue)  # type: ignore[attr-defined]
     first = _batch_id(_start(scene, "pdf"), scene.campaign_id)
     page = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports/{first}?lang=en")
-    text = _text(page.text)
+    text = page_text(page.text)
     assert EN["batch.state_queued"] in text
     assert EN["batch.check_again"] in text
     assert (
@@ -382,8 +363,8 @@ def test_starting_twice_shows_the_batch_still_to_finish(scene: Scene) -> None:
         assert claimed is not None
         report_batches.record_batch_progress(session, batch_id=first, done=1, total=4)
     running = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports/{first}?lang=en")
-    assert EN["batch.state_running"] in _text(running.text)
-    assert "1 of 4 reports" in _text(running.text)
+    assert EN["batch.state_running"] in page_text(running.text)
+    assert "1 of 4 reports" in page_text(running.text)
     assert 'max="4" value="1"' in running.text
     listed = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports")
     assert f"/reports/{first}?lang=en" in listed.text
@@ -491,8 +472,8 @@ def test_a_batch_whose_job_fails_says_why(scene: Scene, monkeypatch: pytest.Monk
     assert failed.status == ReportBatchStatus.failed
     assert failed.error == "OSError: No space left on device"
     page = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports/{batch_id}?lang=en")
-    assert "No space left on device" in _text(page.text)
-    assert EN["batch.failed_hint"] in _text(page.text)
+    assert "No space left on device" in page_text(page.text)
+    assert EN["batch.failed_hint"] in page_text(page.text)
     download = scene.client.get(
         f"/console/campaigns/{scene.campaign_id}/reports/{batch_id}/download"
     )
@@ -538,7 +519,7 @@ def test_a_consumer_thread_runs_the_batch_from_the_sqlite_queue(
     assert seen <= {"queued", "running", "done"}
     assert (finished.status, finished.done, finished.total) == ("done", 4, 4)
     page = scene.client.get(f"/console/campaigns/{scene.campaign_id}/reports/{batch_id}?lang=en")
-    assert "4 of 4 reports" in _text(page.text)
+    assert "4 of 4 reports" in page_text(page.text)
     root = f"campaign-{scene.campaign_id}-reports-en-pdf"
     archive = _archive(scene, batch_id)
     pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]

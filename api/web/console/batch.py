@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.jobs.queue import Jobs, reports_folder
+from api.jobs.queue import Jobs, app_jobs, reports_folder
 from api.jobs.report_sets import ReportSet, report_set, zip_chunks
 from api.services import collection
 from api.services import report_batches as services
@@ -43,13 +43,8 @@ logger = logging.getLogger(__name__)
 
 
 def _jobs(request: Request) -> Jobs:
-    """The app's queue (``app.state.jobs``), made from the settings when a job is first queued."""
-    state = request.app.state
-    jobs: Jobs | None = getattr(state, "jobs", None)
-    if jobs is None:
-        jobs = Jobs.from_settings(state.engine, get_settings())
-        state.jobs = jobs
-    return jobs
+    """The app's queue, made from the settings when a job is first queued."""
+    return app_jobs(request.app.state)
 
 
 def _enqueue(request: Request, batch_id: int) -> None:

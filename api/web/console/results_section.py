@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from api.services import campaigns as campaign_services
-from api.services import results
+from api.services import results, stored_reports
 from api.services.access import Principal
 from api.services.errors import Conflict
+from api.services.stored_reports import RunProgress
 from api.store.models import Campaign, CampaignStatus
 
 
@@ -44,6 +45,8 @@ class ResultsSection:
     existed has none until it is reopened and closed again)."""
     min_group_size: int
     units: tuple[UnitReport, ...] = ()
+    prepared: RunProgress | None = None
+    """How far the reports rendered at close have got (None: not started yet)."""
 
 
 def results_section(
@@ -52,14 +55,17 @@ def results_section(
     """The results section of an admin's page of ``campaign``."""
     assert campaign.id is not None
     closed = campaign.status == CampaignStatus.closed
+    # Read before a service's rollback expires the object (reading it then would begin a
+    # transaction that the next service's own would collide with).
+    minimum = campaign.min_group_size
     if not closed or not principal.is_admin:
-        return ResultsSection(closed=closed, ready=False, min_group_size=campaign.min_group_size)
+        return ResultsSection(closed=closed, ready=False, min_group_size=minimum)
     try:
         decision = results.campaign_disclosure(
             session, principal=principal, campaign_id=campaign.id
         )
     except Conflict:
-        return ResultsSection(closed=True, ready=False, min_group_size=campaign.min_group_size)
+        return ResultsSection(closed=True, ready=False, min_group_size=minimum)
     taking_part = campaign_services.campaign_unit_ids(session, campaign_id=campaign.id)
     names = {unit.unit_id: unit.name for unit in decision.units}
     units = [
@@ -85,4 +91,5 @@ def results_section(
         ready=True,
         min_group_size=decision.min_group_size,
         units=tuple(sorted(units, key=lambda u: (u.name.casefold(), u.unit_id))),
+        prepared=stored_reports.run_progress(session, campaign_id=campaign.id),
     )

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
+from api.jobs.queue import kick_reports_at_close
 from api.services import accounts, collection, org_chart
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
@@ -27,6 +28,7 @@ from api.services.errors import Conflict, NotFound, ValidationFailed
 from api.services.exchange import spreadsheet_safe
 from api.settings import get_settings
 from api.store.models import CampaignCreate, InvitationCreate, Role
+from api.web.console.mail_section import mail_section
 from api.web.console.results_section import results_section
 from api.web.i18n import LANGUAGES, Translator, negotiate
 from api.web.pages import (
@@ -394,6 +396,12 @@ def console_campaign(
         progress=progress,
         problems=[],
         max_links=MAX_LINKS,
+        mail=mail_section(
+            session,
+            principal=principal,
+            progress=progress,
+            notice=request.query_params.get("mail", ""),
+        ),
         results=results_section(session, principal=principal, campaign=campaign),
     )
 
@@ -444,6 +452,7 @@ async def console_campaign_action(
             campaign_services.open_campaign(session, campaign_id=found, actor=actor)
         elif action == "close":
             campaign_services.close_campaign(session, campaign_id=found, actor=actor)
+            kick_reports_at_close(request.app.state)
         elif action == "invitations":
             return _invitations(request, session, visit, found, fields)
         else:
@@ -543,5 +552,11 @@ def _campaign_page(
         progress=progress,
         problems=problems,
         max_links=MAX_LINKS,
+        mail=mail_section(
+            session,
+            principal=visit.principal,
+            progress=progress,
+            notice=request.query_params.get("mail", ""),
+        ),
         results=results_section(session, principal=visit.principal, campaign=campaign),
     )

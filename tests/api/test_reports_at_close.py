@@ -1,0 +1,519 @@
+"""Reports ready at close, on both databases: closing a campaign queues its analysis once, then
+one job per unit that may have a report, then the organisation's; each stores its PDF and HTML
+in every language under the snapshot's fingerprint; the API, the portal and ``transversal
+report`` serve what is stored and render only what is missing; a worker killed mid-render
+leaves nothing half-written and another worker completes the run.
+
+The campaign: English and French, three teams, two with enough answers for a report and one
+under the minimum group size of 5, stored as suppressed with the reason.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from huey import MemoryHuey, SqliteHuey
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from analysis import simulate_organisation
+from api.app import create_app
+from api.cli import app as cli
+from api.jobs import batch
+from api.jobs.queue import Jobs
+from api.services import accounts
+from api.services import campaigns as services
+from api.services.accounts import AccountCreate
+from api.services.campaigns import CampaignData
+from api.services.org_chart import UnitImportRow
+from api.settings import Settings
+from api.store.models import (
+    RenderClaim,
+    ReportRun,
+    ReportRunStatus,
+    ResponseCreate,
+    Role,
+    StoredAnalysis,
+    StoredReport,
+    utc_now,
+)
+from instrument import load_builtin
+from tests.api.conftest import Org, database_url_of, stage_campaign
+from tests.api.pages import PASSWORD, page_text, sign_in
+
+TEAMS = {"t1": ("Night ward", 6), "t2": ("Day ward", 5), "t3": ("Small ward", 2)}
+"""External id: name and respondents. The small ward is under the minimum of 5."""
+LANGUAGES = ["en", "fr"]
+PLANNED = (len(TEAMS) + 1) * len(LANGUAGES)
+"""Every team and the organisation, in both languages (the root has no department report)."""
+WAIT_SECONDS = 180
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class Scene:
+    client: TestClient
+    engine: Engine
+    campaign_id: int
+    units: dict[str, int]
+    jobs: Jobs
+    headers: dict[str, str]
+
+
+def _jobs(engine: Engine, tmp_path: Path, huey: Any, *, lease: int = 300) -> Jobs:
+    settings = Settings(data_dir=tmp_path / "data", job_lease_seconds=lease)
+    return Jobs(
+        huey, engine=engine, reports_dir=tmp_path / "reports", render_workers=1, settings=settings
+    )
+
+
+@pytest.fixture
+def scene(org: Org, engine: Engine, tmp_path: Path) -> Iterator[Scene]:
+    """A closed, answered campaign in two languages, HR and a leader of the night ward, and
+    the app with a queue in immediate mode (a job runs as it is queued), not yet swept."""
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[
+            UnitImportRow(external_id="org", name="Acme", kind="organisation"),
+            *(
+                UnitImportRow(external_id=key, name=name, parent_external_id="org")
+                for key, (name, _) in TEAMS.items()
+            ),
+        ],
+        teams=list(TEAMS),
+        languages=LANGUAGES,
+    )
+    _answer(engine, staged.campaign_id, staged.units)
+    with Session(engine, expire_on_commit=False) as session:
+        services.close_campaign(session, campaign_id=staged.campaign_id)
+        for email, role, unit in (
+            ("hr@acme.example", Role.admin, None),
+            ("lead@acme.example", Role.leader, staged.units["t1"]),
+        ):
+            accounts.create_account(
+                session,
+                organisation_id=org.organisation_id,
+                data=AccountCreate(
+                    email=email, name=email.split("@")[0], role=role, unit_id=unit,
+                    password=PASSWORD,
+                ),
+                actor="test",
+            )  # fmt: skip
+    jobs = _jobs(engine, tmp_path, MemoryHuey("test", immediate=True))
+    with TestClient(create_app(engine, jobs=jobs), base_url="https://testserver") as client:
+        yield Scene(client, engine, staged.campaign_id, staged.units, jobs, org.headers())
+
+
+def _answer(engine: Engine, campaign_id: int, units: dict[str, int]) -> None:
+    instrument = load_builtin()
+    sizes = [size for _, size in TEAMS.values()]
+    simulated = simulate_organisation(
+        instrument=instrument, team_sizes=sizes, seed=3, careless_share=0.0
+    )
+    teams = sorted(simulated.responses["team"].unique())
+    to_unit = dict(zip(teams, (units[key] for key in TEAMS), strict=True))
+    responses = [
+        ResponseCreate(
+            unit_id=to_unit[row["team"]],
+            language=LANGUAGES[i % 2],
+            answers={i: int(row[i]) for i in instrument.item_ids if not np.isnan(row[i])},
+        )
+        for i, row in enumerate(simulated.responses.to_dict("records"))
+    ]
+    with Session(engine, expire_on_commit=False) as session:
+        services.submit_responses(session, campaign_id=campaign_id, responses=responses)
+
+
+@pytest.fixture
+def quick_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jobs build every report's view as they do (a unit under the minimum is refused
+    there), and lay it out as a stand-in: for tests whose subject is what becomes of a report,
+    not its pages (``test_closing_stores_every_report...`` renders them for real)."""
+
+    def pdf(view: Any) -> bytes:
+        return f"%PDF-stand-in {type(view).__name__} {view.language}".encode()
+
+    def html(view: Any) -> str:
+        return (
+            f'<!doctype html><html lang="{view.language}"><head><title>report</title></head>'
+            f"<body><p>{type(view).__name__}</p></body></html>"
+        )
+
+    for kind in ("team", "department", "organisation"):
+        monkeypatch.setattr(batch, f"render_{kind}_pdf", pdf)
+        monkeypatch.setattr(batch, f"render_{kind}_html", html)
+
+
+def _rows(engine: Engine, campaign_id: int) -> list[StoredReport]:
+    with Session(engine) as session:
+        statement = select(StoredReport).where(StoredReport.campaign_id == campaign_id)
+        return list(session.scalars(statement))
+
+
+def _run(engine: Engine, campaign_id: int) -> ReportRun:
+    with Session(engine) as session:
+        statement = select(ReportRun).where(ReportRun.campaign_id == campaign_id)
+        runs = list(session.scalars(statement))
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, analysing a campaign fails the test: what is served must be stored."""
+
+    def refused(_self: Any) -> Any:
+        raise AssertionError("a campaign was analysed to serve a stored report")
+
+    monkeypatch.setattr(CampaignData, "analyse", refused)
+
+
+def test_closing_stores_every_report_once_in_every_language_and_format(
+    scene: Scene, tmp_path: Path
+) -> None:
+    scene.jobs.reports.enqueue_sweep()
+    run = _run(scene.engine, scene.campaign_id)
+    assert (run.status, run.planned, run.error) == (ReportRunStatus.done, PLANNED, None)
+    rows = _rows(scene.engine, scene.campaign_id)
+    assert len(rows) == PLANNED * 2
+    assert {r.snapshot for r in rows} == {run.snapshot}
+    by_key = {(r.kind, r.unit_id, r.language, r.format): r for r in rows}
+    for team in ("t1", "t2"):
+        for language in LANGUAGES:
+            pdf = by_key[("team", scene.units[team], language, "pdf")]
+            html = by_key[("team", scene.units[team], language, "html")]
+            assert pdf.status == html.status == "written"
+            assert pdf.content is not None
+            assert pdf.content.startswith(b"%PDF")
+            assert html.content is not None
+            assert f'lang="{language}"'.encode() in html.content
+    small = by_key[("team", scene.units["t3"], "fr", "pdf")]
+    assert (small.status, small.content) == ("suppressed", None)
+    assert small.reason
+    assert by_key[("organisation", 0, "en", "pdf")].status == "written"
+
+    # The night ward's leader is told, once, with a link to the portal; nobody else is.
+    notices = list((tmp_path / "data" / "mail").glob("*.eml"))
+    assert len(notices) == 1, notices
+    notice = email.message_from_bytes(notices[0].read_bytes(), policy=email.policy.default)
+    assert notice["To"] == "lead@acme.example"
+    body = notice.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert f"/portal/campaigns/{scene.campaign_id}" in body.get_content()
+
+    # Swept again, and each job run twice: nothing is stored twice or rendered again.
+    ids = {r.id for r in rows}
+    scene.jobs.reports.enqueue_sweep()
+    assert run.id is not None
+    scene.jobs.reports.analyse(run.id)
+    scene.jobs.reports.render(run.id, "team", scene.units["t1"])
+    assert {r.id for r in _rows(scene.engine, scene.campaign_id)} == ids
+    with Session(scene.engine) as session:
+        analyses = session.scalar(select(func.count()).select_from(StoredAnalysis))
+    assert analyses == 1
+    assert len(list((tmp_path / "data" / "mail").glob("*.eml"))) == 1
+
+
+def test_the_api_and_the_portal_serve_what_was_stored(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch, quick_layout: None
+) -> None:
+    scene.jobs.reports.enqueue_sweep()
+    t1 = scene.units["t1"]
+    marker_pdf = b"%PDF-1.7 the copy stored at close"
+    marker_html = (
+        "<!doctype html><html lang='fr'><head><title>Rapport</title></head>"
+        "<body><p>copie rangée</p></body></html>"
+    )
+    with Session(scene.engine) as session:
+        for language, fmt, content in (
+            ("en", "pdf", marker_pdf),
+            ("fr", "html", marker_html.encode()),
+        ):
+            session.execute(
+                update(StoredReport)
+                .where(
+                    StoredReport.campaign_id == scene.campaign_id,
+                    StoredReport.unit_id == t1,
+                    StoredReport.language == language,
+                    StoredReport.format == fmt,
+                )
+                .values(content=content)
+            )
+        session.commit()
+    _no_analysis(monkeypatch)
+    base = f"/api/v1/campaigns/{scene.campaign_id}/units"
+    pdf = scene.client.get(f"{base}/{t1}/report.pdf", headers=scene.headers)
+    assert pdf.status_code == 200
+    assert pdf.content == marker_pdf
+    html = scene.client.get(f"{base}/{t1}/report.html?language=fr", headers=scene.headers)
+    assert html.status_code == 200
+    assert "copie rangée" in html.text
+    small = scene.client.get(f"{base}/{scene.units['t3']}/report.pdf", headers=scene.headers)
+    assert small.status_code == 409
+    assert "no report for unit" in small.json()["detail"]
+
+    sign_in(scene.client, "lead@acme.example")
+    portal = f"/portal/campaigns/{scene.campaign_id}/units/{t1}"
+    assert scene.client.get(f"{portal}/report.pdf?lang=en").content == marker_pdf
+    page = scene.client.get(f"{portal}/report?lang=fr")
+    assert page.status_code == 200
+    assert "copie rangée" in page.text
+    with Session(scene.engine) as session:
+        snapshot = services.read_snapshot(
+            session, campaign=services.require_campaign(session, scene.campaign_id)
+        )
+    assert snapshot.first_read_at is not None, "a stored report served is a read"
+
+
+def test_a_report_missing_from_storage_is_rendered_once_and_stored(
+    scene: Scene, quick_layout: None
+) -> None:
+    t2 = scene.units["t2"]
+    url = f"/api/v1/campaigns/{scene.campaign_id}/units/{t2}/report.pdf?language=fr"
+    first = scene.client.get(url, headers=scene.headers)
+    assert first.status_code == 200
+    assert first.content.startswith(b"%PDF")
+    rows = _rows(scene.engine, scene.campaign_id)
+    assert [(r.kind, r.unit_id, r.language, r.format) for r in rows] == [("team", t2, "fr", "pdf")]
+    assert scene.client.get(url, headers=scene.headers).content == first.content
+
+    # The run at close renders the rest and leaves the copy made on request as it was.
+    scene.jobs.reports.enqueue_sweep()
+    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.done
+    again = [r for r in _rows(scene.engine, scene.campaign_id) if r.id == rows[0].id]
+    assert again[0].content == first.content
+
+
+def test_a_reopened_campaign_forgets_the_reports_of_its_old_snapshot(
+    scene: Scene, quick_layout: None
+) -> None:
+    scene.jobs.reports.enqueue_sweep()
+    old = _run(scene.engine, scene.campaign_id).snapshot
+    with Session(scene.engine, expire_on_commit=False) as session:
+        services.reopen_campaign(session, campaign_id=scene.campaign_id)
+        services.submit_responses(
+            session,
+            campaign_id=scene.campaign_id,
+            responses=[
+                ResponseCreate(unit_id=scene.units["t2"], answers={load_builtin().item_ids[0]: 4})
+            ],
+        )
+        services.close_campaign(session, campaign_id=scene.campaign_id)
+    scene.jobs.reports.enqueue_sweep()
+    run = _run(scene.engine, scene.campaign_id)
+    assert run.snapshot != old
+    assert run.status == ReportRunStatus.done
+    assert {r.snapshot for r in _rows(scene.engine, scene.campaign_id)} == {run.snapshot}
+
+
+def test_a_run_whose_job_was_lost_is_completed_once_its_lease_runs_out(
+    org: Org, scene: Scene, tmp_path: Path, quick_layout: None
+) -> None:
+    """A worker killed mid-render loses the job it held: the queue no longer has it. The
+    sweep finds the silent run once its lease has run out and queues what is missing."""
+    huey = MemoryHuey("lossy")
+    jobs = _jobs(scene.engine, tmp_path, huey, lease=60)
+    jobs.reports.enqueue_sweep()
+    lost = None
+    while (task := huey.dequeue()) is not None:
+        if task.name == "reports_at_close_render" and lost is None:
+            lost = task.args  # the worker holding it was killed: it never runs
+            continue
+        huey.execute(task)
+    assert lost is not None
+    run = _run(scene.engine, scene.campaign_id)
+    assert run.status == ReportRunStatus.rendering
+    assert len(_rows(scene.engine, scene.campaign_id)) == (PLANNED - len(LANGUAGES)) * 2
+
+    jobs.reports.enqueue_sweep()  # within the lease: the run's worker may still be busy
+    assert [task.name for task in _drain(huey)] == ["reports_at_close_sweep"]
+    with Session(scene.engine) as session:
+        session.execute(
+            update(ReportRun)
+            .where(ReportRun.id == run.id)
+            .values(heartbeat_at=utc_now() - timedelta(seconds=61))
+        )
+        session.commit()
+    jobs.reports.enqueue_sweep()
+    ran = [task.name for task in _drain(huey)]
+    assert ran == ["reports_at_close_sweep", "reports_at_close_render"]
+    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.done
+    assert len(_rows(scene.engine, scene.campaign_id)) == PLANNED * 2
+
+
+def test_a_unit_that_fails_three_times_fails_the_run_naming_it(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick_layout: None
+) -> None:
+    huey = MemoryHuey("failing")
+    jobs = _jobs(scene.engine, tmp_path, huey, lease=60)
+    t1 = scene.units["t1"]
+    real = batch.render_both
+
+    def broken(kind: str, unit_id: int, *args: Any, **kwargs: Any) -> Any:
+        if unit_id == t1:
+            raise RuntimeError("the layout ran out of memory")
+        return real(kind, unit_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "render_both", broken)
+    jobs.reports.enqueue_sweep()
+    _drain(huey, failing_ok=True)
+    run = _run(scene.engine, scene.campaign_id)
+    assert run.id is not None
+    for _ in range(2):  # huey's two retries
+        with pytest.raises(RuntimeError):
+            jobs.reports.render(run.id, "team", t1)
+    with Session(scene.engine) as session:
+        session.execute(update(RenderClaim).values(claimed_at=utc_now() - timedelta(seconds=61)))
+        session.commit()
+    jobs.reports.enqueue_sweep()
+    _drain(huey)
+    failed = _run(scene.engine, scene.campaign_id)
+    assert failed.status == ReportRunStatus.failed
+    assert failed.error == (
+        f"the team report of unit {t1} could not be rendered in 3 attempts: see the workers' logs"
+    )
+    assert len(_rows(scene.engine, scene.campaign_id)) == (PLANNED - len(LANGUAGES)) * 2
+
+
+def test_hr_follows_the_reports_being_prepared(scene: Scene, quick_layout: None) -> None:
+    sign_in(scene.client, "hr@acme.example")
+    page = f"/console/campaigns/{scene.campaign_id}?lang=en"
+    assert "The reports are being prepared" in page_text(scene.client.get(page).text)
+    scene.jobs.reports.enqueue_sweep()
+    assert f"All {PLANNED} reports are ready" in page_text(scene.client.get(page).text)
+    french = page_text(scene.client.get(page.replace("lang=en", "lang=fr")).text)
+    assert f"Les {PLANNED} rapports sont prêts" in french
+
+
+def test_transversal_report_writes_the_stored_reports(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick_layout: None
+) -> None:
+    scene.jobs.reports.enqueue_sweep()
+    monkeypatch.setenv("DATABASE_URL", database_url_of(scene.engine))
+    from api.settings import get_settings
+
+    get_settings.cache_clear()
+    _no_analysis(monkeypatch)
+    out = tmp_path / "out"
+    try:
+        made = runner.invoke(
+            cli, ["report", "--campaign", str(scene.campaign_id), "--out", str(out),
+                  "--language", "fr", "--workers", "1"],
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert made.exit_code == 0, made.output
+    assert "4 as stored at close" in " ".join(made.output.split())
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    assert len(pdfs) == 3  # two teams and the organisation; the small ward has none
+    with Session(scene.engine) as session:
+        stored = session.scalar(
+            select(StoredReport.content).where(
+                StoredReport.campaign_id == scene.campaign_id,
+                StoredReport.kind == "organisation",
+                StoredReport.language == "fr",
+                StoredReport.format == "pdf",
+            )
+        )
+    assert (out / "organisation.pdf").read_bytes() == stored
+
+
+def test_a_worker_killed_mid_render_leaves_nothing_half_written_and_another_completes(
+    scene: Scene, tmp_path: Path
+) -> None:
+    data = tmp_path / "worker-data"
+    data.mkdir()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url_of(scene.engine),
+        "DATA_DIR": str(data),
+        "QUEUE_URL": "",
+        "JOB_LEASE_SECONDS": "2",
+    }
+    command = [str(Path(sys.executable).with_name("transversal")), "worker"]
+    first = subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        # The worker's start sweeps: the run starts; killed once a unit is stored and the
+        # next is being rendered.
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not _rows(scene.engine, scene.campaign_id):
+            assert time.monotonic() < deadline, "the first worker stored nothing"
+            assert first.poll() is None, first.communicate()[0]
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    stored = _rows(scene.engine, scene.campaign_id)
+    assert len(stored) < PLANNED * 2
+    # Each unit's reports are stored whole or not at all: every language and format.
+    units = {(r.kind, r.unit_id) for r in stored}
+    assert len(stored) == len(units) * len(LANGUAGES) * 2
+    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.rendering
+
+    time.sleep(2.5)  # the run's lease runs out
+    second = subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while _run(scene.engine, scene.campaign_id).status != ReportRunStatus.done:
+            assert time.monotonic() < deadline, "the second worker did not complete the run"
+            assert second.poll() is None, second.communicate()[0]
+            time.sleep(0.2)
+    finally:
+        second.send_signal(signal.SIGINT)
+        output, _ = second.communicate(timeout=60)
+    assert "lost its worker" in output, output
+    rows = _rows(scene.engine, scene.campaign_id)
+    assert len(rows) == PLANNED * 2
+    assert {r.id for r in stored} <= {r.id for r in rows}, "what was stored stays as it was"
+
+
+def test_the_queue_of_the_server_sweeps_when_hr_closes(
+    org: Org, engine: Engine, tmp_path: Path
+) -> None:
+    """Closing through the API queues the sweep on the app's queue at once."""
+    staged = stage_campaign(
+        engine,
+        org.organisation_id,
+        chart=[UnitImportRow(external_id="t1", name="Night ward")],
+        teams=["t1"],
+    )
+    huey = SqliteHuey("close", filename=str(tmp_path / "queue.sqlite"))
+    jobs = _jobs(engine, tmp_path, huey)
+    with TestClient(create_app(engine, jobs=jobs)) as client:
+        closed = client.post(f"/api/v1/campaigns/{staged.campaign_id}/close", headers=org.headers())
+    assert closed.status_code == 200, closed.text
+    queued = [huey.dequeue() for _ in range(huey.pending_count())]
+    assert [task.name for task in queued] == ["reports_at_close_sweep"]
+
+
+def _drain(huey: Any, *, failing_ok: bool = False) -> list[Any]:
+    """Run the queued jobs, and those they queue, in this thread; the jobs run."""
+    ran = []
+    while (task := huey.dequeue()) is not None:
+        try:
+            huey.execute(task)
+        except Exception:
+            if not failing_ok:
+                raise
+        ran.append(task)
+    return ran
