@@ -554,6 +554,8 @@ def test_the_auditor_sees_the_send_log_without_addresses(scene: Scene, tmp_path:
         _list(scene, csrf)
         scene.client.post(scene.mail("/send"), data={"csrf": csrf})
     sign_in(scene.client, "works@acme.example")
+    listed = scene.client.get("/console?lang=en")
+    assert f'href="/console/campaigns/{scene.campaign_id}/mail?lang=en"' in listed.text
     log = scene.client.get(scene.mail("?lang=en"))
     assert log.status_code == 200
     text = page_text(log.text)
