@@ -153,5 +153,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(_field(e), e["msg"]) for e in exc.errors()]
+        # A model's own rule says its reason in full; pydantic prefixes it with "Value error, ".
+        errors = [
+            FieldError(_field(e), str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()
+        ]
         return _error(422, f"{len(errors)} problem(s) with the request", errors)

@@ -36,6 +36,31 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def not_blank(value: str | None) -> str | None:
+    """A name that is more than white space (a name of spaces names nothing)."""
+    if value is not None and isinstance(value, str) and not value.strip():
+        raise ValueError("is only white space: give a name")
+    return value
+
+
+def within_range(value: datetime | None) -> datetime | None:
+    """A time a campaign can be scheduled at: after 2000 and before the year 9999, in UTC (a
+    time further out cannot be compared with the clock or stored on every database)."""
+    if value is None:
+        return value
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
+        raise ValueError("is out of range: a campaign's times lie between 2000 and 9998 (UTC)")
+    return value
+
+
 class UnitKind(StrEnum):
     organisation = "organisation"
     department = "department"
@@ -56,7 +81,7 @@ class OrganisationBase(SQLModel):
 
 
 class OrganisationCreate(OrganisationBase):
-    pass
+    _named = field_validator("name")(not_blank)
 
 
 class Organisation(OrganisationBase, table=True):
@@ -81,6 +106,8 @@ class UnitBase(SQLModel):
 class UnitCreate(UnitBase):
     parent_id: int | None = None
 
+    _named = field_validator("name")(not_blank)
+
 
 class UnitUpdate(SQLModel):
     """Changes to a unit: its name, its kind, its parent (null: the root). Fields left out
@@ -96,6 +123,8 @@ class UnitUpdate(SQLModel):
         if value is None:
             raise ValueError("cannot be null: leave the field out to keep its value")
         return value
+
+    _named = field_validator("name")(not_blank)
 
 
 class Unit(UnitBase, table=True):
@@ -146,7 +175,17 @@ class CampaignCreate(CampaignBase):
         " under it that is not archived (as the chart is when the units are set); the unit given"
         " takes part too, for its own staff.",
     )
-    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+
+    _named = field_validator("name")(not_blank)
+    _in_range = field_validator("opens_at", "closes_at")(within_range)
+
+    @field_validator("languages")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("names a language twice: give each once")
+        return value
 
 
 class CampaignUpdate(SQLModel):
@@ -164,6 +203,9 @@ class CampaignUpdate(SQLModel):
         description="The units taking part, as at creation: each team under a department or"
         " the organisation given comes with it.",
     )
+
+    _named = field_validator("name")(not_blank)
+    _in_range = field_validator("opens_at", "closes_at")(within_range)
 
     @field_validator("name", "min_group_size", "instrument", "unit_ids", mode="before")
     @classmethod

@@ -982,22 +982,22 @@ def test_a_bad_campaign_is_refused_naming_each_field(
         ({"closes_at": "2000-01-01T00:00:00"}, ("closes_at", "Input should have timezone info")),
         (
             {"name": None},
-            ("name", "Value error, cannot be null: leave the field out to keep its value"),
+            ("name", "cannot be null: leave the field out to keep its value"),
         ),
         (
             {"min_group_size": None},
             (
                 "min_group_size",
-                "Value error, cannot be null: leave the field out to keep its value",
+                "cannot be null: leave the field out to keep its value",
             ),
         ),
         (
             {"instrument": None},
-            ("instrument", "Value error, cannot be null: leave the field out to keep its value"),
+            ("instrument", "cannot be null: leave the field out to keep its value"),
         ),
         (
             {"unit_ids": None},
-            ("unit_ids", "Value error, cannot be null: leave the field out to keep its value"),
+            ("unit_ids", "cannot be null: leave the field out to keep its value"),
         ),
     ],
     ids=[
