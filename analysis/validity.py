@@ -205,16 +205,20 @@ def _reliability(kept: pd.DataFrame, *, instrument: Instrument) -> pd.DataFrame:
         result, reason = _attempt(lambda items=items: reliability(items))  # type: ignore[misc]
         row: dict[str, object] = {"scale": scale.id, "k": len(scale.items), "reason": reason}
         if result is not None:
-            weakest = result.items.loc[result.items["r_drop"].idxmin()]
             row |= {
                 "n": result.n,
                 "alpha": result.alpha,
                 "alpha_ci_low": result.ci_low,
                 "alpha_ci_high": result.ci_high,
                 "omega": result.omega,
-                "weakest_item": str(weakest["item"]),
-                "weakest_r_drop": float(weakest["r_drop"]),
             }
+            # Too few answers give no item-rest correlation at all: no weakest item then.
+            if result.items["r_drop"].notna().any():
+                weakest = result.items.loc[result.items["r_drop"].idxmin()]
+                row |= {
+                    "weakest_item": str(weakest["item"]),
+                    "weakest_r_drop": float(weakest["r_drop"]),
+                }
         rows.append(row)
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 

@@ -5,23 +5,30 @@ reason."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.access_log import install_redaction
+from api.http.guard import RequestGuard
+from api.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     from api.jobs.queue import Jobs
 from api.services.access import Forbidden, Unauthenticated
 from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 DOCS_STATIC_PATH = "/static/docs"
@@ -83,6 +90,8 @@ def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> Fas
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.add_middleware(DocsPolicy)
+    app.add_middleware(RateLimit)
+    _add_request_guard(app)
     if engine is not None:
         app.state.engine = engine
     if jobs is not None:
@@ -121,23 +130,77 @@ class DocsPolicy:
         await self.app(scope, receive, send_with_policy)
 
 
+MAX_ERRORS = 100
+"""The most problems an error body lists; ``detail`` counts them all. A request with 100,000
+bad values gets an answer of a few kilobytes, not one as large as itself."""
+
+
 def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> JSONResponse:
     body: dict[str, object] = {"detail": detail}
     if errors is not None:
-        body["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
+        body["errors"] = [
+            {"field": e.field[:200], "reason": e.reason[:1000]} for e in errors[:MAX_ERRORS]
+        ]
+        if len(errors) > MAX_ERRORS:
+            body["detail"] = f"{detail} (the first {MAX_ERRORS} of {len(errors)} listed)"
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
 def _field(error: Mapping[str, Any]) -> str:
-    """The dotted path of the input an error is about; ``body`` for the body as a whole."""
+    """The path of the input an error is about (``languages[1]``, ``answers.HA1``); ``body``
+    for the body as a whole."""
     if error["type"] == "json_invalid":
         # Its location is ("body", character offset): the offset is no field.
         return "body"
-    return ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+    field = ""
+    for part in error["loc"]:
+        if part == "body" and not field:
+            continue
+        # Indices as the services write them: ``unit_ids[3]``, ``answers.HA1``.
+        field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+    return field or "body"
+
+
+_UNIQUE_FIELDS = {"external_id": "external_id", "email": "email"}
+"""The unique keys a request can race on, by a column of theirs, and the field they come from."""
+_RACE_STATES = ("23505", "23503")
+"""PostgreSQL's unique and foreign key violations: what two requests at once can cause."""
+
+
+def _is_race(exc: IntegrityError) -> bool:
+    """Whether a write was refused for a key another request stored or removed meanwhile (a
+    unique or a foreign key), rather than for a rule no request should break."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_STATES
+    message = str(exc.orig)
+    return message.startswith(("UNIQUE constraint failed", "FOREIGN KEY constraint failed"))
+
+
+def _unique_field(exc: IntegrityError) -> str | None:
+    """The field of the unique key a write broke, where the database's message names it."""
+    message = str(exc.orig)
+    for column, field in _UNIQUE_FIELDS.items():
+        if re.search(rf"\b{column}\b", message):
+            return field
+    return None
+
+
+def _add_request_guard(app: FastAPI) -> None:
+    from api.web import error_page
+    from api.web.pages import is_page
+
+    async def page_response(scope: Scope, status: int, kind: str) -> Response:
+        return error_page(Request(scope), status, kind)
+
+    app.add_middleware(RequestGuard, is_page=is_page, page_response=page_response)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    from api.web import error_page
+    from api.web.pages import is_page
+
     statuses: dict[type[ServiceError], int] = {
         Unauthenticated: 401,
         Forbidden: 403,
@@ -150,6 +213,25 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValidationFailed):
             return _error(422, str(exc), list(exc.errors))
         return _error(statuses.get(type(exc), 400), str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def concurrent_write(request: Request, exc: IntegrityError) -> Response:
+        # Two requests stored the same key at once: the rules checked before writing let both
+        # through, the database's unique key refused the second. Nothing of it was stored.
+        if not _is_race(exc):
+            logger.error("a write broke the database's rules", exc_info=exc)
+            if is_page(request.url.path):
+                return error_page(request, 500, "error")
+            return JSONResponse(status_code=500, content={"detail": "internal server error"})
+        field = _unique_field(exc)
+        if is_page(request.url.path):
+            return error_page(request, 409, "conflict")
+        return _error(
+            409,
+            "another request stored the same thing at the same moment: nothing of this one was"
+            " stored; send it again to see why it is refused",
+            [FieldError(field, "is already used")] if field else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

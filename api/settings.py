@@ -159,6 +159,66 @@ class Settings(BaseSettings):
             return self.smtp_port
         return {"starttls": 587, "tls": 465, "none": 25}[self.smtp_security]
 
+    # -- guessing limits (``api.services.rate_limits``) -------------------------------------------
+    #
+    # Only failures are counted, so a crowd behind one address (a company's NAT) is never held
+    # by normal use: a respondent who mistypes a link, or a person who mistypes a password, now
+    # and then. Every limit is a number of failures in a window opened by the first of them;
+    # once reached, the client (or the account) is answered 429 with ``Retry-After`` until the
+    # window ends. 0 turns a limit off (for a benchmark, say). The client is the address the
+    # server reports: behind a proxy, run uvicorn with ``--forwarded-allow-ips`` set to the
+    # proxy's address, or every client counts as the proxy.
+
+    rate_limit_url: str = ""
+    """``RATE_LIMIT_URL``: where the counts of failures are kept. Empty: the database (table
+    ``ratelimit``), shared by every process and replica on it; ``redis://host:6379/0``: Redis,
+    which spares the database a write per failure."""
+    rate_limit_tokens: int = 20
+    """``RATE_LIMIT_TOKENS``: respondent links that do not exist (API and pages), per client
+    and window. A link holds 192 random bits, so no number of tries finds one: the limit stops
+    the scanning itself, and 20 leaves room for a whole office mistyping links."""
+    rate_limit_keys: int = 20
+    """``RATE_LIMIT_KEYS``: wrong or revoked API keys, per client and window; a script with
+    an outdated key stops long before this, and a key is as unguessable as a link."""
+    rate_limit_window_seconds: int = 300
+    """``RATE_LIMIT_WINDOW_SECONDS``: the window of the two limits above."""
+    rate_limit_sign_ins_per_account: int = 5
+    """``RATE_LIMIT_SIGN_INS_PER_ACCOUNT``: failed sign-ins to one address, from anywhere, per
+    sign-in window: a password is guessable, so an account gets as few tries as its owner
+    needs (the same five as the account's own lock), however many addresses guess."""
+    rate_limit_sign_ins_per_client: int = 20
+    """``RATE_LIMIT_SIGN_INS_PER_CLIENT``: failed sign-ins from one client, to any addresses,
+    per sign-in window: one common password tried against many accounts stops here."""
+    rate_limit_sign_in_window_seconds: int = 900
+    """``RATE_LIMIT_SIGN_IN_WINDOW_SECONDS``: the window of the sign-in limits (15 minutes, as
+    the account's own lock)."""
+
+    @field_validator("rate_limit_url")
+    @classmethod
+    def _known_rate_limit_store(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("RATE_LIMIT_URL must be empty (the database) or a redis:// URL")
+        return value
+
+    @field_validator(
+        "rate_limit_tokens",
+        "rate_limit_keys",
+        "rate_limit_sign_ins_per_account",
+        "rate_limit_sign_ins_per_client",
+    )
+    @classmethod
+    def _limit_or_off(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("a RATE_LIMIT_ limit must be 0 (off) or more")
+        return value
+
+    @field_validator("rate_limit_window_seconds", "rate_limit_sign_in_window_seconds")
+    @classmethod
+    def _some_window(cls, value: int) -> int:
+        if not 1 <= value <= 86_400:
+            raise ValueError("a RATE_LIMIT_ window must be from 1 to 86400 seconds")
+        return value
+
 
 @cache
 def get_settings() -> Settings:

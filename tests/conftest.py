@@ -41,6 +41,26 @@ def _quick_password_hashes() -> Iterator[None]:
     accounts._hasher = accounts.PASSWORD_HASHER
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _generous_rate_limits() -> Iterator[None]:
+    """The guessing limits (``api.services.rate_limits``) far above what any test sends: tests
+    that send wrong keys or links by the dozen, on an app shared by a module's tests, are about
+    something else. The tests of the limits (tests/api/test_rate_limits.py) set their own."""
+    from api.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (
+            "RATE_LIMIT_TOKENS",
+            "RATE_LIMIT_KEYS",
+            "RATE_LIMIT_SIGN_INS_PER_ACCOUNT",
+            "RATE_LIMIT_SIGN_INS_PER_CLIENT",
+        ):
+            patch.setenv(name, "1000000")
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""

@@ -273,6 +273,15 @@ def serve(
             " QUEUE_URL, `transversal worker` runs them).",
         ),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes answering requests, each with its own connections to the database:"
+            " one per core is a good start.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs) and the pages, and the jobs of the SQLite queue
     (reports in batches) beside them; the schema is migrated at start."""
@@ -288,7 +297,12 @@ def serve(
     with served_jobs(queue, run=jobs) as running:
         if not running:
             console.print("jobs are not run here: run `transversal worker` for them")
-        uvicorn.run(create_app(engine, jobs=queue), host=host, port=port)
+        if workers == 1:
+            uvicorn.run(create_app(engine, jobs=queue), host=host, port=port)
+        else:
+            # Each process builds its app from the settings, as this one did its engine and
+            # its queue: the same DATABASE_URL and QUEUE_URL, so one database and one queue.
+            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 def _refusing(action: Callable[[], T]) -> T:

@@ -7,10 +7,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.http.results import assets_path
 from api.services import department_reports
 
-router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["results"])
+router = APIRouter(
+    prefix="/campaigns/{campaign_id}",
+    tags=["results"],
+    responses=error_responses(401, 404, 409, 422, 429),
+)
 
 
 @router.get(

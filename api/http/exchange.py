@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import Response
 
 from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.services import exchange
 from api.services.export_files import (
     CSV_MEDIA_TYPE,
@@ -23,7 +24,12 @@ from api.services.export_files import (
     codebook_csv,
 )
 
-router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["exchange"])
+# Every route is an admin's.
+router = APIRouter(
+    prefix="/campaigns/{campaign_id}",
+    tags=["exchange"],
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
 
 
 @router.get(
@@ -78,7 +84,13 @@ def codebook(
 @router.post(
     "/import",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses=error_responses(400, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
 )
 def import_answers(
     campaign_id: int,

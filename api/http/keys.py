@@ -3,23 +3,22 @@ goes to the audit log under the calling key; no route gives a secret out twice."
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from api.http.deps import PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.services import access
 from api.store.models import ApiKeyCreate, ApiKeyIssued, ApiKeyPublic, ApiKeyRotated
 
-router = APIRouter(tags=["access"])
+# Every route is an admin's.
+router = APIRouter(tags=["access"], responses=error_responses(401, 403, 429))
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such key in the caller's organisation (a key of another"
-          " organisation is answered the same)."},
-}  # fmt: skip
+_NO_SUCH_KEY = (
+    "No such key in the caller's organisation (a key of another organisation is answered the same)."
+)
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED)
+@router.post("/keys", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 413, 422))
 def create_key(data: ApiKeyCreate, principal: PrincipalDep, session: SessionDep) -> ApiKeyIssued:
     """A new admin or leader key for the caller's organisation; the secret is shown once."""
     principal.require_admin()
@@ -38,12 +37,17 @@ def list_keys(principal: PrincipalDep, session: SessionDep) -> list[ApiKeyPublic
 
 @router.post(
     "/keys/{key_id}/revoke",
-    responses={
-        **_NOT_FOUND,
-        409: {"description": "The organisation's last working admin key: revoking it would"
-              " lock the organisation out."},
-    },
-)  # fmt: skip
+    responses=error_responses(
+        404,
+        409,
+        422,
+        described={
+            404: _NO_SUCH_KEY,
+            409: "The organisation's last working admin key: revoking it would lock the"
+            " organisation out.",
+        },
+    ),
+)
 def revoke_key(key_id: int, principal: PrincipalDep, session: SessionDep) -> ApiKeyPublic:
     """Revoke a key: from now on it is refused (401). Revoking a revoked key changes nothing
     and answers the key as it is. The caller may revoke its own key while another admin key
@@ -57,7 +61,9 @@ def revoke_key(key_id: int, principal: PrincipalDep, session: SessionDep) -> Api
 @router.post(
     "/keys/{key_id}/rotate",
     status_code=status.HTTP_201_CREATED,
-    responses={**_NOT_FOUND, 409: {"description": "The key is revoked already."}},
+    responses=error_responses(
+        404, 409, 422, described={404: _NO_SUCH_KEY, 409: "The key is revoked already."}
+    ),
 )
 def rotate_key(key_id: int, principal: PrincipalDep, session: SessionDep) -> ApiKeyRotated:
     """A new key with the same role and unit, shown once, and the old one revoked, in one

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.http.deps import PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.jobs.queue import app_jobs
 from api.services import mail, mail_roster
 from api.services.exchange import read_csv_table
@@ -24,7 +25,11 @@ from api.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["mail"])
+router = APIRouter(
+    prefix="/campaigns/{campaign_id}",
+    tags=["mail"],
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
 
 
 class RosterCleared(BaseModel):
@@ -46,7 +51,13 @@ class Requeued(BaseModel):
 @router.post(
     "/roster",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses=error_responses(400, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
 )
 def upload_roster(
     campaign_id: int,
@@ -114,7 +125,7 @@ def get_reminders(
     return mail.reminders(session, principal=principal, campaign_id=campaign_id)
 
 
-@router.put("/mail/reminders")
+@router.put("/mail/reminders", responses=error_responses(400, 413))
 def set_reminders(
     campaign_id: int, data: RemindersIn, principal: PrincipalDep, session: SessionDep
 ) -> list[mail.ReminderPublic]:

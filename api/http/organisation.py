@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request, status
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from api.http.deps import PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.jobs.queue import kick_reports_at_close
 from api.services import access, collection, org_chart
 from api.services import campaigns as services
+from api.services.chart_csv import read_chart_csv
 from api.services.chart_import import UnitImport
-from api.services.errors import FieldError, NotFound, ValidationFailed
+from api.services.csv_text import write_csv
+from api.services.errors import NotFound
 from api.store.models import (
     AuditEventPublic,
     Campaign,
@@ -29,9 +30,11 @@ from api.store.models import (
     UnitUpdate,
 )
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401, 429))
 
 CSV_MEDIA_TYPE = "text/csv"
+_CAMPAIGN_CHANGE = error_responses(403, 404, 409, 422)
+"""What an admin's change of a campaign's state can be refused with."""
 
 
 class InvitationsIssued(BaseModel):
@@ -44,14 +47,19 @@ class InvitationsIssued(BaseModel):
     )
 
 
-@router.post("/units", status_code=status.HTTP_201_CREATED, tags=["units"])
+@router.post(
+    "/units",
+    status_code=status.HTTP_201_CREATED,
+    tags=["units"],
+    responses=error_responses(400, 403, 413, 422),
+)
 def create_unit(data: UnitCreate, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
     principal.require_admin()
     unit = org_chart.create_unit(session, organisation_id=principal.organisation_id, data=data)
     return UnitPublic.model_validate(unit, from_attributes=True)
 
 
-@router.get("/units", tags=["units"])
+@router.get("/units", tags=["units"], responses=error_responses(422))
 def list_units(
     principal: PrincipalDep, session: SessionDep, archived: bool = False
 ) -> list[UnitPublic]:
@@ -71,8 +79,16 @@ def list_units(
     "/units/import",
     status_code=status.HTTP_201_CREATED,
     tags=["units"],
-    responses={200: {"model": UnitImport, "description": "A preview (``dry_run``)"}},
-    openapi_extra={"requestBody": {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"model": UnitImport, "description": "A preview (``dry_run``)"},
+        **error_responses(400, 403, 413, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
 )
 def import_units(
     principal: PrincipalDep,
@@ -86,10 +102,13 @@ def import_units(
     unit's already changes its name, kind (left blank: kept) and parent (blank: the root);
     other rows add units; units the file does not name are left as they are (``left_alone``).
     Rows are numbered as in a spreadsheet; any bad row refuses the file (422), nothing stored.
+    Cells are separated by commas or semicolons, lines end with CR LF, LF or CR; at most
+    100,000 rows and 10,000 characters a cell (``api.services.csv_text``).
 
     With ``?dry_run=true``, a preview: what the file would add and change, and every problem by
-    row, with nothing stored (200). A file that cannot be read (a missing column, a bad value)
-    is refused with its rows either way."""
+    row, with nothing stored (200). A file that cannot be read (an unclosed quote, a NUL
+    character, a limit passed, a missing column, no row under the header, a bad value) is
+    refused with its rows either way."""
     principal.require_admin()
     rows = parse_unit_csv(body)
     outcome = org_chart.import_chart(
@@ -105,7 +124,9 @@ def import_units(
     return outcome
 
 
-@router.patch("/units/{unit_id}", tags=["units"])
+@router.patch(
+    "/units/{unit_id}", tags=["units"], responses=error_responses(400, 403, 404, 409, 413, 422)
+)
 def update_unit(
     unit_id: int, data: UnitUpdate, principal: PrincipalDep, session: SessionDep
 ) -> UnitPublic:
@@ -124,7 +145,9 @@ def update_unit(
     return UnitPublic.model_validate(unit, from_attributes=True)
 
 
-@router.post("/units/{unit_id}/archive", tags=["units"])
+@router.post(
+    "/units/{unit_id}/archive", tags=["units"], responses=error_responses(403, 404, 409, 422)
+)
 def archive_unit(unit_id: int, principal: PrincipalDep, session: SessionDep) -> UnitPublic:
     """Take a unit out of the chart: hidden from ``GET /units`` (unless ``?archived=true``),
     in no new campaign and no new invitation, kept in the campaigns it took part in. Refused
@@ -138,37 +161,16 @@ def archive_unit(unit_id: int, principal: PrincipalDep, session: SessionDep) -> 
 
 
 def parse_unit_csv(text: str) -> list[org_chart.UnitImportRow]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    required = {"external_id", "name", "parent_external_id"}
-    header = set(reader.fieldnames or ())
-    if not required <= header:
-        missing = ", ".join(sorted(required - header))
-        raise ValidationFailed([FieldError("header", f"missing column(s): {missing}")])
-    rows: list[org_chart.UnitImportRow] = []
-    errors: list[FieldError] = []
-    for line, record in enumerate(reader, start=2):
-        try:
-            rows.append(
-                org_chart.UnitImportRow.model_validate(
-                    {
-                        "external_id": record["external_id"],
-                        "name": record["name"],
-                        "parent_external_id": record["parent_external_id"] or None,
-                        **({"kind": record["kind"]} if record.get("kind") else {}),
-                    }
-                )
-            )
-        except ValidationError as exc:
-            errors += [
-                FieldError(f"rows[{line}].{'.'.join(map(str, e['loc']))}", e["msg"])
-                for e in exc.errors()
-            ]
-    if errors:
-        raise ValidationFailed(errors)
-    return rows
+    """The rows of a chart CSV, or 422 naming the line and the column of every problem."""
+    return read_chart_csv(text)
 
 
-@router.post("/campaigns", status_code=status.HTTP_201_CREATED, tags=["campaigns"])
+@router.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    tags=["campaigns"],
+    responses=error_responses(400, 403, 413, 422),
+)
 def create_campaign(
     data: CampaignCreate, principal: PrincipalDep, session: SessionDep
 ) -> CampaignPublic:
@@ -185,7 +187,7 @@ def list_campaigns(principal: PrincipalDep, session: SessionDep) -> list[Campaig
     return [_public(session, c, principal) for c in campaigns]
 
 
-@router.get("/campaigns/{campaign_id}", tags=["campaigns"])
+@router.get("/campaigns/{campaign_id}", tags=["campaigns"], responses=error_responses(404, 422))
 def get_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
     campaign = collection.get_visible_campaign(
         session, principal=principal, campaign_id=campaign_id, audit=True
@@ -193,7 +195,11 @@ def get_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep)
     return _public(session, campaign, principal)
 
 
-@router.patch("/campaigns/{campaign_id}", tags=["campaigns"])
+@router.patch(
+    "/campaigns/{campaign_id}",
+    tags=["campaigns"],
+    responses=error_responses(400, 403, 404, 409, 413, 422),
+)
 def update_campaign(
     campaign_id: int, data: CampaignUpdate, principal: PrincipalDep, session: SessionDep
 ) -> CampaignPublic:
@@ -205,7 +211,10 @@ def update_campaign(
 
 
 @router.delete(
-    "/campaigns/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["campaigns"]
+    "/campaigns/{campaign_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["campaigns"],
+    responses=_CAMPAIGN_CHANGE,
 )
 def delete_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> None:
     """Delete a draft campaign with its units and invitations (their links stop working), in
@@ -216,7 +225,7 @@ def delete_campaign(campaign_id: int, principal: PrincipalDep, session: SessionD
     services.delete_campaign(session, campaign_id=campaign_id, actor=principal.actor)
 
 
-@router.post("/campaigns/{campaign_id}/open", tags=["campaigns"])
+@router.post("/campaigns/{campaign_id}/open", tags=["campaigns"], responses=_CAMPAIGN_CHANGE)
 def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> CampaignPublic:
     principal.require_admin()
     _require_own_campaign(principal, session, campaign_id)
@@ -224,7 +233,7 @@ def open_campaign(campaign_id: int, principal: PrincipalDep, session: SessionDep
     return _public(session, campaign)
 
 
-@router.post("/campaigns/{campaign_id}/close", tags=["campaigns"])
+@router.post("/campaigns/{campaign_id}/close", tags=["campaigns"], responses=_CAMPAIGN_CHANGE)
 def close_campaign(
     campaign_id: int, principal: PrincipalDep, session: SessionDep, request: Request
 ) -> CampaignPublic:
@@ -237,7 +246,7 @@ def close_campaign(
     return _public(session, campaign)
 
 
-@router.post("/campaigns/{campaign_id}/reopen", tags=["campaigns"])
+@router.post("/campaigns/{campaign_id}/reopen", tags=["campaigns"], responses=_CAMPAIGN_CHANGE)
 def reopen_campaign(
     campaign_id: int, principal: PrincipalDep, session: SessionDep
 ) -> CampaignPublic:
@@ -255,7 +264,10 @@ def reopen_campaign(
     status_code=status.HTTP_201_CREATED,
     tags=["campaigns"],
     response_model=InvitationsIssued,
-    responses={201: {"content": {CSV_MEDIA_TYPE: {}}}},
+    responses={
+        201: {"content": {CSV_MEDIA_TYPE: {}}},
+        **error_responses(400, 403, 404, 409, 413, 422),
+    },
 )
 def create_invitations(
     campaign_id: int,
@@ -272,21 +284,21 @@ def create_invitations(
     # The link a respondent opens is the form's page, never the JSON route.
     paths = [f"/r/{token}" for token in tokens]
     if accept and CSV_MEDIA_TYPE in accept:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["campaign_id", "unit_id", "token", "respond_path"])
-        writer.writerows(
-            [campaign_id, data.unit_id, t, p] for t, p in zip(tokens, paths, strict=True)
+        links = write_csv(
+            ("campaign_id", "unit_id", "token", "respond_path"),
+            ((campaign_id, data.unit_id, t, p) for t, p in zip(tokens, paths, strict=True)),
         )
         return PlainTextResponse(
-            out.getvalue(), status_code=status.HTTP_201_CREATED, media_type=CSV_MEDIA_TYPE
+            links,
+            status_code=status.HTTP_201_CREATED,
+            media_type=CSV_MEDIA_TYPE,
         )
     return InvitationsIssued(
         campaign_id=campaign_id, unit_id=data.unit_id, tokens=tokens, respond_paths=paths
     )
 
 
-@router.get("/audit", tags=["access"])
+@router.get("/audit", tags=["access"], responses=error_responses(403, 422))
 def audit_log(
     principal: PrincipalDep, session: SessionDep, campaign_id: int | None = None
 ) -> list[AuditEventPublic]:
@@ -301,7 +313,9 @@ def audit_log(
     return [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
 
 
-@router.get("/campaigns/{campaign_id}/progress", tags=["campaigns"])
+@router.get(
+    "/campaigns/{campaign_id}/progress", tags=["campaigns"], responses=error_responses(404, 422)
+)
 def campaign_progress(
     campaign_id: int, principal: PrincipalDep, session: SessionDep
 ) -> collection.CampaignProgress:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from api.http.deps import SNAPSHOT_HEADER, PrincipalDep, SessionDep
+from api.http.errors import error_responses
 from api.services import results
 from api.services.errors import NotFound
 from reports.standalone import read_asset
 
-router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["results"])
-assets = APIRouter(prefix="/report-assets", tags=["results"])
+router = APIRouter(
+    prefix="/campaigns/{campaign_id}",
+    tags=["results"],
+    responses=error_responses(401, 404, 409, 422, 429),
+)
+# 422: a query holding text the server refuses (a NUL character), as on every route.
+assets = APIRouter(prefix="/report-assets", tags=["results"], responses=error_responses(404, 422))
 """The files the HTML reports fetch (the packaged fonts): public, the same for every report."""
 
 
@@ -23,7 +29,7 @@ def campaign_results(
     return results.campaign_results(session, principal=principal, campaign_id=campaign_id)
 
 
-@router.get("/disclosure")
+@router.get("/disclosure", responses=error_responses(403))
 def campaign_disclosure(
     campaign_id: int, principal: PrincipalDep, session: SessionDep
 ) -> results.CampaignDisclosure:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
@@ -69,3 +71,50 @@ class AnalysisCache:
 
 ANALYSES = AnalysisCache()
 """The process' cache, used by the results and report routes."""
+
+T = TypeVar("T")
+
+
+class OutputCache:
+    """Outputs made of a closed campaign's snapshot (its results, its disclosure decision), by
+    a key that names the output, the campaign and the snapshot's fingerprint: HR and leaders
+    polling them around a close are served what was made once, not a new one each time.
+
+    One output is made at a time in the process, whatever the number of requests asking: an
+    output takes the interpreter's lock for its whole making (analysis, pandas), and requests
+    that wait for it then leave the event loop and the submissions it serves their share."""
+
+    def __init__(self, size: int = 64) -> None:
+        if size < 1:
+            raise ValueError(f"size: the cache holds at least 1 output, got {size}")
+        self._size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The output under ``key``, made with ``make`` when it is not kept."""
+        found = self._found(key)
+        if found is not None:
+            return cast("T", found)
+        with self._making:
+            found = self._found(key)  # made by the request this one waited for
+            if found is not None:
+                return cast("T", found)
+            output = make()
+        with self._lock:
+            self._entries[key] = output
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return output
+
+    def _found(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+
+OUTPUTS = OutputCache()
+"""The process' cache of the results routes' outputs."""

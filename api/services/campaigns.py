@@ -23,6 +23,7 @@ from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.store import mail as mail_store
 from api.store import repositories as repo
 from api.store.models import (
+    MAX_CAMPAIGN_UNITS,
     AuditAction,
     AuditEvent,
     Campaign,
@@ -210,7 +211,18 @@ def create_campaign(session: Session, *, organisation_id: int, data: CampaignCre
 
 def _with_teams(session: Session, *, organisation_id: int, unit_ids: Sequence[int]) -> list[int]:
     units = repo.list_units(session, organisation_id=organisation_id)
-    return with_teams_under(units, unit_ids)
+    taking_part = with_teams_under(units, unit_ids)
+    if len(taking_part) > MAX_CAMPAIGN_UNITS:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "unit_ids",
+                    f"these units bring {len(taking_part)} units with their teams: a campaign"
+                    f" takes at most {MAX_CAMPAIGN_UNITS}",
+                )
+            ]
+        )
+    return taking_part
 
 
 def _resolve_instrument(ref: str) -> Instrument:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt, StringConstraints
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.services.access import TOKEN_PREFIX, Principal, digest, new_secret
@@ -57,11 +59,20 @@ class RespondForm(BaseModel):
     closes_at: datetime | None
 
 
+MAX_ANSWERS = 1_000
+"""The most answers one request may carry: far above any instrument's items, so that a huge
+answer set is refused (422) before any work is done on it."""
+MAX_ITEM_ID_LENGTH = 100
+"""The longest item id an answer may name."""
+
+
 class AnswersIn(BaseModel):
     """Answers by item id: an integer on the response scale, or null for 'does not apply'."""
 
     # Strict: true, 7.0 and "7" are not answers on the scale, so they are refused, not coerced.
-    answers: dict[str, StrictInt | None]
+    answers: dict[
+        Annotated[str, StringConstraints(max_length=MAX_ITEM_ID_LENGTH)], StrictInt | None
+    ] = Field(max_length=MAX_ANSWERS)
     language: str | None = Field(default=None, min_length=2, max_length=2)
 
 
@@ -248,6 +259,14 @@ def submit(session: Session, *, token: str, data: AnswersIn, language: str | Non
         )
 
 
+def submit_with(
+    engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
+) -> None:
+    """``submit`` in a session of its own on ``engine``."""
+    with Session(engine, expire_on_commit=False) as session:
+        submit(session, token=token, data=data, language=language)
+
+
 def _accepted_answers(
     session: Session, token: str, data: AnswersIn, *, complete: bool, asked: str | None
 ) -> tuple[Invitation, dict[str, int | None], str]:
@@ -323,13 +342,19 @@ def _unit_progress(
 
 
 def _invitation(session: Session, token: str, *, lock: bool = False) -> tuple[Invitation, Campaign]:
-    # An unknown token and a used one take the same path up to here: one lookup by digest.
-    invitation = repo.invitation_by_hash(session, token_hash=digest(token), lock=lock)
-    if invitation is None:
+    """The token's invitation and campaign, as read (not to be changed through the session)."""
+    # An unknown token and a used one take the same path up to here: one lookup by digest, with
+    # the campaign in the same statement.
+    found = repo.invitation_and_campaign(session, token_hash=digest(token), lock=lock)
+    if found is None:
         raise NotFound("invitation", "for this token")
+    invitation, campaign = found
     if invitation.used:
         raise Conflict(_USED)
-    return invitation, require_campaign(session, invitation.campaign_id)
+    if campaign.status != CampaignStatus.open or _opening(campaign) != Opening.open:
+        # Its schedule may have moved it since: read it into the session and ``settle`` it.
+        campaign = require_campaign(session, invitation.campaign_id)
+    return invitation, campaign
 
 
 def _id(invitation: Invitation) -> int:
@@ -417,6 +442,11 @@ def _check_answers(
     *,
     complete: bool,
 ) -> None:
+    if language not in campaign.languages:
+        # Checked before the response is built: its model takes no language of another length.
+        raise ValidationFailed(
+            [FieldError("language", f"{language!r} is not a language of the campaign")]
+        )
     response = ResponseCreate(unit_id=invitation.unit_id, language=language, answers=answers)
     errors = answer_errors(
         response,

@@ -27,11 +27,12 @@ withheld in all.
 
 Import
 ------
-A CSV with the export's columns (comma- or semicolon-separated): ``unit_id`` or
-``unit_external_id``; ``language``, optional, the campaign's first language when absent or
-blank; ``unit_name`` and ``unit_pooled``, optional and ignored; a column per item, any subset in
-any order. A cell holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply',
-or nothing for 'not answered'. Every row passes the rules of an online submission
+A CSV with the export's columns, read by ``api.services.csv_text.read_csv_table`` (comma- or
+semicolon-separated, within its limits): ``unit_id`` or ``unit_external_id``; ``language``,
+optional, the campaign's first language when absent or blank; ``unit_name`` and
+``unit_pooled``, optional and ignored; a column per item, any subset in any order. A cell
+holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', or nothing for
+'not answered'. Every row passes the rules of an online submission
 (``api.services.campaigns.answer_errors``) and every problem is reported as
 ``rows[<line>].<column>``, lines numbered as in a spreadsheet (the header is line 1). One bad
 row refuses the file: nothing is stored. Only an open campaign takes answers (409 otherwise): a
@@ -41,8 +42,6 @@ online one carries the day it was submitted.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -57,6 +56,12 @@ from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
 from api.services.campaigns import answer_errors
 from api.services.collection import visible_campaign
+
+# The one CSV reader and the spreadsheet guard, also where routes and pages import them from.
+from api.services.csv_text import FORMULA_STARTS as FORMULA_STARTS
+from api.services.csv_text import UnreadableCsv as UnreadableCsv
+from api.services.csv_text import read_csv_table as read_csv_table
+from api.services.csv_text import spreadsheet_safe as spreadsheet_safe
 from api.services.errors import Conflict, FieldError, ValidationFailed
 from api.store import repositories as repo
 from api.store.models import AuditAction, CampaignStatus, ResponseCreate, utc_now
@@ -426,36 +431,3 @@ def _read_answers(
     if not answers and not errors:
         errors.append(FieldError(where, "no item is answered: give -9 or na for 'does not apply'"))
     return answers, errors
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet will show as text: a cell that starts like a formula (``=cmd|...``)
-    gets a leading apostrophe, so opening an export can never run what a unit name holds.
-    Only for text cells: numeric codes such as -9 stay numbers."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-class UnreadableCsv(ValidationFailed):
-    """A text that is not CSV (an unclosed quote, a field over the reader's limit), at ``line``."""
-
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__([FieldError(f"rows[{line}]", f"not readable as CSV: {reason}")])
-        self.line = line
-        self.reason = reason
-
-
-def read_csv_table(text: str) -> list[list[str]]:
-    """The cells of a CSV text, separated by commas or, as spreadsheets in French write them,
-    by semicolons; ``UnreadableCsv`` for a text that is not CSV."""
-    text = text.lstrip("\ufeff")
-    header = text.split("\n", 1)[0]
-    reader = csv.reader(
-        io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","
-    )
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise UnreadableCsv(reader.line_num, str(exc)) from None

@@ -2,13 +2,14 @@
 plain values of ``api.services.exchange.AnswerExport``.
 
 The JSON API and HR's console hand out the same bytes for the same snapshot: both write them
-with these functions.
+with these functions. Every text, in the CSV files and in the SPSS file alike (its strings, its
+variable and value labels, its file label), goes through
+``api.services.csv_text.spreadsheet_safe``: a unit's name or a campaign's that starts like a
+formula reaches a spreadsheet as text, even after a round trip through SPSS.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ import pyreadstat
 from pydantic import BaseModel
 
 from api.services import exchange
-from api.services.exchange import spreadsheet_safe
+from api.services.csv_text import spreadsheet_safe, write_csv
 
 CSV_MEDIA_TYPE = "text/csv"
 SAV_MEDIA_TYPE = "application/x-spss-sav"
@@ -80,20 +81,10 @@ class Codebook(BaseModel):
 
 
 def answers_csv(export: exchange.AnswerExport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(export.columns)
-    writer.writerows(
-        (
-            row.unit_id,
-            spreadsheet_safe(row.unit_name),
-            int(row.pooled),
-            row.language,
-            *("" if c is None else c for c in row.codes),
-        )
-        for row in export.rows
+    return write_csv(
+        export.columns,
+        ((r.unit_id, r.unit_name, int(r.pooled), r.language, *r.codes) for r in export.rows),
     )
-    return out.getvalue()
 
 
 def answers_sav(export: exchange.AnswerExport) -> bytes:
@@ -101,8 +92,12 @@ def answers_sav(export: exchange.AnswerExport) -> bytes:
     language = export.languages[0]
     items = list(export.instrument.item_ids)
     scale = export.instrument.response_scale
+    texts = [(spreadsheet_safe(r.unit_name), spreadsheet_safe(r.language)) for r in export.rows]
     frame = pd.DataFrame.from_records(
-        [(r.unit_id, r.unit_name, int(r.pooled), r.language, *r.codes) for r in export.rows],
+        [
+            (r.unit_id, name, int(r.pooled), language, *r.codes)
+            for r, (name, language) in zip(export.rows, texts, strict=True)
+        ],
         columns=list(export.columns),
     ).astype({"unit_id": "int64", "unit_pooled": "int64", **dict.fromkeys(items, "float64")})
     unit_values: dict[int | float, str] = {
@@ -210,22 +205,18 @@ def codebook_csv(book: Codebook) -> str:
     """A row per variable, a column per language for each text; the folding in the notes of
     ``unit_id``."""
     langs = book.languages
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "name",
-            *(f"label_{lang}" for lang in langs),
-            "type",
-            "measure",
-            "scale_id",
-            *(f"scale_name_{lang}" for lang in langs),
-            "reverse",
-            *(f"values_{lang}" for lang in langs),
-            *(f"missing_{lang}" for lang in langs),
-            "notes",
-        ]
-    )
+    header = [
+        "name",
+        *(f"label_{lang}" for lang in langs),
+        "type",
+        "measure",
+        "scale_id",
+        *(f"scale_name_{lang}" for lang in langs),
+        "reverse",
+        *(f"values_{lang}" for lang in langs),
+        *(f"missing_{lang}" for lang in langs),
+        "notes",
+    ]
     folding = "; ".join(f"{f.unit_name} into {f.folded_into_unit_name}" for f in book.folding)
     withheld = ", ".join(w.unit_name for w in book.withheld)
     unit_notes = "; ".join(
@@ -233,25 +224,22 @@ def codebook_csv(book: Codebook) -> str:
         + ([f"folded: {folding}"] if folding else [])
         + ([f"withheld: {book.withheld_rows} rows of {withheld}"] if withheld else [])
     )
-    for v in book.variables:
-        writer.writerow(
-            [
-                v.name,
-                *(spreadsheet_safe(v.label[lang]) for lang in langs),
-                v.type,
-                v.measure,
-                v.scale_id or "",
-                *(spreadsheet_safe((v.scale_name or {}).get(lang, "")) for lang in langs),
-                "" if v.reverse is None else str(v.reverse).lower(),
-                *(
-                    spreadsheet_safe("; ".join(f"{c.value}={c.label[lang]}" for c in v.values))
-                    for lang in langs
-                ),
-                *("; ".join(f"{c.value}={c.label[lang]}" for c in v.missing) for lang in langs),
-                spreadsheet_safe(unit_notes) if v.name == "unit_id" else "",
-            ]
-        )
-    return out.getvalue()
+    rows = [
+        [
+            v.name,
+            *(v.label[lang] for lang in langs),
+            v.type,
+            v.measure,
+            v.scale_id or "",
+            *((v.scale_name or {}).get(lang, "") for lang in langs),
+            "" if v.reverse is None else str(v.reverse).lower(),
+            *("; ".join(f"{c.value}={c.label[lang]}" for c in v.values) for lang in langs),
+            *("; ".join(f"{c.value}={c.label[lang]}" for c in v.missing) for lang in langs),
+            unit_notes if v.name == "unit_id" else "",
+        ]
+        for v in book.variables
+    ]
+    return write_csv(header, rows)
 
 
 def _unit_variable(
@@ -281,4 +269,5 @@ def _pooled_labels(language: str) -> tuple[str, str]:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text.encode()[:limit].decode(errors="ignore")
+    """The text safe for a spreadsheet, cut to ``limit`` bytes at a character boundary."""
+    return spreadsheet_safe(text).encode()[:limit].decode(errors="ignore")

@@ -221,7 +221,11 @@ class _RosterReader:
         return unit
 
     def _by_id(self, text: str) -> Unit | None:
-        return self.by_id.get(int(text)) if text.isdigit() and len(text) < 10 else None
+        return (
+            self.by_id.get(int(text))
+            if (text.isascii() and text.isdigit()) and len(text) < 10
+            else None
+        )
 
     def _language(self, line: int, text: str) -> str | None:
         language = text.lower() or self.campaign.languages[0]

@@ -21,7 +21,7 @@ from analysis.validity import ValidityAssessment, assess_validity
 from api.services import campaigns as services
 from api.services import stored_reports
 from api.services.access import Principal
-from api.services.analysis_cache import ANALYSES
+from api.services.analysis_cache import ANALYSES, OUTPUTS
 from api.services.collection import get_visible_campaign
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.store.models import Campaign
@@ -97,14 +97,30 @@ def campaign_results(
     session: Session, *, principal: Principal, campaign_id: int
 ) -> CampaignResults:
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
+    every = OUTPUTS.get(
+        ("results", campaign_id, _fingerprint(session, campaign_id=campaign_id)),
+        lambda: _every_unit_results(session, campaign_id=campaign_id),
+    )
+    services.record_read(session, campaign_id=campaign_id)
+    return every.model_copy(update={"units": [u for u in every.units if principal.sees(u.unit_id)]})
+
+
+def _fingerprint(session: Session, *, campaign_id: int) -> str:
+    """The fingerprint of the closed campaign's snapshot, read without its responses
+    (``Conflict`` for a campaign that is not closed, as ``load_snapshot``)."""
+    with session.begin():
+        campaign = services.require_campaign(session, campaign_id)
+        return services.read_snapshot(session, campaign=campaign).fingerprint
+
+
+def _every_unit_results(session: Session, *, campaign_id: int) -> CampaignResults:
+    """The results of every unit of the closed campaign (each principal sees some of them)."""
     data = services.load_snapshot(session, campaign_id=campaign_id)
     analysis = ANALYSES.analysis(data)
-    services.record_read(session, campaign_id=campaign_id)
     names = {u.id: u.name for u in data.units if u.id is not None}
     units = [
         _unit_result(analysis, unit_id=unit_id, name=names[unit_id])
         for unit_id in sorted(data.invited, key=lambda u: names[u])
-        if principal.sees(unit_id)
     ]
     assert data.fingerprint is not None
     return CampaignResults(
@@ -157,6 +173,13 @@ def campaign_disclosure(
     counts only, so reading it is no read of the results."""
     principal.require_admin_or_auditor()
     get_visible_campaign(session, principal=principal, campaign_id=campaign_id, audit=True)
+    return OUTPUTS.get(
+        ("disclosure", campaign_id, _fingerprint(session, campaign_id=campaign_id)),
+        lambda: _disclosure(session, campaign_id=campaign_id),
+    )
+
+
+def _disclosure(session: Session, *, campaign_id: int) -> CampaignDisclosure:
     data = services.load_snapshot(session, campaign_id=campaign_id)
     decision = ANALYSES.analysis(data).decision
     names = {str(u.id): u.name for u in data.units}
@@ -432,6 +455,8 @@ def validity_report_view(
         raise ValidationFailed(
             [FieldError("language", f"{chosen!r} is not a language of {data.instrument.ref}")]
         )
+    if data.responses.empty:
+        raise Conflict(f"campaign {campaign_id} closed without answers: there is nothing to assess")
     assessment = _validity_assessment(data)
     fingerprint = data.fingerprint or ""
     view = build_validity_view(

@@ -40,6 +40,7 @@ def make_engine(url: str, **options: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    options = {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE, **options}
     return create_engine(url, pool_pre_ping=True, **options)
 
 
@@ -49,6 +50,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+POOL_SIZE = 10
+"""Connections an engine keeps open to PostgreSQL (up to as many more when they are all busy)."""
+WRITERS = 8
+"""Transactions that write, run at once on one engine by the routes that bound them (within
+the pool's size, so that other requests still find a connection)."""
+
+
+def concurrent_writers(engine: Engine) -> int:
+    """How many write transactions to run at once on ``engine`` from one process, each in a
+    thread of its own.
+
+    Threads share one interpreter lock, and a thread coming back from the database waits its
+    turn for it: a few threads at once keep the database busy, while the event loop and the
+    requests of other routes (results polled around a close) keep theirs. More threads would
+    only wait for the database, on SQLite in its busy handler, which sleeps in steps of up to
+    100 ms."""
+    size = getattr(engine.pool, "size", None)
+    if engine.dialect.name == "sqlite" or not callable(size):
+        return WRITERS
+    return max(1, min(WRITERS, int(size())))
 
 
 @contextmanager

@@ -14,7 +14,17 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, field_validator
-from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -45,6 +55,39 @@ def not_blank(value: str | None) -> str | None:
     if value is not None and isinstance(value, str) and not value.strip():
         raise ValueError("is only white space: give a name")
     return value
+
+
+def _named_schema(schema: dict[str, Any]) -> None:
+    """A model's JSON schema saying what ``not_blank`` checks: its ``name`` holds a character
+    other than white space."""
+    name = schema["properties"]["name"]
+    for branch in name.get("anyOf", [name]):
+        if branch.get("type") == "string":
+            branch["pattern"] = r"\S"
+
+
+def _never_null_schema(schema: dict[str, Any]) -> None:
+    """A field's JSON schema without the null its type allows: the field may be left out, and
+    a validator refuses null."""
+    kept = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
+    schema.update(kept[0])
+    schema.pop("default", None)
+
+
+def not_a_boolean(value: object) -> object:
+    """A number, or a list of numbers, that is not ``true`` or ``false`` (which the models would
+    otherwise take for 1 and 0, and which the JSON schema refuses)."""
+    if isinstance(value, bool) or (
+        isinstance(value, list) and any(isinstance(item, bool) for item in value)
+    ):
+        raise ValueError("is true or false: give a number")
+    return value
+
+
+NAMED: Any = {"json_schema_extra": _named_schema}
+"""The ``model_config`` of a model whose ``name`` is checked by ``not_blank``."""
+NEVER_NULL: Any = {"json_schema_extra": _never_null_schema}
+"""The ``schema_extra`` of an optional field whose validator refuses null."""
 
 
 def within_range(value: datetime | None) -> datetime | None:
@@ -104,17 +147,22 @@ class UnitBase(SQLModel):
 
 
 class UnitCreate(UnitBase):
+    model_config = NAMED
+
     parent_id: int | None = None
 
     _named = field_validator("name")(not_blank)
+    _numbers = field_validator("parent_id", mode="before")(not_a_boolean)
 
 
 class UnitUpdate(SQLModel):
     """Changes to a unit: its name, its kind, its parent (null: the root). Fields left out
     keep their value."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: UnitKind | None = None
+    model_config = NAMED
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, schema_extra=NEVER_NULL)
+    kind: UnitKind | None = Field(default=None, schema_extra=NEVER_NULL)
     parent_id: int | None = None
 
     @field_validator("name", "kind", mode="before")
@@ -125,6 +173,7 @@ class UnitUpdate(SQLModel):
         return value
 
     _named = field_validator("name")(not_blank)
+    _numbers = field_validator("parent_id", mode="before")(not_a_boolean)
 
 
 class Unit(UnitBase, table=True):
@@ -151,6 +200,11 @@ class UnitPublic(UnitBase):
 # -- campaigns ----------------------------------------------------------------------------------
 
 
+MAX_CAMPAIGN_UNITS = 10_000
+"""The most units a campaign can take part with, those given and the teams they bring: far above
+any organisation's chart, and well inside what one statement of the database can name."""
+
+
 class CampaignBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     min_group_size: int = Field(default=5, ge=3, le=100)
@@ -165,20 +219,31 @@ class CampaignBase(SQLModel):
 
 
 class CampaignCreate(CampaignBase):
+    model_config = NAMED
+
     # A time without an offset is ambiguous (and the database refuses it): ask for the offset.
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     instrument: str = Field(description="The instrument as id@version, frozen at creation.")
     unit_ids: list[int] = Field(
         min_length=1,
+        max_length=MAX_CAMPAIGN_UNITS,
         description="The units taking part. A department or the organisation brings every team"
         " under it that is not archived (as the chart is when the units are set); the unit given"
         " takes part too, for its own staff.",
     )
-    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        max_length=10,
+        schema_extra={"json_schema_extra": {"uniqueItems": True}},
+    )
 
     _named = field_validator("name")(not_blank)
     _in_range = field_validator("opens_at", "closes_at")(within_range)
+    _numbers = field_validator("min_group_size", "previous_campaign_id", "unit_ids", mode="before")(
+        not_a_boolean
+    )
 
     @field_validator("languages")
     @classmethod
@@ -191,21 +256,28 @@ class CampaignCreate(CampaignBase):
 class CampaignUpdate(SQLModel):
     """Changes to a campaign; instrument, units and minimum group size only while in draft."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    model_config = NAMED
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, schema_extra=NEVER_NULL)
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
-    min_group_size: int | None = Field(default=None, ge=3, le=100)
+    min_group_size: int | None = Field(default=None, ge=3, le=100, schema_extra=NEVER_NULL)
     previous_campaign_id: int | None = None
-    instrument: str | None = None
+    instrument: str | None = Field(default=None, schema_extra=NEVER_NULL)
     unit_ids: list[int] | None = Field(
         default=None,
+        schema_extra=NEVER_NULL,
         min_length=1,
+        max_length=MAX_CAMPAIGN_UNITS,
         description="The units taking part, as at creation: each team under a department or"
         " the organisation given comes with it.",
     )
 
     _named = field_validator("name")(not_blank)
     _in_range = field_validator("opens_at", "closes_at")(within_range)
+    _numbers = field_validator("min_group_size", "previous_campaign_id", "unit_ids", mode="before")(
+        not_a_boolean
+    )
 
     @field_validator("name", "min_group_size", "instrument", "unit_ids", mode="before")
     @classmethod
@@ -404,8 +476,30 @@ class Role(StrEnum):
 
 
 class ApiKeyCreate(SQLModel):
+    # What ``access.issue_key`` checks, as the JSON schema says it.
+    model_config = {
+        "json_schema_extra": {
+            "description": "A leader's key names the leader's unit; an admin's or an auditor's"
+            " key names none.",
+            "oneOf": [
+                {
+                    "properties": {"role": {"const": "leader"}, "unit_id": {"type": "integer"}},
+                    "required": ["unit_id"],
+                },
+                {
+                    "properties": {
+                        "role": {"enum": ["admin", "auditor"]},
+                        "unit_id": {"type": "null"},
+                    }
+                },
+            ],
+        }
+    }
+
     role: Role
     unit_id: int | None = Field(default=None, description="The leader's unit; none for admins.")
+
+    _numbers = field_validator("unit_id", mode="before")(not_a_boolean)
 
 
 class ApiKey(SQLModel, table=True):
@@ -454,6 +548,8 @@ class ApiKeyRotated(ApiKeyIssued):
 class InvitationCreate(SQLModel):
     unit_id: int
     count: int = Field(ge=1, le=10_000)
+
+    _numbers = field_validator("unit_id", "count", mode="before")(not_a_boolean)
 
 
 class Invitation(SQLModel, table=True):
@@ -749,3 +845,20 @@ class MailThrottle(SQLModel, table=True):
     version: int = 0
     sender: str | None = Field(default=None, max_length=32)
     sender_until: datetime | None = None
+
+
+# -- guessing limits ------------------------------------------------------------------------------
+
+
+class RateLimitCount(SQLModel, table=True):
+    """The failures counted against one client or one account name (``api.services.rate_limits``)
+    in the window ending at ``reset_at``. ``bucket`` is a SHA-256 digest of what is counted,
+    never an address or a name in clear; ``reset_at`` is in seconds since the epoch, which
+    compares alike in SQL on both databases. Rows past their window are deleted as failures
+    come in."""
+
+    __tablename__ = "ratelimit"
+
+    bucket: str = Field(primary_key=True, max_length=64)
+    failures: int
+    reset_at: int = Field(sa_type=BigInteger, index=True)

@@ -8,8 +8,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, delete, func, insert, null, or_, text, update
+from sqlalchemy import (
+    CursorResult,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
@@ -38,6 +51,11 @@ from api.store.models import (
 # one with the column (PostgreSQL: integer out of range; SQLite: overflow) rather than find
 # nothing, so lookups answer "no such row" without asking.
 _ID_RANGE = range(-(2**31), 2**31)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = cast("Any", model).__table__
+    return table
 
 
 def add(session: Session, row: SQLModel) -> None:
@@ -71,7 +89,14 @@ def get_snapshot(session: Session, *, campaign_id: int) -> CampaignSnapshot | No
 
 
 def mark_snapshot_read(session: Session, *, campaign_id: int, at: datetime) -> None:
-    """Set the snapshot's first read, unless one is set already (one guarded update)."""
+    """Set the snapshot's first read, unless one is set already (one guarded update, after a
+    read: every read of an output comes here, and an update, even of no row, waits for the
+    database's write lock on SQLite)."""
+    first_read = select(CampaignSnapshot.first_read_at).where(
+        CampaignSnapshot.campaign_id == campaign_id
+    )
+    if session.exec(first_read).first() is not None:
+        return
     statement = (
         update(CampaignSnapshot)
         .where(
@@ -176,6 +201,8 @@ def audit_events(
     session: Session, *, organisation_id: int, campaign_id: int | None = None
 ) -> list[AuditEvent]:
     """The organisation's audit log (or one campaign's), oldest first."""
+    if campaign_id is not None and campaign_id not in _ID_RANGE:
+        return []
     statement = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
     if campaign_id is not None:
         statement = statement.where(AuditEvent.campaign_id == campaign_id)
@@ -287,8 +314,15 @@ def insert_responses(
         }
         for r in responses
     ]
-    if rows:
-        session.execute(insert(Response), rows)
+    # Into the table, not the entity: the ORM's bulk insert costs more than the statement, and
+    # the columns' defaults (the random id) apply the same.
+    if len(rows) == 1:
+        session.execute(_INSERT_RESPONSE, rows[0])
+    elif rows:
+        session.execute(_INSERT_RESPONSE, rows)
+
+
+_INSERT_RESPONSE = insert(_table(Response))
 
 
 def response_answers(session: Session, *, campaign_id: int) -> list[tuple[int, dict[str, Any]]]:
@@ -443,12 +477,40 @@ def use_invitation(session: Session, *, invitation_id: int) -> bool:
     one changes the row and the other changes nothing, even where ``lock`` holds no row
     (SQLite reads outside any transaction and ignores FOR UPDATE).
     """
-    statement = (
-        update(Invitation)
-        .where(col(Invitation.id) == invitation_id, col(Invitation.used).is_(False))
-        .values(used=True, draft=null(), draft_language=None)
-    )
-    return _rows_changed(session, statement) == 1
+    return _rows_changed(session, _USE_INVITATION, {"invitation_id": invitation_id}) == 1
+
+
+_INVITATIONS = _table(Invitation)
+_CAMPAIGNS = _table(Campaign)
+# Built once, on the tables: each submission runs them, and building a statement, finding its
+# cache key and going through the ORM cost several times what the database does.
+_USE_INVITATION = (
+    update(_INVITATIONS)
+    .where(_INVITATIONS.c.id == bindparam("invitation_id"), _INVITATIONS.c.used.is_(False))
+    .values(used=True, draft=null(), draft_language=None)
+)
+_SUBMISSION = (
+    sql_select(_INVITATIONS, _CAMPAIGNS)
+    .join_from(_INVITATIONS, _CAMPAIGNS, _INVITATIONS.c.campaign_id == _CAMPAIGNS.c.id)
+    .where(_INVITATIONS.c.token_hash == bindparam("token_hash"))
+)
+_SUBMISSION_LOCKED = _SUBMISSION.with_for_update(of=_INVITATIONS)
+
+
+def invitation_and_campaign(
+    session: Session, *, token_hash: str, lock: bool = False
+) -> tuple[Invitation, Campaign] | None:
+    """The invitation behind a token digest and its campaign, read in one statement, as
+    objects outside the session (to read, not to change); ``lock`` holds the invitation's row
+    until the transaction ends, as ``invitation_by_hash`` does."""
+    statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
+    row = session.execute(statement, {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    invitation = Invitation(**{c.name: values[c] for c in _INVITATIONS.c})
+    campaign = Campaign(**{c.name: values[c] for c in _CAMPAIGNS.c})
+    return invitation, campaign
 
 
 def move_campaign(
@@ -482,8 +544,10 @@ def instance_secret(session: Session, *, name: str, make: Callable[[], str]) -> 
     return session.exec(select(InstanceSecret.value).where(InstanceSecret.name == name)).one()
 
 
-def _rows_changed(session: Session, statement: Any) -> int:
-    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+def _rows_changed(
+    session: Session, statement: Any, parameters: Mapping[str, Any] | None = None
+) -> int:
+    return cast("CursorResult[Any]", session.execute(statement, parameters)).rowcount
 
 
 def count_invitations(session: Session, *, campaign_id: int) -> dict[int, int]:

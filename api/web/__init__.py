@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.web.console.routes import SignInNeeded, sign_in_redirect
 from api.web.i18n import LANGUAGES, negotiate
 from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render
+from api.web.rate_limited import rate_limited_page
 from api.web.respond.routes import StatePage, state_page
 
 
@@ -42,6 +43,8 @@ def mount(app: FastAPI) -> None:
     static = resources.files("api.web") / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="web-static")
     app.add_middleware(PageHeaders)
+    # The guessing limits' page (api.http.rate_limit cannot import the pages).
+    app.state.rate_limited_page = rate_limited_page
 
     @app.exception_handler(StatePage)
     async def link_state(_request: Request, exc: StatePage) -> Response:
@@ -60,6 +63,17 @@ def mount(app: FastAPI) -> None:
         # A path under the pages that no route serves gets the page, not the API's JSON.
         if exc.status_code == 404 and is_page(request.url.path):
             return error_page(request, 404, "not_found")
+        if exc.status_code == 400 and not is_page(request.url.path):
+            # FastAPI could not parse the body at all (JSON nested past the parser's depth, a
+            # form that is not one): a problem with the body, said as every other one is.
+            reason = "could not be parsed: nested too deeply, or not JSON"
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "detail": "1 problem(s) with the request",
+                    "errors": [{"field": "body", "reason": reason}],
+                },
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)

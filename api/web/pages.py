@@ -36,6 +36,13 @@ MAX_FORM_BYTES = 64 * 1024
 
 MAX_FORM_FIELDS = 200
 
+
+def digits(text: str) -> bool:
+    """Whether a form's or a path's text is a whole number ``int()`` reads and the database
+    stores: ASCII digits only (``str.isdigit`` also takes "²"), at most 18 of them."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -200,7 +207,7 @@ async def read_form_pairs(request: Request) -> list[tuple[str, str]]:
     if content_type != "application/x-www-form-urlencoded":
         raise PageError(400, "bad_request")
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_FORM_BYTES):
+    if declared is not None and (not digits(declared) or int(declared) > MAX_FORM_BYTES):
         raise PageError(413, "bad_request")
     body = bytearray()
     async for chunk in request.stream():

@@ -299,7 +299,7 @@ def test_reminder_times_are_checked_one_by_one(org: Org, engine: Engine, jobs: J
     )
     assert refused.status_code == 422
     fields = {e["field"]: e["reason"] for e in refused.json()["errors"]}
-    assert fields == {"times.4": "Input should have timezone info"}
+    assert fields == {"times[4]": "Input should have timezone info"}
     refused = org.client.put(
         f"{API}/campaigns/{campaign_id}/mail/reminders",
         json={"times": ["2001-01-01T09:00:00+00:00", (CLOSES + timedelta(hours=1)).isoformat(),

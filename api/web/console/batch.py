@@ -36,7 +36,7 @@ from api.web.console.routes import (
     _page,
 )
 from api.web.i18n import LANGUAGES
-from api.web.pages import PageError, SessionDep, check_same_origin, read_form
+from api.web.pages import PageError, SessionDep, check_same_origin, digits, read_form
 
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def _batch(
 ) -> tuple[Campaign, ReportBatch]:
     """The campaign and its batch, for an admin; else the 404 of a missing page."""
     campaign = _campaign(session, visit, campaign_id)
-    if not batch_id.isdigit() or campaign.id is None:
+    if not digits(batch_id) or campaign.id is None:
         raise PageError(404, "not_found")
     try:
         batch = services.get_report_batch(

@@ -4,30 +4,29 @@ it is applied in one transaction by ``api.services.org_chart.import_chart``. Adm
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.services import org_chart
 from api.services.accounts import Visit
-from api.services.chart_import import UnitImport
+from api.services.chart_csv import read_chart_csv
+from api.services.chart_import import ImportProblem, UnitImport
+from api.services.csv_text import CsvProblem, CsvRefused
 from api.services.errors import FieldError, ValidationFailed
 from api.services.org_chart import UnitImportRow
 from api.store.models import Unit
-from api.web.console.routes import VisitDep, _check_csrf, _page
-from api.web.i18n import LANGUAGES
+from api.web.console.routes import VisitDep, _check_csrf, _language, _page
+from api.web.i18n import LANGUAGES, Translator
 from api.web.pages import PageError, SessionDep, check_same_origin, read_form
 
 router = APIRouter(include_in_schema=False)
 
 CHART_PAGE = "/console/chart"
-COLUMNS = ("external_id", "name", "parent_external_id", "kind")
 FIRST_ROW = 2
 """The file's first row after its header, numbered as a spreadsheet does."""
 
@@ -94,53 +93,31 @@ def _notice(request: Request, units: list[Unit]) -> dict[str, str] | None:
     return None
 
 
-def parse_chart_csv(text: str) -> tuple[list[UnitImportRow], list[FieldError]]:
-    """The rows of a pasted chart CSV, and every problem reading it (a missing column, an
-    empty file, a bad value), numbered as a spreadsheet does."""
-    text = text.lstrip("\ufeff").strip("\r\n")
-    if not text.strip():
-        return [], [FieldError("file", "no rows")]
-    reader = csv.DictReader(io.StringIO(text))
-    rows: list[UnitImportRow] = []
-    errors: list[FieldError] = []
+def parse_chart_csv(text: str) -> tuple[list[UnitImportRow], list[FieldError | CsvProblem]]:
+    """The rows of a pasted chart CSV, and every problem reading it (a text that is not CSV or
+    breaks a limit, a missing column, an empty file, a bad value), numbered as a spreadsheet
+    does. The API's import reads the file the same way."""
     try:
-        header = {(name or "").strip() for name in reader.fieldnames or ()}
-        missing = [c for c in COLUMNS[:3] if c not in header]
-        if missing:
-            return [], [FieldError("header", f"missing column(s): {', '.join(missing)}")]
-        reader.fieldnames = [(name or "").strip() for name in reader.fieldnames or ()]
-        for line, record in enumerate(reader, start=FIRST_ROW):
-            values = {c: (record.get(c) or "").strip() for c in COLUMNS}
-            try:
-                rows.append(
-                    UnitImportRow.model_validate(
-                        {
-                            "external_id": values["external_id"],
-                            "name": values["name"],
-                            "parent_external_id": values["parent_external_id"] or None,
-                            **({"kind": values["kind"]} if values["kind"] else {}),
-                        }
-                    )
-                )
-            except ValidationError as exc:
-                errors += [
-                    FieldError(f"rows[{line}].{'.'.join(map(str, e['loc']))}", e["msg"])
-                    for e in exc.errors()
-                ]
-    except csv.Error as exc:
-        return [], [FieldError("file", str(exc))]
-    if not rows and not errors:
-        errors.append(FieldError("file", "no rows"))
-    return rows, errors
+        return read_chart_csv(text.strip("\r\n")), []
+    except CsvRefused as refused:
+        return [], list(refused.problems)
+    except ValidationFailed as refused:
+        return [], list(refused.errors)
 
 
 _ROW_FIELD = re.compile(r"rows\[(\d+)\]\.(\w+)")
 
 
-def _problems(errors: list[FieldError] | list[Any]) -> list[dict[str, Any]]:
-    """The problems as the page shows them: by row and column where there is one."""
+def _problems(
+    errors: Sequence[FieldError | ImportProblem | CsvProblem], texts: Translator
+) -> list[dict[str, Any]]:
+    """The problems as the page shows them: by row and column where there is one; a CSV that
+    cannot be read in the page's language."""
     shown = []
     for error in errors:
+        if isinstance(error, CsvProblem):
+            shown.append(_csv_problem(error, texts))
+            continue
         found = _ROW_FIELD.fullmatch(error.field)
         shown.append(
             {
@@ -148,10 +125,42 @@ def _problems(errors: list[FieldError] | list[Any]) -> list[dict[str, Any]]:
                 "row": int(found.group(1)) if found else None,
                 "column": found.group(2) if found else None,
                 "reason": error.reason,
-                "empty": error.field == "file" and error.reason == "no rows",
+                "empty": False,
             }
         )
     return shown
+
+
+def _csv_problem(problem: CsvProblem, texts: Translator) -> dict[str, Any]:
+    """A problem of the reader's, in the page's language: with its row and column where the
+    reader names the column, else as a whole sentence naming the row."""
+    values = {
+        "row": problem.line,
+        "column": problem.column,
+        **problem.values,
+        "most": _number(int(problem.values.get("most", 0)), texts.language),
+        "reason": problem.reason,
+    }
+    by_cell = problem.column is not None
+    key = f"chart_csv.{problem.kind}"
+    if not by_cell and problem.kind == "cell_too_long":
+        key += "_row"  # over the CSV module's own limit: known by its row only
+    return {
+        "id": "csv",
+        "row": problem.line if by_cell else None,
+        "column": problem.column,
+        "reason": texts(key, **values) if texts.known(key) else problem.reason,
+        "empty": problem.kind in ("empty", "no_rows"),
+    }
+
+
+def _texts(request: Request, visit: Visit) -> Translator:
+    return Translator(_language(request, visit))
+
+
+def _number(value: int, language: str) -> str:
+    """A whole number as the language writes it: 10,000 in English, 10 000 in French."""
+    return f"{value:,}".replace(",", "\u202f" if language == "fr" else ",")
 
 
 def _preview(session: Session, visit: Visit, rows: list[UnitImportRow]) -> UnitImport:
@@ -201,7 +210,12 @@ async def chart_preview(request: Request, session: SessionDep, visit: VisitDep) 
     rows, errors = parse_chart_csv(text)
     if errors:
         return _chart_page(
-            request, session, visit, text=text, problems=_problems(errors), status=422
+            request,
+            session,
+            visit,
+            text=text,
+            problems=_problems(errors, _texts(request, visit)),
+            status=422,
         )
     outcome = _preview(session, visit, rows)
     return _page(
@@ -211,7 +225,7 @@ async def chart_preview(request: Request, session: SessionDep, visit: VisitDep) 
         status=422 if outcome.errors else 200,
         outcome=outcome,
         text=text,
-        errors=_problems(outcome.errors),
+        errors=_problems(outcome.errors, _texts(request, visit)),
     )
 
 
@@ -221,7 +235,12 @@ async def chart_import(request: Request, session: SessionDep, visit: VisitDep) -
     rows, errors = parse_chart_csv(text)
     if errors:
         return _chart_page(
-            request, session, visit, text=text, problems=_problems(errors), status=422
+            request,
+            session,
+            visit,
+            text=text,
+            problems=_problems(errors, _texts(request, visit)),
+            status=422,
         )
     try:
         org_chart.import_chart(
@@ -241,6 +260,6 @@ async def chart_import(request: Request, session: SessionDep, visit: VisitDep) -
             status=422,
             outcome=outcome,
             text=text,
-            errors=_problems(outcome.errors),
+            errors=_problems(outcome.errors, _texts(request, visit)),
         )
     return RedirectResponse(CHART_PAGE + _lang_suffix(request), status_code=303)

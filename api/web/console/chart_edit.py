@@ -31,7 +31,7 @@ from api.web.console.chart_reasons import (
 )
 from api.web.console.routes import VisitDep, _check_csrf, _language, _page
 from api.web.i18n import LANGUAGES, Translator
-from api.web.pages import PageError, SessionDep, check_same_origin, read_form
+from api.web.pages import PageError, SessionDep, check_same_origin, digits, read_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +44,7 @@ MAX_ID_DIGITS = 15
 
 
 def _id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+    return int(text) if digits(text) and len(text) <= MAX_ID_DIGITS else None
 
 
 def _chart_units(session: Session, visit: Visit) -> list[Unit]:

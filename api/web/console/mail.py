@@ -41,7 +41,7 @@ from api.web.console.routes import (
     public_base_url,
 )
 from api.web.i18n import LANGUAGES, Translator
-from api.web.pages import PageError, SessionDep, check_same_origin, read_form
+from api.web.pages import PageError, SessionDep, check_same_origin, digits, read_form
 
 router = APIRouter(include_in_schema=False)
 router.include_router(template_router)
@@ -360,7 +360,7 @@ def mail_log_page(
     """Every kind of message counted by status, and every failure with the server's reason:
     for admins, with the addresses; for auditors, without."""
     principal = visit.principal
-    if not (principal.is_admin or principal.is_auditor) or not campaign_id.isdigit():
+    if not (principal.is_admin or principal.is_auditor) or not digits(campaign_id):
         raise PageError(404, "not_found")
     try:
         campaign = collection.get_visible_campaign(

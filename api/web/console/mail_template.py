@@ -3,16 +3,13 @@ each unit of the campaign with the text that names it in the file."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.services import collection, org_chart
 from api.services.accounts import Visit
-from api.services.exchange import spreadsheet_safe
+from api.services.csv_text import spreadsheet_safe, write_csv
 from api.store.models import Campaign, Unit
 from api.web.console.mail_section import COLUMNS
 from api.web.console.routes import VisitDep, _admin_campaign
@@ -29,13 +26,12 @@ def roster_template(campaign_id: str, session: SessionDep, visit: VisitDep) -> R
     campaign = collection.get_visible_campaign(
         session, principal=visit.principal, campaign_id=found
     )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for unit in campaign_units(session, visit, campaign):
-        writer.writerow(["", file_text(unit), campaign.languages[0]])
+    rows = [
+        ["", file_text(unit), campaign.languages[0]]
+        for unit in campaign_units(session, visit, campaign)
+    ]
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        write_csv(COLUMNS, rows).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="addresses-{found}.csv"'},
     )

@@ -27,7 +27,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from api.services.errors import FieldError
-from api.web.pages import PageError
+from api.web.pages import PageError, digits
 
 FILE_FIELD = "addresses"
 """The upload form's file input."""
@@ -55,7 +55,7 @@ async def _body(request: Request, *, limit: int, hard_limit: int) -> tuple[bytes
     """The body, and whether it went over ``limit`` (then not kept). Over ``hard_limit``,
     declared or read, the post is refused."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > hard_limit):
+    if declared is not None and (not digits(declared) or int(declared) > hard_limit):
         raise PageError(413, "bad_request")
     body, size = bytearray(), 0
     async for chunk in request.stream():

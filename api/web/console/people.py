@@ -19,7 +19,7 @@ from api.services.errors import Conflict, NotFound, ValidationFailed
 from api.store.models import Account, ApiKeyCreate, ApiKeyIssued, ApiKeyPublic, Role, Unit
 from api.web.console.routes import VisitDep, _check_csrf, _language, _page
 from api.web.i18n import LANGUAGES, Translator
-from api.web.pages import PageError, SessionDep, check_same_origin, read_form
+from api.web.pages import PageError, SessionDep, check_same_origin, digits, read_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,7 @@ def _back(request: Request) -> Response:
 
 
 def _id(text: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    if not digits(text) or len(text) > 12:
         raise PageError(404, "not_found")
     return int(text)
 

@@ -24,7 +24,7 @@ from api.services.access import Principal
 from api.services.accounts import Visit
 from api.services.errors import Conflict, NotFound
 from api.web.console.routes import VisitDep, _language, _page
-from api.web.pages import PageError, SessionDep
+from api.web.pages import PageError, SessionDep, digits
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,7 +84,7 @@ def _download(
 ) -> Response:
     """The file ``make`` writes, as an attachment named after the campaign; the page saying
     why not when the campaign has no results (409)."""
-    if not visit.principal.is_admin or not campaign_id.isdigit():
+    if not visit.principal.is_admin or not digits(campaign_id):
         raise PageError(404, "not_found")
     try:
         campaign = collection.get_visible_campaign(

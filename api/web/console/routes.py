@@ -9,8 +9,6 @@ can neither read nor set it)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -24,8 +22,8 @@ from api.jobs.queue import kick_reports_at_close
 from api.services import accounts, collection, org_chart
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
+from api.services.csv_text import write_csv
 from api.services.errors import Conflict, NotFound, ValidationFailed
-from api.services.exchange import spreadsheet_safe
 from api.settings import get_settings
 from api.store.models import CampaignCreate, InvitationCreate, Role
 from api.web.console.mail_section import mail_section
@@ -35,6 +33,7 @@ from api.web.pages import (
     PageError,
     SessionDep,
     check_same_origin,
+    digits,
     read_form,
     read_form_pairs,
     render,
@@ -309,7 +308,7 @@ async def new_campaign(request: Request, session: SessionDep, visit: VisitDep) -
     texts = Translator(_language(request, visit))
     typed: dict[str, Any] = {
         "name": fields.get("name", "").strip()[:200],
-        "units": [v for n, v in pairs if n == "units" and v.isdigit()],
+        "units": [v for n, v in pairs if n == "units" and digits(v)],
         "languages": [v for n, v in pairs if n == "languages" and v in LANGUAGES],
         "minimum": fields.get("minimum", "").strip()[:6],
         "opens": fields.get("opens", "").strip()[:16],
@@ -322,7 +321,7 @@ async def new_campaign(request: Request, session: SessionDep, visit: VisitDep) -
         problems.append(("units", texts("console.new_units_missing")))
     if not typed["languages"]:
         problems.append(("languages", texts("console.new_languages_missing")))
-    if not typed["minimum"].isdigit() or not 3 <= int(typed["minimum"]) <= 100:
+    if not digits(typed["minimum"]) or not 3 <= int(typed["minimum"]) <= 100:
         problems.append(("minimum", texts("console.new_minimum_error")))
     moments: dict[str, datetime | None] = {}
     for field in ("opens", "closes"):
@@ -377,7 +376,7 @@ def console_campaign(
     campaign_id: str, request: Request, session: SessionDep, visit: VisitDep
 ) -> Response:
     principal = visit.principal
-    if not principal.is_admin or not campaign_id.isdigit():
+    if not principal.is_admin or not digits(campaign_id):
         raise PageError(404, "not_found")
     try:
         campaign = collection.get_visible_campaign(
@@ -422,7 +421,7 @@ def console_audit(request: Request, session: SessionDep, visit: VisitDep) -> Res
 
 def _admin_campaign(session: Session, visit: Visit, campaign_id: str) -> int:
     """The campaign's id, once it is one the admin may act on; else the 404 of a missing page."""
-    if not visit.principal.is_admin or not campaign_id.isdigit():
+    if not visit.principal.is_admin or not digits(campaign_id):
         raise PageError(404, "not_found")
     try:
         collection.get_visible_campaign(
@@ -473,11 +472,11 @@ def _invitations(
     language = fields.get("language", "")
     problems: list[tuple[str, str]] = []
     texts = Translator(_language(request, visit))
-    if not count.isdigit() or not 1 <= int(count) <= MAX_LINKS:
+    if not digits(count) or not 1 <= int(count) <= MAX_LINKS:
         problems.append(("count", texts("console.links_count_error", most=MAX_LINKS)))
     if language not in campaign.languages:
         problems.append(("language", texts("console.links_language_error")))
-    if not unit.isdigit():
+    if not digits(unit):
         problems.append(("unit", texts("console.links_unit_error")))
     if problems:
         return _campaign_page(request, session, visit, campaign_id, problems=problems)
@@ -497,21 +496,14 @@ def _invitations(
         ).units
     }
     base = public_base_url(request)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["unit_id", "unit", "language", "link"])
-    for token in tokens:
-        writer.writerow(
-            [
-                unit,
-                spreadsheet_safe(names.get(int(unit), "")),
-                language,
-                f"{base}/r/{token}?lang={language}",
-            ]
-        )
+    links = [
+        [unit, names.get(int(unit), ""), language, f"{base}/r/{token}?lang={language}"]
+        for token in tokens
+    ]
+    content = write_csv(("unit_id", "unit", "language", "link"), links)
     filename = f"invitations-{campaign_id}-{unit}-{language}.csv"
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        content.encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

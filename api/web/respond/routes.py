@@ -26,6 +26,7 @@ from api.web.pages import (
     SessionDep,
     check_form_token,
     check_same_origin,
+    digits,
     form_token,
     read_form,
     render,
@@ -192,7 +193,7 @@ def _answers(
             continue
         if raw == NOT_APPLICABLE:
             answers[item_id] = None
-        elif raw.isdigit() and len(raw) < 4 and int(raw) in values:
+        elif digits(raw) and len(raw) < 4 and int(raw) in values:
             answers[item_id] = int(raw)
         else:
             invalid.append(item_id)
@@ -266,7 +267,7 @@ def part_page(token: str, number: str, request: Request, session: SessionDep) ->
 
 def _part(instrument: Instrument, number: str) -> Part:
     parts = _parts(instrument)
-    if not number.isdigit() or not 1 <= int(number) <= len(parts):
+    if not digits(number) or not 1 <= int(number) <= len(parts):
         raise PageError(404, "not_found")
     return parts[int(number) - 1]
 

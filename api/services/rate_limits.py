@@ -1,0 +1,227 @@
+"""Guessing limits: how many failed attempts a client, or an account name, may make before it is
+held, answered 429 with the seconds to wait, until its window ends.
+
+Three kinds of attempt are counted, each in buckets of its own:
+
+- a respondent link that does not exist (``token``), per client;
+- an API key that is wrong or revoked (``key``), per client;
+- a failed sign-in (``sign-in``), per client and per account name (the address typed, whether
+  or not it has an account), so that guesses at one account from many addresses are held too.
+
+Only failures are counted. A bucket's window opens with its first failure and lasts the kind's
+window; once the bucket holds the limit, every further attempt of the kind from that client (or
+at that account) is refused until the window ends, and the next failure after it opens a new
+one. A client is its address; an IPv6 client is its /64 network, which one subscriber is given
+whole. A held client holds no one else: a respondent elsewhere with a correct link is served.
+
+The counts are kept in a store shared by every replica (``api.store.rate_limits``). An attempt
+costs one read of its buckets; only a failure writes. Attempts already in flight when a bucket
+fills are not stopped: a guesser gets at most the limit and the attempts it makes at once.
+A store that cannot be reached refuses nobody (it is logged): the limits slow guessing down,
+and losing them for a while must not stop the survey.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from sqlalchemy import Engine
+
+from api.settings import Settings
+from api.store.rate_limits import Count, DatabaseCounts, RedisCounts
+
+logger = logging.getLogger(__name__)
+
+Scope = Literal["client", "account"]
+UNKNOWN_CLIENT = "unknown"
+"""The client of a request whose address the server does not know (a Unix socket)."""
+
+
+class Kind(StrEnum):
+    token = "token"
+    key = "key"
+    sign_in = "sign-in"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A request that may fail: its kind, its client and, for a sign-in, the account name."""
+
+    kind: Kind
+    client: str
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Failures per window (0: not limited) and windows in seconds; see ``api.settings``."""
+
+    tokens: int = 20
+    keys: int = 20
+    window: int = 300
+    sign_ins_per_account: int = 5
+    sign_ins_per_client: int = 20
+    sign_in_window: int = 900
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            tokens=settings.rate_limit_tokens,
+            keys=settings.rate_limit_keys,
+            window=settings.rate_limit_window_seconds,
+            sign_ins_per_account=settings.rate_limit_sign_ins_per_account,
+            sign_ins_per_client=settings.rate_limit_sign_ins_per_client,
+            sign_in_window=settings.rate_limit_sign_in_window_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """What one count is kept for: ``name`` is its digest in the store."""
+
+    name: str
+    scope: Scope
+    limit: int
+    window: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An attempt refused: for ``retry_after`` seconds, because of its client or its account."""
+
+    retry_after: int
+    scope: Scope
+
+
+class FailureCounts(Protocol):
+    """A store of counts (``api.store.rate_limits``); ``now`` in seconds since the epoch."""
+
+    def read(self, buckets: Sequence[str], *, now: int) -> dict[str, Count]: ...
+
+    def add(self, opens: Mapping[str, int], *, now: int) -> dict[str, Count]: ...
+
+
+def client_of(host: str | None) -> str:
+    """The client a request counts against: its IPv4 address, or the /64 network of its IPv6
+    address (an IPv4 address written as IPv6 is the IPv4 address)."""
+    if not host:
+        return UNKNOWN_CLIENT
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:100]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+    return str(address)
+
+
+def account_of(email: str) -> str:
+    """The account name a sign-in counts against: the address as sign-in reads it."""
+    return email.strip().lower()[:254]
+
+
+def buckets(attempt: Attempt, limits: Limits) -> list[Bucket]:
+    """The buckets an attempt counts in and is checked against; none when its kind is off."""
+    if attempt.kind == Kind.sign_in:
+        found = [_bucket(attempt, "client", limits.sign_ins_per_client, limits.sign_in_window)]
+        if attempt.account:
+            found.append(
+                _bucket(attempt, "account", limits.sign_ins_per_account, limits.sign_in_window)
+            )
+    else:
+        limit = limits.tokens if attempt.kind == Kind.token else limits.keys
+        found = [_bucket(attempt, "client", limit, limits.window)]
+    return [bucket for bucket in found if bucket.limit > 0]
+
+
+def _bucket(attempt: Attempt, scope: Scope, limit: int, window: int) -> Bucket:
+    value = attempt.account if scope == "account" else attempt.client
+    # A digest: the store never holds an address or an account name in clear.
+    name = hashlib.sha256(f"{attempt.kind}\0{scope}\0{value}".encode()).hexdigest()
+    return Bucket(name=name, scope=scope, limit=limit, window=window)
+
+
+def hold(found: Sequence[Bucket], counts: Mapping[str, Count], *, now: int) -> Hold | None:
+    """Whether the attempt is refused, given its buckets' counts; the longest wait if so."""
+    holds = []
+    for bucket in found:
+        count = counts.get(bucket.name)
+        if count is not None and count.failures >= bucket.limit and count.reset_at > now:
+            holds.append(Hold(retry_after=count.reset_at - now, scope=bucket.scope))
+    return max(holds, key=lambda h: h.retry_after) if holds else None
+
+
+class RateLimiter:
+    """The limits, over a store of counts, on a clock (``time.time`` but in tests)."""
+
+    def __init__(
+        self,
+        counts: FailureCounts,
+        *,
+        limits: Limits,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.counts = counts
+        self.limits = limits
+        self.clock = clock
+
+    def limits_kind(self, kind: Kind) -> bool:
+        """Whether attempts of ``kind`` are limited at all (with no limit: no read, no write)."""
+        limits = self.limits
+        if kind == Kind.sign_in:
+            return limits.sign_ins_per_client > 0 or limits.sign_ins_per_account > 0
+        return (limits.tokens if kind == Kind.token else limits.keys) > 0
+
+    def check(self, attempt: Attempt) -> Hold | None:
+        """Whether ``attempt`` is refused: one read of its buckets."""
+        found = buckets(attempt, self.limits)
+        if not found:
+            return None
+        now = int(self.clock())
+        try:
+            counts = self.counts.read([b.name for b in found], now=now)
+        except Exception:  # the store is unreachable: nobody is refused for it
+            logger.exception("the counts of failed attempts cannot be read")
+            return None
+        return hold(found, counts, now=now)
+
+    def fail(self, attempt: Attempt) -> None:
+        """Count a failed attempt in each of its buckets."""
+        found = buckets(attempt, self.limits)
+        if not found:
+            return
+        now = int(self.clock())
+        try:
+            counts = self.counts.add({b.name: now + b.window for b in found}, now=now)
+        except Exception:  # as in check
+            logger.exception("a failed attempt cannot be counted")
+            return
+        for bucket in found:
+            if counts[bucket.name].failures == bucket.limit:
+                logger.warning(
+                    "%s attempts held per %s: %d failures in %d s",
+                    attempt.kind,
+                    bucket.scope,
+                    bucket.limit,
+                    bucket.window,
+                )
+
+
+def rate_limiter(
+    settings: Settings, engine: Engine, *, clock: Callable[[], float] = time.time
+) -> RateLimiter:
+    """The limits the settings set, counted in Redis if ``RATE_LIMIT_URL`` names it, else in
+    the database of ``engine``."""
+    counts: FailureCounts = (
+        RedisCounts(settings.rate_limit_url) if settings.rate_limit_url else DatabaseCounts(engine)
+    )
+    return RateLimiter(counts, limits=Limits.from_settings(settings), clock=clock)
