@@ -31,9 +31,6 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	# One BLAS thread per test worker: two workers on two cores, each with a pool of spinning
-	# BLAS threads, take twice as long over the factor analyses.
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -q -n auto --dist loadfile
 
 $(STAMP): requirements.lock pyproject.toml | system-deps

@@ -27,30 +27,6 @@ def _postgres_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
-HEAVY_FIRST = (
-    "tests/web/",
-    "tests/api/test_reports_at_close.py",
-    "tests/api/test_page_route_matrix.py",
-    "tests/api/test_openapi_fuzz.py",
-    "tests/api/test_api_route_matrix.py",
-    "tests/api/test_crash_under_load.py",
-    "tests/api/test_batch.py",
-    "tests/api/test_web_batch.py",
-    "tests/api/test_web_mail.py",
-    "tests/api/test_demo.py",
-)
-"""The test files that take longest, run first: the workers of ``pytest -n`` take files one
-at a time in this order, so no long file is left to run alone at the end."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        found = (i for i, start in enumerate(HEAVY_FIRST) if item.nodeid.startswith(start))
-        return next(found, len(HEAVY_FIRST))
-
-    items.sort(key=rank)  # stable: each file's tests keep their order
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _quick_password_hashes() -> Iterator[None]:
     """Hash passwords at argon2id's lowest cost: the production cost (``PASSWORD_HASHER``,
