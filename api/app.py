@@ -99,7 +99,9 @@ def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> Fas
     _add_error_handlers(app)
     from api.http import departments, exchange, keys, mail, organisation, respond, results
 
-    for module in (keys, organisation, respond, results, departments, exchange, mail):
+    # The respondents' routes first: the router tries routes in order, and a submission, the
+    # request that comes by the thousand, then matches at once instead of after thirty others.
+    for module in (respond, keys, organisation, results, departments, exchange, mail):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(results.assets, prefix=API_PREFIX)
     from api import web

@@ -90,7 +90,9 @@ class RateLimit:
             account, receive = await _account_named(scope, receive)
         client = scope.get("client")
         attempt = Attempt(guard.kind, client_of(client[0] if client else None), account)
-        held = await run_in_threadpool(limiter.check, attempt)
+        if limiter.stale():  # once a second at most: one read, off the event loop
+            await run_in_threadpool(limiter.refresh)
+        held = limiter.check(attempt, read=False)
         if held is not None:
             await _refusal(scope, guard, held)(scope, receive, send)
             return

@@ -230,11 +230,12 @@ def save_draft(
     """Keep partial answers to resume later; returns how many items are answered so far.
     ``language`` is the one asked for in the query, beside the body's."""
     with session.begin():
-        invitation, answers, language = _accepted_answers(
+        invitation, response = _accepted_answers(
             session, token, data, complete=False, asked=language
         )
+        answers = dict(response.answers)
         if not repo.save_draft(
-            session, invitation_id=_id(invitation), answers=answers, language=language
+            session, invitation_id=_id(invitation), answers=answers, language=response.language
         ):
             raise Conflict(_USED)
         return len(answers)
@@ -244,13 +245,12 @@ def submit(session: Session, *, token: str, data: AnswersIn, language: str | Non
     """Store the response and use the token up, in one transaction. ``language`` is the one
     asked for in the query, beside the body's."""
     with session.begin():
-        invitation, answers, language = _accepted_answers(
+        invitation, response = _accepted_answers(
             session, token, data, complete=True, asked=language
         )
         # The guarded update, not the row lock, is what lets only one submission through.
         if not repo.use_invitation(session, invitation_id=_id(invitation)):
             raise Conflict(_USED)
-        response = ResponseCreate(unit_id=invitation.unit_id, language=language, answers=answers)
         repo.insert_responses(
             session,
             campaign_id=invitation.campaign_id,
@@ -269,9 +269,10 @@ def submit_with(
 
 def _accepted_answers(
     session: Session, token: str, data: AnswersIn, *, complete: bool, asked: str | None
-) -> tuple[Invitation, dict[str, int | None], str]:
-    """The invitation, the answers merged over its draft and their language, once the campaign
-    is taking answers and the answers pass every rule (all items when ``complete``).
+) -> tuple[Invitation, ResponseCreate]:
+    """The invitation and the response of the answers merged over its draft, in their
+    language, once the campaign is taking answers and the answers pass every rule (all items
+    when ``complete``).
 
     The language is the one the respondent read: the body's or the query's (``asked``), which
     must agree when both are given, else the draft's, else the campaign's first."""
@@ -289,8 +290,8 @@ def _accepted_answers(
     instrument = load_builtin(campaign.instrument_ref)
     merged = {**(invitation.draft or {}), **data.answers}
     language = data.language or asked or invitation.draft_language or campaign.languages[0]
-    _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
-    return invitation, merged, language
+    response = _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
+    return invitation, response
 
 
 def campaign_progress(
@@ -441,7 +442,9 @@ def _check_answers(
     language: str,
     *,
     complete: bool,
-) -> None:
+) -> ResponseCreate:
+    """The response the answers make, once they pass every rule (all items when
+    ``complete``)."""
     if language not in campaign.languages:
         # Checked before the response is built: its model takes no language of another length.
         raise ValidationFailed(
@@ -464,3 +467,4 @@ def _check_answers(
         ]
     if errors:
         raise ValidationFailed(errors)
+    return response

@@ -15,8 +15,11 @@ one. A client is its address; an IPv6 client is its /64 network, which one subsc
 whole. A held client holds no one else: a respondent elsewhere with a correct link is served.
 
 The counts are kept in a store shared by every replica (``api.store.rate_limits``). An attempt
-costs one read of its buckets; only a failure writes. Attempts already in flight when a bucket
-fills are not stopped: a guesser gets at most the limit and the attempts it makes at once.
+reads nothing: each process keeps a copy of the held buckets, read again once a second
+(``HELD_REFRESH_SECONDS``), so a client held through another replica is held everywhere within
+a second, and through this one at once; only a failure writes. Attempts already in flight when
+a bucket fills are not stopped: a guesser gets at most the limit, the attempts it makes at once
+and, spread over several replicas, what the others let through in that second.
 A store that cannot be reached refuses nobody (it is logged): the limits slow guessing down,
 and losing them for a while must not stop the survey.
 """
@@ -107,6 +110,8 @@ class FailureCounts(Protocol):
 
     def add(self, opens: Mapping[str, int], *, now: int) -> dict[str, Count]: ...
 
+    def held(self, *, at_least: int, now: int) -> dict[str, Count]: ...
+
 
 def client_of(host: str | None) -> str:
     """The client a request counts against: its IPv4 address, or the /64 network of its IPv6
@@ -160,8 +165,18 @@ def hold(found: Sequence[Bucket], counts: Mapping[str, Count], *, now: int) -> H
     return max(holds, key=lambda h: h.retry_after) if holds else None
 
 
+HELD_REFRESH_SECONDS = 1.0
+"""How old a process's copy of the held buckets may grow before it is read again."""
+
+
 class RateLimiter:
-    """The limits, over a store of counts, on a clock (``time.time`` but in tests)."""
+    """The limits, over a store of counts, on a clock (``time.time`` but in tests).
+
+    Checking an attempt reads nothing: it looks in this process's copy of the buckets that are
+    held, read again from the store when it is ``refresh`` seconds old (one read a second for
+    the whole process, whatever the number of requests), and where this process's own
+    failures are added as they are counted. A client held by another replica's count is
+    therefore held here within ``refresh`` seconds; by this process's count, at once."""
 
     def __init__(
         self,
@@ -169,10 +184,25 @@ class RateLimiter:
         *,
         limits: Limits,
         clock: Callable[[], float] = time.time,
+        refresh: float = HELD_REFRESH_SECONDS,
     ) -> None:
         self.counts = counts
         self.limits = limits
         self.clock = clock
+        self.refresh_seconds = refresh
+        self._held: dict[str, Count] = {}
+        self._read_at: float | None = None
+        positive = [
+            limit
+            for limit in (
+                limits.tokens,
+                limits.keys,
+                limits.sign_ins_per_account,
+                limits.sign_ins_per_client,
+            )
+            if limit > 0
+        ]
+        self._at_least = min(positive, default=1)
 
     def limits_kind(self, kind: Kind) -> bool:
         """Whether attempts of ``kind`` are limited at all (with no limit: no read, no write)."""
@@ -181,18 +211,31 @@ class RateLimiter:
             return limits.sign_ins_per_client > 0 or limits.sign_ins_per_account > 0
         return (limits.tokens if kind == Kind.token else limits.keys) > 0
 
-    def check(self, attempt: Attempt) -> Hold | None:
-        """Whether ``attempt`` is refused: one read of its buckets."""
+    def stale(self) -> bool:
+        """Whether the copy of the held buckets is due to be read again (``refresh``)."""
+        return self._read_at is None or self.clock() - self._read_at >= self.refresh_seconds
+
+    def refresh(self) -> None:
+        """Read the held buckets again (one read); an unreachable store keeps the last copy."""
+        now = self.clock()
+        try:
+            held = self.counts.held(at_least=self._at_least, now=int(now))
+        except Exception:  # the store is unreachable: nobody is refused for it
+            logger.exception("the counts of failed attempts cannot be read")
+            held = None
+        if held is not None:
+            self._held = held
+        self._read_at = now
+
+    def check(self, attempt: Attempt, *, read: bool = True) -> Hold | None:
+        """Whether ``attempt`` is refused, from the copy of the held buckets (read again first
+        if it is stale, unless ``read`` is false: the caller refreshed)."""
         found = buckets(attempt, self.limits)
         if not found:
             return None
-        now = int(self.clock())
-        try:
-            counts = self.counts.read([b.name for b in found], now=now)
-        except Exception:  # the store is unreachable: nobody is refused for it
-            logger.exception("the counts of failed attempts cannot be read")
-            return None
-        return hold(found, counts, now=now)
+        if read and self.stale():
+            self.refresh()
+        return hold(found, self._held, now=int(self.clock()))
 
     def fail(self, attempt: Attempt) -> None:
         """Count a failed attempt in each of its buckets."""
@@ -206,6 +249,9 @@ class RateLimiter:
             logger.exception("a failed attempt cannot be counted")
             return
         for bucket in found:
+            if counts[bucket.name].failures >= bucket.limit:
+                # Held here at once; the other processes read it within ``refresh`` seconds.
+                self._held = {**self._held, bucket.name: counts[bucket.name]}
             if counts[bucket.name].failures == bucket.limit:
                 logger.warning(
                     "%s attempts held per %s: %d failures in %d s",

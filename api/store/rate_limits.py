@@ -29,6 +29,8 @@ PRUNE_ROWS = 500
 for a long delete."""
 
 REDIS_PREFIX = "transversal:ratelimit:"
+OPEN_WINDOWS = "open"
+"""The sorted set, under the prefix, of the buckets whose window is open (score: its end)."""
 REDIS_GRACE_SECONDS = 60
 """Redis forgets a bucket this long after its window ends: by then nobody reads it."""
 
@@ -53,6 +55,15 @@ class DatabaseCounts:
         """The buckets' counts whose window has not ended: one read by primary key."""
         statement = select(_table.c.bucket, _table.c.failures, _table.c.reset_at).where(
             _table.c.bucket.in_(list(buckets)), _table.c.reset_at > now
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return {bucket: Count(failures, reset_at) for bucket, failures, reset_at in rows}
+
+    def held(self, *, at_least: int, now: int) -> dict[str, Count]:
+        """The buckets with at least ``at_least`` failures in a window not ended: one read."""
+        statement = select(_table.c.bucket, _table.c.failures, _table.c.reset_at).where(
+            _table.c.failures >= at_least, _table.c.reset_at > now
         )
         with self.engine.connect() as connection:
             rows = connection.execute(statement).all()
@@ -102,21 +113,26 @@ def _prune(now: int) -> Any:
     return delete(_table).where(and_(_table.c.bucket.in_(ended), _table.c.reset_at <= now))
 
 
-# Adds one failure to each key, atomically (Redis runs a script alone). ARGV[1] is now, ARGV[i+1]
-# the end of the window a first failure in KEYS[i] opens; answers failures and reset_at per key.
+# Adds one failure to each bucket's key, atomically (Redis runs a script alone). KEYS[1] is the
+# sorted set of the buckets with a window open (score: its end), KEYS[i] (i > 1) a bucket's hash;
+# ARGV[1] is now, ARGV[i] the end of the window a first failure in KEYS[i] opens, the last ARGV
+# the grace; answers failures and reset_at per bucket.
 _ADD = """
 local now = tonumber(ARGV[1])
 local result = {}
-for i, key in ipairs(KEYS) do
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for i = 2, #KEYS do
+  local key = KEYS[i]
   local reset_at = tonumber(redis.call('HGET', key, 'reset_at'))
   local failures
   if reset_at and reset_at > now then
     failures = redis.call('HINCRBY', key, 'failures', 1)
   else
-    reset_at = tonumber(ARGV[i + 1])
+    reset_at = tonumber(ARGV[i])
     failures = 1
     redis.call('HSET', key, 'failures', 1, 'reset_at', reset_at)
     redis.call('EXPIRE', key, math.max(reset_at - now, 1) + tonumber(ARGV[#ARGV]))
+    redis.call('ZADD', KEYS[1], reset_at, key)
   end
   result[#result + 1] = failures
   result[#result + 1] = reset_at
@@ -145,10 +161,18 @@ class RedisCounts:
                 found[bucket] = Count(int(failures), int(reset_at))
         return found
 
+    def held(self, *, at_least: int, now: int) -> dict[str, Count]:
+        """The buckets with at least ``at_least`` failures in a window not ended: two round
+        trips, the open windows' names (a sorted set ``add`` keeps) and then their counts."""
+        keys = self.redis.zrangebyscore(self.prefix + OPEN_WINDOWS, f"({now}", "+inf")
+        names = [key.decode()[len(self.prefix) :] for key in cast("list[bytes]", keys)]
+        counts = self.read(names, now=now) if names else {}
+        return {name: count for name, count in counts.items() if count.failures >= at_least}
+
     def add(self, opens: Mapping[str, int], *, now: int) -> dict[str, Count]:
         """One more failure in each bucket, atomically; the counts after."""
         buckets = sorted(opens)
-        keys = [self.prefix + bucket for bucket in buckets]
+        keys = [self.prefix + OPEN_WINDOWS, *(self.prefix + bucket for bucket in buckets)]
         args = [now, *(opens[bucket] for bucket in buckets), REDIS_GRACE_SECONDS]
         answer = cast("list[Any]", self._add(keys=keys, args=args))
         return {

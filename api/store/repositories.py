@@ -316,10 +316,11 @@ def insert_responses(
     ]
     # Into the table, not the entity: the ORM's bulk insert costs more than the statement, and
     # the columns' defaults (the random id) apply the same.
+    # On the session's connection: a Core statement needs none of the ORM's execution.
     if len(rows) == 1:
-        session.execute(_INSERT_RESPONSE, rows[0])
+        session.connection().execute(_INSERT_RESPONSE, rows[0])
     elif rows:
-        session.execute(_INSERT_RESPONSE, rows)
+        session.connection().execute(_INSERT_RESPONSE, rows)
 
 
 _INSERT_RESPONSE = insert(_table(Response))
@@ -477,7 +478,8 @@ def use_invitation(session: Session, *, invitation_id: int) -> bool:
     one changes the row and the other changes nothing, even where ``lock`` holds no row
     (SQLite reads outside any transaction and ignores FOR UPDATE).
     """
-    return _rows_changed(session, _USE_INVITATION, {"invitation_id": invitation_id}) == 1
+    changed = session.connection().execute(_USE_INVITATION, {"invitation_id": invitation_id})
+    return changed.rowcount == 1
 
 
 _INVITATIONS = _table(Invitation)
@@ -504,7 +506,7 @@ def invitation_and_campaign(
     objects outside the session (to read, not to change); ``lock`` holds the invitation's row
     until the transaction ends, as ``invitation_by_hash`` does."""
     statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
-    row = session.execute(statement, {"token_hash": token_hash}).first()
+    row = session.connection().execute(statement, {"token_hash": token_hash}).first()
     if row is None:
         return None
     values = row._mapping

@@ -144,6 +144,30 @@ def test_a_refused_sign_in_keeps_the_address_and_tells_nothing_more(
     assert "not the password" not in wrong.text
 
 
+def test_a_refused_sign_in_answers_in_the_language_the_form_was_read_in(
+    browser: TestClient, people: dict[str, Any]
+) -> None:
+    """An English browser that chose French on the form gets its refusal in French: the form
+    posts to the address of the language it was shown in."""
+    english = {"Accept-Language": "en"}
+    form = browser.get("/signin?lang=fr", headers=english)
+    action = re.search(r'<form method="post" action="([^"]+)"', form.text)
+    assert action is not None
+    assert unescape(action.group(1)) == "/signin?lang=fr"
+    wrong = browser.post(
+        unescape(action.group(1)),
+        data={"csrf": _csrf(form.text), "email": "hr@acme.example", "password": "not it"},
+        headers=english,
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 401
+    assert '<html lang="fr">' in wrong.text
+    message = catalogue("fr")["signin.refused"].format(
+        tries=accounts.MAX_FAILURES, minutes=accounts.LOCK_MINUTES
+    )
+    assert message in _text(wrong.text)
+
+
 def test_a_sign_in_posted_from_elsewhere_is_refused(
     browser: TestClient, people: dict[str, Any]
 ) -> None:
