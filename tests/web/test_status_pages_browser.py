@@ -18,7 +18,7 @@ from playwright.sync_api import Response as PlaywrightResponse
 from sqlmodel import Session, select
 
 from api.http.guard import MAX_BODY_BYTES
-from api.services import accounts, campaigns, collection, org_chart
+from api.services import accounts, collection
 from api.services.access import TOKEN_PREFIX, authenticate, init_organisation, new_secret
 from api.services.accounts import AccountCreate
 from api.services.org_chart import UnitImportRow
@@ -26,14 +26,13 @@ from api.settings import get_settings
 from api.store import repositories
 from api.store.models import (
     Account,
-    CampaignCreate,
     InvitationCreate,
     OrganisationCreate,
     Role,
 )
 from api.web.console.routes import SESSION_COOKIE
 from api.web.i18n import Translator, catalogue
-from instrument import load_builtin
+from tests.api.conftest import stage_campaign
 from tests.web.conftest import (
     DEFAULT_HEIGHT,
     PHONE_WIDTH,
@@ -71,34 +70,24 @@ class Scenery:
 def scenery(live_server: LiveServer) -> Scenery:
     with Session(live_server.engine, expire_on_commit=False) as session:
         made, key = init_organisation(session, OrganisationCreate(name="Acme Care"))
-        assert made.id is not None
-        units = org_chart.import_units(
-            session,
-            organisation_id=made.id,
-            rows=[
-                UnitImportRow(external_id="org", name="Acme Care", kind="organisation"),
-                UnitImportRow(external_id="t", name="Night ward", parent_external_id="org"),
-            ],
-        )
-        team = next(u.id for u in units if u.external_id == "t")
-        assert team is not None
-        campaign = campaigns.create_campaign(
-            session,
-            organisation_id=made.id,
-            data=CampaignCreate(
-                name="Spring 2027",
-                instrument=load_builtin().ref,
-                unit_ids=[team],
-                languages=["en", "fr"],
-            ),
-        )
-        assert campaign.id is not None
-        campaigns.open_campaign(session, campaign_id=campaign.id)
+    assert made.id is not None
+    staged = stage_campaign(
+        live_server.engine,
+        made.id,
+        chart=[
+            UnitImportRow(external_id="org", name="Acme Care", kind="organisation"),
+            UnitImportRow(external_id="t", name="Night ward", parent_external_id="org"),
+        ],
+        teams=["t"],
+        name="Spring 2027",
+        languages=["en", "fr"],
+    )
+    with Session(live_server.engine, expire_on_commit=False) as session:
         token = collection.issue_invitations(
             session,
             principal=authenticate(session, key=key.key),
-            campaign_id=campaign.id,
-            data=InvitationCreate(unit_id=team, count=1),
+            campaign_id=staged.campaign_id,
+            data=InvitationCreate(unit_id=staged.units["t"], count=1),
         )[0]
         for email in (HR, TAKEN):
             accounts.create_account(
