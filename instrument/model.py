@@ -269,10 +269,13 @@ class Instrument(_Frozen):
     def scale(self, scale_id: str) -> Scale:
         return self._scales_by_id[scale_id]
 
-    @property
+    @cached_property
     def item_ids(self) -> tuple[str, ...]:
         """Item ids in the order the scales list them: the order of the form."""
         return tuple(item_id for scale in self.scales for item_id in scale.items)
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._items_by_id
 
     @property
     def scale_ids(self) -> tuple[str, ...]:

@@ -573,14 +573,16 @@ def answer_errors(
             )
         )
     scale = instrument.response_scale
-    known = instrument.item_ids
+    lowest, highest = scale.min, scale.max
     for item_id, value in response.answers.items():
-        where = f"{prefix}.answers.{item_id}"
-        if item_id not in known:
-            errors.append(FieldError(where, "unknown item"))
-        elif value is not None and not scale.min <= value <= scale.max:
+        if not instrument.has_item(item_id):
+            errors.append(FieldError(f"{prefix}.answers.{item_id}", "unknown item"))
+        elif value is not None and not lowest <= value <= highest:
             errors.append(
-                FieldError(where, f"{value} is outside the scale {scale.min}..{scale.max}")
+                FieldError(
+                    f"{prefix}.answers.{item_id}",
+                    f"{value} is outside the scale {scale.min}..{scale.max}",
+                )
             )
     return errors
 

@@ -29,6 +29,7 @@ from api.store.models import (
     ResponseCreate,
     utc_now,
 )
+from api.store.submissions import submission_transaction
 from instrument import Instrument, load_builtin
 
 _USED = "this invitation has already been used to submit answers"
@@ -249,20 +250,44 @@ def submit(session: Session, *, token: str, data: AnswersIn, language: str | Non
             session, token, data, complete=True, asked=language
         )
         # The guarded update, not the row lock, is what lets only one submission through.
-        if not repo.use_invitation(session, invitation_id=_id(invitation)):
-            raise Conflict(_USED)
-        repo.insert_responses(
+        stored = repo.store_submission(
             session,
+            invitation_id=_id(invitation),
             campaign_id=invitation.campaign_id,
-            responses=[response],
+            response=response,
             day=utc_now().date(),
         )
+        if not stored:
+            raise Conflict(_USED)
 
 
 def submit_with(
     engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
 ) -> None:
-    """``submit`` in a session of its own on ``engine``."""
+    """``submit`` in a transaction of its own on ``engine``: the same reads, rules and writes,
+    sent on the pool's connection without a session (``api.store.submissions``), the path of
+    the API's submissions. A campaign that is not plainly open takes ``submit``'s path, which
+    moves it on its schedule first."""
+    _same_language(data, language)
+    with submission_transaction(engine) as transaction:
+        found = transaction.invitation_and_campaign(token_hash=digest(token))
+        if found is None:
+            raise NotFound("invitation", "for this token")
+        invitation, campaign = found
+        if invitation.used:
+            raise Conflict(_USED)
+        if campaign.status == CampaignStatus.open and _opening(campaign) == Opening.open:
+            response = _answers_of(invitation, campaign, data, complete=True, asked=language)
+            stored = transaction.store(
+                invitation_id=_id(invitation),
+                campaign_id=invitation.campaign_id,
+                response=response,
+                day=utc_now().date(),
+            )
+            if not stored:
+                raise Conflict(_USED)
+            transaction.commit()
+            return
     with Session(engine, expire_on_commit=False) as session:
         submit(session, token=token, data=data, language=language)
 
@@ -272,10 +297,14 @@ def _accepted_answers(
 ) -> tuple[Invitation, ResponseCreate]:
     """The invitation and the response of the answers merged over its draft, in their
     language, once the campaign is taking answers and the answers pass every rule (all items
-    when ``complete``).
+    when ``complete``)."""
+    _same_language(data, asked)
+    invitation, campaign = _invitation(session, token, lock=True)
+    return invitation, _answers_of(invitation, campaign, data, complete=complete, asked=asked)
 
-    The language is the one the respondent read: the body's or the query's (``asked``), which
-    must agree when both are given, else the draft's, else the campaign's first."""
+
+def _same_language(data: AnswersIn, asked: str | None) -> None:
+    """The language of the body and of the query (``asked``) must agree when both are given."""
     if data.language and asked and data.language != asked:
         raise ValidationFailed(
             [
@@ -285,13 +314,24 @@ def _accepted_answers(
                 )
             ]
         )
-    invitation, campaign = _invitation(session, token, lock=True)
+
+
+def _answers_of(
+    invitation: Invitation,
+    campaign: Campaign,
+    data: AnswersIn,
+    *,
+    complete: bool,
+    asked: str | None,
+) -> ResponseCreate:
+    """The response of the answers merged over the invitation's draft, once the campaign is
+    taking answers and the answers pass every rule. Its language is the one the respondent
+    read: the body's or the query's, else the draft's, else the campaign's first."""
     _require_accepting(campaign)
     instrument = load_builtin(campaign.instrument_ref)
     merged = {**(invitation.draft or {}), **data.answers}
     language = data.language or asked or invitation.draft_language or campaign.languages[0]
-    response = _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
-    return invitation, response
+    return _check_answers(invitation, campaign, instrument, merged, language, complete=complete)
 
 
 def campaign_progress(

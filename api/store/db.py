@@ -7,8 +7,10 @@ find the schema at its head and change nothing."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 
@@ -41,7 +43,37 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options = {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE, **options}
-    return create_engine(url, pool_pre_ping=True, **options)
+    engine = create_engine(url, **options)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+PING_AFTER_IDLE = 5.0
+"""Seconds a pooled PostgreSQL connection may sit unused before it is tested on its way out of
+the pool. SQLAlchemy's ``pool_pre_ping`` tests every checkout, one round trip a request: under
+load that was one statement in six of a submission, for connections used milliseconds before.
+A connection that has just worked and still fails (the server restarted) fails its request,
+and SQLAlchemy then drops every connection of the pool, as it does for any lost connection."""
+_CHECKED_IN = "transversal: checked in"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Test a connection that has been idle, as ``pool_pre_ping`` would; a dead one is
+    replaced (``DisconnectionError`` makes the pool open another)."""
+    since = record.info.get(_CHECKED_IN)
+    if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as error:
+        raise DisconnectionError(f"a pooled connection is gone: {error}") from error
+    if not alive:
+        raise DisconnectionError("a pooled connection is gone")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

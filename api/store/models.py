@@ -377,6 +377,11 @@ class ResponseCreate(SQLModel):
     answers: dict[str, int | None]
 
 
+def new_response_id() -> str:
+    """A response's id: random, so that ids say nothing of the order of submission."""
+    return uuid.uuid4().hex
+
+
 class Response(SQLModel, table=True):
     # A random id, so that the order of submission cannot be read off the keys, and on SQLite
     # no rowid beside it (a rowid grows with each insert): the table is stored in the order of
@@ -384,7 +389,7 @@ class Response(SQLModel, table=True):
     # they are rewritten in the order of their ids (``repositories.reorder_responses``).
     __table_args__ = {"sqlite_with_rowid": False}
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    id: str = Field(default_factory=lambda: new_response_id(), primary_key=True, max_length=32)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     language: str = Field(max_length=2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -25,6 +25,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import class_mapper, configure_mappers
 from sqlmodel import Session, SQLModel, col, select
 
 from api.store.models import (
@@ -44,6 +45,7 @@ from api.store.models import (
     Role,
     Unit,
     WebSession,
+    new_response_id,
     utc_now,
 )
 
@@ -302,28 +304,54 @@ def campaign_units(session: Session, *, campaign_id: int) -> list[CampaignUnit]:
 def insert_responses(
     session: Session, *, campaign_id: int, responses: Sequence[ResponseCreate], day: date
 ) -> None:
-    """Store responses in one statement (executemany). This is the one place that decides what
-    a stored response holds: its unit, language, day and answers, and nothing else."""
-    rows = [
-        {
-            "campaign_id": campaign_id,
-            "unit_id": r.unit_id,
-            "language": r.language,
-            "submitted_on": day,
-            "answers": dict(r.answers),
-        }
-        for r in responses
-    ]
-    # Into the table, not the entity: the ORM's bulk insert costs more than the statement, and
-    # the columns' defaults (the random id) apply the same.
+    """Store responses in one statement (executemany)."""
+    rows = [response_row(campaign_id, r, day) for r in responses]
+    # Into the table, not the entity: the ORM's bulk insert costs more than the statement.
     # On the session's connection: a Core statement needs none of the ORM's execution.
     if len(rows) == 1:
-        session.connection().execute(_INSERT_RESPONSE, rows[0])
+        session.connection().execute(INSERT_RESPONSE, rows[0])
     elif rows:
-        session.connection().execute(_INSERT_RESPONSE, rows)
+        session.connection().execute(INSERT_RESPONSE, rows)
 
 
-_INSERT_RESPONSE = insert(_table(Response))
+def response_row(campaign_id: int, response: ResponseCreate, day: date) -> dict[str, Any]:
+    """The one place that decides what a stored response holds: a random id, its campaign,
+    unit, language, day and answers, and nothing else."""
+    return {
+        "id": new_response_id(),
+        "campaign_id": campaign_id,
+        "unit_id": response.unit_id,
+        "language": response.language,
+        "submitted_on": day,
+        "answers": dict(response.answers),
+    }
+
+
+def store_submission(
+    session: Session, *, invitation_id: int, campaign_id: int, response: ResponseCreate, day: date
+) -> bool:
+    """Use the invitation up (drop its draft) and store its response; False, with nothing
+    changed, if the invitation was used already.
+
+    The condition on ``used`` is the guard: of two submissions with one token, one changes the
+    row and the other changes nothing, even where no row lock holds (SQLite ignores FOR
+    UPDATE). On PostgreSQL it is one statement, whose update feeds its insert: a response is
+    stored only with the invitation it uses up. SQLite cannot write in a WITH: two statements.
+    """
+    row = response_row(campaign_id, response, day)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Named apart from the invitation's columns, which an update would take for its values.
+        values = {f"response_{name}": value for name, value in row.items()}
+        stored = connection.execute(USE_AND_STORE, {"invitation_id": invitation_id, **values})
+        return stored.rowcount == 1
+    if connection.execute(USE_INVITATION, {"invitation_id": invitation_id}).rowcount != 1:
+        return False
+    connection.execute(INSERT_RESPONSE, row)
+    return True
+
+
+INSERT_RESPONSE = insert(_table(Response))
 
 
 def response_answers(session: Session, *, campaign_id: int) -> list[tuple[int, dict[str, Any]]]:
@@ -471,32 +499,37 @@ def save_draft(
     return _rows_changed(session, statement) == 1
 
 
-def use_invitation(session: Session, *, invitation_id: int) -> bool:
-    """Mark an unused invitation used and drop its draft; False if it was used already.
-
-    The condition on ``used`` makes the update the guard: of two submissions with one token,
-    one changes the row and the other changes nothing, even where ``lock`` holds no row
-    (SQLite reads outside any transaction and ignores FOR UPDATE).
-    """
-    changed = session.connection().execute(_USE_INVITATION, {"invitation_id": invitation_id})
-    return changed.rowcount == 1
-
-
 _INVITATIONS = _table(Invitation)
 _CAMPAIGNS = _table(Campaign)
 # Built once, on the tables: each submission runs them, and building a statement, finding its
 # cache key and going through the ORM cost several times what the database does.
-_USE_INVITATION = (
+USE_INVITATION = (
     update(_INVITATIONS)
     .where(_INVITATIONS.c.id == bindparam("invitation_id"), _INVITATIONS.c.used.is_(False))
     .values(used=True, draft=null(), draft_language=None)
 )
+_RESPONSES = _table(Response)
+RESPONSE_COLUMNS = ("id", "campaign_id", "unit_id", "language", "submitted_on", "answers")
+_USED = USE_INVITATION.returning(_INVITATIONS.c.id).cte("used")
+USE_AND_STORE = (
+    insert(_RESPONSES)
+    .from_select(
+        RESPONSE_COLUMNS,
+        sql_select(
+            *(
+                sql_cast(bindparam(f"response_{name}", type_=column.type), column.type)
+                for name, column in ((name, _RESPONSES.c[name]) for name in RESPONSE_COLUMNS)
+            )
+        ).select_from(_USED),
+    )
+    .execution_options(preserve_rowcount=True)
+)  # an insert's count is not kept unless asked for
 _SUBMISSION = (
     sql_select(_INVITATIONS, _CAMPAIGNS)
     .join_from(_INVITATIONS, _CAMPAIGNS, _INVITATIONS.c.campaign_id == _CAMPAIGNS.c.id)
     .where(_INVITATIONS.c.token_hash == bindparam("token_hash"))
 )
-_SUBMISSION_LOCKED = _SUBMISSION.with_for_update(of=_INVITATIONS)
+SUBMISSION_LOCKED = _SUBMISSION.with_for_update(of=_INVITATIONS)
 
 
 def invitation_and_campaign(
@@ -505,14 +538,35 @@ def invitation_and_campaign(
     """The invitation behind a token digest and its campaign, read in one statement, as
     objects outside the session (to read, not to change); ``lock`` holds the invitation's row
     until the transaction ends, as ``invitation_by_hash`` does."""
-    statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
+    statement = SUBMISSION_LOCKED if lock else _SUBMISSION
     row = session.connection().execute(statement, {"token_hash": token_hash}).first()
     if row is None:
         return None
-    values = row._mapping
-    invitation = Invitation(**{c.name: values[c] for c in _INVITATIONS.c})
-    campaign = Campaign(**{c.name: values[c] for c in _CAMPAIGNS.c})
+    return submission_row(row)
+
+
+def submission_row(row: Sequence[Any]) -> tuple[Invitation, Campaign]:
+    """The invitation and the campaign of a row of ``SUBMISSION``, its values converted."""
+    split = len(_INVITATION_FIELDS)
+    invitation = _as_loaded(Invitation, dict(zip(_INVITATION_FIELDS, row[:split], strict=True)))
+    campaign = _as_loaded(Campaign, dict(zip(_CAMPAIGN_FIELDS, row[split:], strict=True)))
     return invitation, campaign
+
+
+_INVITATION_FIELDS = tuple(c.name for c in _INVITATIONS.c)
+_CAMPAIGN_FIELDS = tuple(c.name for c in _CAMPAIGNS.c)
+_Model = TypeVar("_Model", bound=SQLModel)
+
+
+def _as_loaded(model: type[_Model], values: dict[str, Any]) -> _Model:
+    """An instance of ``model`` holding a row of its table, made as the ORM makes what it
+    loads: no validation (the values come from the table, already converted by the columns'
+    types) and in no session. Building it through the model's constructor validated every
+    field again, the larger part of a submission's time outside the database."""
+    configure_mappers()
+    instance: _Model = class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def move_campaign(

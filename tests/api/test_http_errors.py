@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import json
 import threading
 import time
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session, SQLModel, col
 
+from api.app import create_app
 from api.http.organisation import parse_unit_csv
 from api.services import campaigns as services
 from api.services import org_chart
@@ -36,8 +38,10 @@ from api.store.models import (
     Role,
     UnitCreate,
 )
+from api.store.submissions import SubmissionTransaction
 from instrument import load_builtin
 from tests.api.conftest import COUNTERS, INSTRUMENT, Org, table_counts
+from tests.conftest import migrated_database
 
 API = "/api/v1"
 MISSING = 999_999
@@ -102,13 +106,16 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
 
     def send(self, client: TestClient, headers: dict[str, str]) -> httpx.Response:
-        return client.request(
+        # Typed here: mypy takes the test client's answers for Any (starlette imports httpx
+        # under one of two names).
+        response: httpx.Response = client.request(
             self.method,
             API + self.path,
             json=self.json,
             content=self.content,
             headers={**self.headers, **headers},
         )
+        return response
 
 
 def _created(response: httpx.Response) -> Any:
@@ -152,8 +159,55 @@ def _stage_campaign(
     return campaign.id
 
 
+# -- fixtures -----------------------------------------------------------------------------------
+#
+# Migrating a database and starting an app took most of this module's time when each test had
+# its own: here each kind of database is migrated once, with one app on it, for the whole module
+# (``engine``, ``client`` and ``org`` override the per-test fixtures of tests/conftest.py and
+# tests/api/conftest.py). Tests stay apart by organisation instead: a test that changes anything,
+# even by a request that succeeds on the way, gets an organisation of its own (``world``); a test
+# whose requests are all refused or read only uses ``shared_world``, staged once, and the
+# database is then checked unchanged, whole, after it (so a shared test that changed it fails
+# itself, rather than the tests after it). "The database unchanged" compares whole-table
+# snapshots taken inside the test (``unchanged``), which holds on a database other tests wrote
+# to before; rows are counted before and after, never expected to be the test's alone.
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One migrated database of each kind for the module's tests."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def client(engine: Engine) -> Iterator[TestClient]:
+    """One app on that database for the module's tests."""
+    with TestClient(create_app(engine)) as test_client:
+        yield test_client
+
+
+_ORGANISATIONS = itertools.count(1)
+
+
+def _new_org(client: TestClient, engine: Engine, name: str) -> Org:
+    with Session(engine, expire_on_commit=False) as session:
+        organisation, key = init_organisation(session, OrganisationCreate(name=name))
+    assert organisation.id is not None
+    return Org(client=client, organisation_id=organisation.id, admin_key=key.key)
+
+
 @pytest.fixture
-def world(org: Org, engine: Engine) -> World:
+def org(client: TestClient, engine: Engine) -> Org:
+    """A new organisation, with a name of its own (two organisations cannot share one)."""
+    return _new_org(client, engine, f"Acme {next(_ORGANISATIONS)}")
+
+
+def _stage_world(org: Org, engine: Engine) -> World:
     # Staged through the services rather than over HTTP: it is the scenery of these tests,
     # not their subject, and building it over HTTP for each of them is markedly slower.
     with Session(engine, expire_on_commit=False) as session:
@@ -190,6 +244,29 @@ def world(org: Org, engine: Engine) -> World:
     )
 
 
+@pytest.fixture
+def world(org: Org, engine: Engine) -> World:
+    """An organisation of the test's own, for a test that changes something."""
+    return _stage_world(org, engine)
+
+
+@pytest.fixture(scope="module")
+def _shared(client: TestClient, engine: Engine) -> World:
+    shared = _stage_world(_new_org(client, engine, "Acme"), engine)
+    # The draft ``_save_a_draft`` saves, saved already: saving it again changes nothing.
+    _save_a_draft(shared)
+    return shared
+
+
+@pytest.fixture
+def shared_world(_shared: World, engine: Engine) -> Iterator[World]:
+    """The organisation of the tests whose requests are all refused or only read: the whole
+    database is the same after the test as before it."""
+    before = _table_rows(engine)
+    yield _shared
+    assert _table_rows(engine) == before, "a test on the shared organisation changed it"
+
+
 @dataclass(frozen=True)
 class Elsewhere:
     """Another organisation's unit and open campaign."""
@@ -198,7 +275,7 @@ class Elsewhere:
     campaign: int
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def elsewhere(engine: Engine) -> Elsewhere:
     with Session(engine, expire_on_commit=False) as session:
         organisation, _ = init_organisation(session, OrganisationCreate(name="Globex"))
@@ -253,15 +330,17 @@ BAD_AUTHORIZATIONS: dict[str, tuple[str | None, str]] = {
 }
 
 
-def test_a_request_without_a_valid_key_is_refused_with_401(world: World, engine: Engine) -> None:
+def test_a_request_without_a_valid_key_is_refused_with_401(
+    shared_world: World, engine: Engine
+) -> None:
     for case, (authorization, detail) in BAD_AUTHORIZATIONS.items():
         headers: dict[str, str] = {}
         if authorization is not None:
-            headers["Authorization"] = authorization.format(admin_key=world.org.admin_key)
+            headers["Authorization"] = authorization.format(admin_key=shared_world.org.admin_key)
         with unchanged(engine):
-            refused = world.client.post(
+            refused = shared_world.client.post(
                 f"{API}/units",
-                json={"name": "Late shift", "parent_id": world.units["ops"]},
+                json={"name": "Late shift", "parent_id": shared_world.units["ops"]},
                 headers=headers,
             )
         assert refused.status_code == 401, case
@@ -273,7 +352,12 @@ def test_a_revoked_key_is_refused_with_401(world: World, engine: Engine) -> None
     assert world.client.get(f"{API}/units", headers=world.leader).status_code == 200
     with engine.begin() as connection:
         connection.execute(
-            update(ApiKey).where(col(ApiKey.role) == Role.leader).values(revoked=True)
+            update(ApiKey)
+            .where(
+                col(ApiKey.organisation_id) == world.org.organisation_id,
+                col(ApiKey.role) == Role.leader,
+            )
+            .values(revoked=True)
         )
     with unchanged(engine):
         response = world.client.get(f"{API}/units", headers=world.leader)
@@ -301,10 +385,10 @@ def _authenticated_calls(w: World) -> list[Call]:
     ]
 
 
-def test_every_route_but_responding_needs_a_key(world: World, engine: Engine) -> None:
+def test_every_route_but_responding_needs_a_key(shared_world: World, engine: Engine) -> None:
     with unchanged(engine):
-        for call in _authenticated_calls(world):
-            response = call.send(world.client, {})
+        for call in _authenticated_calls(shared_world):
+            response = call.send(shared_world.client, {})
             assert response.status_code == 401, f"{call.method} {call.path}: {response.text}"
 
 
@@ -360,12 +444,14 @@ def test_a_leader_calling_an_admin_route_is_refused_with_403(
 
 
 def test_a_leaders_403_says_nothing_about_whether_the_campaign_exists(
-    world: World, engine: Engine
+    shared_world: World, engine: Engine
 ) -> None:
     with unchanged(engine):
         answers = [
-            world.client.post(f"{API}/campaigns/{campaign}/close", headers=world.leader)
-            for campaign in (world.spring, world.sales, MISSING)
+            shared_world.client.post(
+                f"{API}/campaigns/{campaign}/close", headers=shared_world.leader
+            )
+            for campaign in (shared_world.spring, shared_world.sales, MISSING)
         ]
     assert {(a.status_code, a.text) for a in answers} == {
         (403, '{"detail":"this needs an admin key"}')
@@ -381,43 +467,54 @@ def test_a_leaders_403_says_nothing_about_whether_the_campaign_exists(
     ids=lambda s: s or "get",
 )
 def test_a_leader_gets_404_for_a_campaign_without_any_of_their_units(
-    world: World, engine: Engine, suffix: str
+    shared_world: World, engine: Engine, suffix: str
 ) -> None:
-    path = suffix.format(north=world.units["north"])
+    path = suffix.format(north=shared_world.units["north"])
     with unchanged(engine):
-        hidden = world.client.get(f"{API}/campaigns/{world.sales}{path}", headers=world.leader)
-        missing = world.client.get(f"{API}/campaigns/{MISSING}{path}", headers=world.leader)
+        hidden = shared_world.client.get(
+            f"{API}/campaigns/{shared_world.sales}{path}", headers=shared_world.leader
+        )
+        missing = shared_world.client.get(
+            f"{API}/campaigns/{MISSING}{path}", headers=shared_world.leader
+        )
     assert (hidden.status_code, missing.status_code) == (404, 404)
-    assert hidden.json() == {"detail": f"campaign {world.sales} does not exist"}
-    assert hidden.json() == _as_if(missing, world.sales)
+    assert hidden.json() == {"detail": f"campaign {shared_world.sales} does not exist"}
+    assert hidden.json() == _as_if(missing, shared_world.sales)
     # The admin sees the same campaign.
     assert (
-        world.client.get(f"{API}/campaigns/{world.sales}", headers=world.admin).status_code == 200
+        shared_world.client.get(
+            f"{API}/campaigns/{shared_world.sales}", headers=shared_world.admin
+        ).status_code
+        == 200
     )
 
 
 @pytest.mark.parametrize("report", ["report.pdf", "report.html"])
 def test_a_leader_gets_the_404_of_a_missing_unit_for_a_report_outside_their_subtree(
-    world: World, engine: Engine, report: str
+    shared_world: World, engine: Engine, report: str
 ) -> None:
-    north = world.units["north"]
-    base = f"{API}/campaigns/{world.spring}/units"
+    north = shared_world.units["north"]
+    base = f"{API}/campaigns/{shared_world.spring}/units"
     with unchanged(engine):
-        outside = world.client.get(f"{base}/{north}/{report}", headers=world.leader)
-        missing = world.client.get(f"{base}/{MISSING}/{report}", headers=world.leader)
+        outside = shared_world.client.get(f"{base}/{north}/{report}", headers=shared_world.leader)
+        missing = shared_world.client.get(f"{base}/{MISSING}/{report}", headers=shared_world.leader)
     assert (outside.status_code, missing.status_code) == (404, 404)
     assert outside.headers["content-type"] == missing.headers["content-type"]
     assert outside.json() == {"detail": f"unit {north} does not exist"}
     assert outside.json() == _as_if(missing, north)
 
 
-def test_a_leader_lists_only_their_subtree_and_their_campaigns(world: World) -> None:
-    units = world.client.get(f"{API}/units", headers=world.leader).json()
-    assert {u["id"] for u in units} == {world.units[u] for u in ("ops", "night", "day")}
-    campaigns = world.client.get(f"{API}/campaigns", headers=world.leader).json()
-    assert {c["id"] for c in campaigns} == {world.spring, world.draft}
-    everything = world.client.get(f"{API}/campaigns", headers=world.admin).json()
-    assert {c["id"] for c in everything} == {world.spring, world.draft, world.sales}
+def test_a_leader_lists_only_their_subtree_and_their_campaigns(shared_world: World) -> None:
+    units = shared_world.client.get(f"{API}/units", headers=shared_world.leader).json()
+    assert {u["id"] for u in units} == {shared_world.units[u] for u in ("ops", "night", "day")}
+    campaigns = shared_world.client.get(f"{API}/campaigns", headers=shared_world.leader).json()
+    assert {c["id"] for c in campaigns} == {shared_world.spring, shared_world.draft}
+    everything = shared_world.client.get(f"{API}/campaigns", headers=shared_world.admin).json()
+    assert {c["id"] for c in everything} == {
+        shared_world.spring,
+        shared_world.draft,
+        shared_world.sales,
+    }
 
 
 def _foreign_campaign_calls(campaign: int, unit: int) -> dict[str, Call]:
@@ -434,14 +531,14 @@ def _foreign_campaign_calls(campaign: int, unit: int) -> dict[str, Call]:
 
 
 def test_another_organisations_campaign_does_not_exist_for_an_admin(
-    world: World, elsewhere: Elsewhere, engine: Engine
+    shared_world: World, elsewhere: Elsewhere, engine: Engine
 ) -> None:
     theirs = _foreign_campaign_calls(elsewhere.campaign, elsewhere.unit)
     missing = _foreign_campaign_calls(MISSING, elsewhere.unit)
     for name, call in theirs.items():
         with unchanged(engine):
-            refused = call.send(world.client, world.admin)
-            absent = missing[name].send(world.client, world.admin)
+            refused = call.send(shared_world.client, shared_world.admin)
+            absent = missing[name].send(shared_world.client, shared_world.admin)
         assert (refused.status_code, absent.status_code) == (404, 404), f"{name}: {refused.text}"
         assert refused.json() == {"detail": f"campaign {elsewhere.campaign} does not exist"}, name
         assert refused.json() == _as_if(absent, elsewhere.campaign), name
@@ -461,13 +558,13 @@ def _unit_calls(w: World, unit: int) -> dict[str, Call]:
 
 
 def test_another_organisations_unit_is_answered_like_a_unit_that_does_not_exist(
-    world: World, elsewhere: Elsewhere, engine: Engine
+    shared_world: World, elsewhere: Elsewhere, engine: Engine
 ) -> None:
-    missing = _unit_calls(world, MISSING)
-    for name, call in _unit_calls(world, elsewhere.unit).items():
+    missing = _unit_calls(shared_world, MISSING)
+    for name, call in _unit_calls(shared_world, elsewhere.unit).items():
         with unchanged(engine):
-            refused = call.send(world.client, world.admin)
-            absent = missing[name].send(world.client, world.admin)
+            refused = call.send(shared_world.client, shared_world.admin)
+            absent = missing[name].send(shared_world.client, shared_world.admin)
         status = 404 if name == "report" else 422
         assert (refused.status_code, absent.status_code) == (status, status), refused.text
         assert refused.json() == _as_if(absent, elsewhere.unit), name
@@ -476,14 +573,18 @@ def test_another_organisations_unit_is_answered_like_a_unit_that_does_not_exist(
 
 @pytest.mark.parametrize("identifier", [2**31, 2**63], ids=["int32-overflow", "int64-overflow"])
 def test_an_id_too_large_for_the_database_is_an_id_that_does_not_exist(
-    world: World, engine: Engine, identifier: int
+    shared_world: World, engine: Engine, identifier: int
 ) -> None:
     with unchanged(engine):
-        campaign = world.client.get(f"{API}/campaigns/{identifier}", headers=world.admin)
-        results = world.client.get(f"{API}/campaigns/{identifier}/results", headers=world.leader)
-        calls = _unit_calls(world, identifier)
+        campaign = shared_world.client.get(
+            f"{API}/campaigns/{identifier}", headers=shared_world.admin
+        )
+        results = shared_world.client.get(
+            f"{API}/campaigns/{identifier}/results", headers=shared_world.leader
+        )
+        calls = _unit_calls(shared_world, identifier)
         units = {
-            n: calls[n].send(world.client, world.admin)
+            n: calls[n].send(shared_world.client, shared_world.admin)
             for n in ("campaign-units", "parent", "leader-key")
         }
     assert campaign.json() == {"detail": f"campaign {identifier} does not exist"}
@@ -565,6 +666,16 @@ def _slow_lookups_in(monkeypatch: pytest.MonkeyPatch, **delays: float) -> None:
             return found
 
         monkeypatch.setattr(repositories, lookup_name, slow)
+    # The API's submissions read on the pool's connection, without a session.
+    read = SubmissionTransaction.invitation_and_campaign
+
+    def slow_read(transaction: SubmissionTransaction, **options: Any) -> Any:
+        found = read(transaction, **options)
+        callers = {frame.function for frame in inspect.stack(context=0)}
+        time.sleep(sum(delay for name, delay in delays.items() if name in callers))
+        return found
+
+    monkeypatch.setattr(SubmissionTransaction, "invitation_and_campaign", slow_read)
 
 
 def _concurrently(*requests: Callable[[], httpx.Response]) -> list[int]:
@@ -580,9 +691,12 @@ def _concurrently(*requests: Callable[[], httpx.Response]) -> list[int]:
     return sorted(statuses)
 
 
-def _invitation_state(engine: Engine) -> list[tuple[Any, ...]]:
+def _invitation_state(engine: Engine, campaign_id: int) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT used, draft FROM invitation ORDER BY id"))
+        rows = connection.execute(
+            text("SELECT used, draft FROM invitation WHERE campaign_id = :c ORDER BY id"),
+            {"c": campaign_id},
+        )
         return [(bool(used), draft) for used, draft in rows]
 
 
@@ -590,13 +704,14 @@ def test_two_submissions_at_once_with_one_token_store_one_response(
     world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _slow_lookups(monkeypatch, 0.2, 0.2)
+    responses = table_counts(engine)["response"]
     path = f"{API}/respond/{world.tokens[0]}"
     statuses = _concurrently(
         lambda: world.client.post(path, json={"answers": COMPLETE}),
         lambda: world.client.post(path, json={"answers": COMPLETE}),
     )
     assert statuses == [204, 409]
-    assert table_counts(engine)["response"] == 1
+    assert table_counts(engine)["response"] == responses + 1
 
 
 def test_a_draft_saved_while_the_answers_are_submitted_is_not_kept(
@@ -605,15 +720,18 @@ def test_a_draft_saved_while_the_answers_are_submitted_is_not_kept(
     # The draft reads the invitation first and would write last. On SQLite, which holds no
     # row lock, the submission goes through meanwhile and the draft is refused as too late;
     # on PostgreSQL the submission waits for the draft's lock, then takes the draft in.
-    _slow_lookups_in(monkeypatch, save_draft=0.6, submit=0.1)
+    _slow_lookups_in(monkeypatch, save_draft=0.6, submit_with=0.1)
+    responses = table_counts(engine)["response"]
     path = f"{API}/respond/{world.tokens[0]}"
     statuses = _concurrently(
         lambda: world.client.put(f"{path}/draft", json={"answers": {"HA01": 2}}),
         lambda: world.client.post(path, json={"answers": COMPLETE}),
     )
     assert statuses == ([204, 409] if engine.dialect.name == "sqlite" else [200, 204])
-    assert table_counts(engine)["response"] == 1
-    assert _invitation_state(engine)[0] == (True, None), "a used invitation holds no draft"
+    assert table_counts(engine)["response"] == responses + 1
+    assert _invitation_state(engine, world.spring)[0] == (True, None), (
+        "a used invitation holds no draft"
+    )
 
 
 def _draft_and_submit(client: TestClient, token: str) -> list[httpx.Response]:
@@ -685,17 +803,21 @@ def test_a_campaign_still_in_draft_refuses_answers(world: World, engine: Engine)
     assert all(r.json()["detail"].startswith("the campaign is draft, not open") for r in refusals)
 
 
-def test_a_draft_cannot_be_closed(world: World, engine: Engine) -> None:
+def test_a_draft_cannot_be_closed(shared_world: World, engine: Engine) -> None:
     with unchanged(engine):
-        refused = world.client.post(f"{API}/campaigns/{world.draft}/close", headers=world.admin)
+        refused = shared_world.client.post(
+            f"{API}/campaigns/{shared_world.draft}/close", headers=shared_world.admin
+        )
     assert refused.status_code == 409
-    assert refused.json()["detail"].startswith(f"campaign {world.draft} is draft;")
+    assert refused.json()["detail"].startswith(f"campaign {shared_world.draft} is draft;")
 
 
-def test_opening_an_open_campaign_changes_nothing(world: World, engine: Engine) -> None:
+def test_opening_an_open_campaign_changes_nothing(shared_world: World, engine: Engine) -> None:
     # As when its schedule opened it before HR pressed the button: no second opening.
     with unchanged(engine):
-        again = world.client.post(f"{API}/campaigns/{world.spring}/open", headers=world.admin)
+        again = shared_world.client.post(
+            f"{API}/campaigns/{shared_world.spring}/open", headers=shared_world.admin
+        )
     assert again.status_code == 200
     assert again.json()["status"] == "open"
 
@@ -788,8 +910,9 @@ def test_no_report_for_a_team_under_the_minimum(world: World, engine: Engine) ->
 
 
 def _save_a_draft(world: World) -> str:
-    """The first token, with a draft: refused requests must leave the draft as it was."""
-    token = world.tokens[0]
+    """The last token, with a draft: refused requests must leave the draft as it was. (The
+    shared organisation's holds this draft from the start; its first token never has one.)"""
+    token = world.tokens[-1]
     saved = world.client.put(
         f"{API}/respond/{token}/draft", json={"answers": {"HA01": 5, "HA02": None}}
     )
@@ -800,11 +923,16 @@ def _save_a_draft(world: World) -> str:
 def _send_answers(
     world: World, route: str, token: str, answers: dict[str, Any], **extra: Any
 ) -> httpx.Response:
+    response: httpx.Response
     if route == "draft":
-        return world.client.put(f"{API}/respond/{token}/draft", json={"answers": answers, **extra})
-    return world.client.post(
-        f"{API}/respond/{token}", json={"answers": {**COMPLETE, **answers}, **extra}
-    )
+        response = world.client.put(
+            f"{API}/respond/{token}/draft", json={"answers": answers, **extra}
+        )
+    else:
+        response = world.client.post(
+            f"{API}/respond/{token}", json={"answers": {**COMPLETE, **answers}, **extra}
+        )
+    return response
 
 
 @pytest.mark.parametrize(
@@ -839,23 +967,23 @@ def _send_answers(
     ],
 )
 def test_a_bad_answer_is_refused_naming_the_item_and_the_reason(
-    world: World, engine: Engine, answers: dict[str, Any], expected: list[tuple[str, str]]
+    shared_world: World, engine: Engine, answers: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
-    token = _save_a_draft(world)
+    token = _save_a_draft(shared_world)
     for route in ("draft", "submit"):
         with unchanged(engine):
-            refused = _send_answers(world, route, token, answers)
+            refused = _send_answers(shared_world, route, token, answers)
         assert refused.status_code == 422, route
         assert _errors(refused) == expected, route
 
 
 def test_every_missing_item_is_listed_and_the_draft_counts_as_answered(
-    world: World, engine: Engine
+    shared_world: World, engine: Engine
 ) -> None:
-    token = _save_a_draft(world)  # HA01 and HA02 (the latter 'does not apply')
+    token = _save_a_draft(shared_world)  # HA01 and HA02 (the latter 'does not apply')
     sent = dict.fromkeys(ITEMS[10:50], 4)
     with unchanged(engine):
-        refused = world.client.post(f"{API}/respond/{token}", json={"answers": sent})
+        refused = shared_world.client.post(f"{API}/respond/{token}", json={"answers": sent})
     assert refused.status_code == 422
     assert _errors(refused) == [
         (f"answers.{i}", REQUIRED) for i in ITEMS if i not in {"HA01", "HA02", *sent}
@@ -863,10 +991,12 @@ def test_every_missing_item_is_listed_and_the_draft_counts_as_answered(
     assert len(_errors(refused)) == 60 - 2 - 40
 
 
-def test_every_problem_with_the_answers_is_listed_at_once(world: World, engine: Engine) -> None:
+def test_every_problem_with_the_answers_is_listed_at_once(
+    shared_world: World, engine: Engine
+) -> None:
     with unchanged(engine):
-        refused = world.client.post(
-            f"{API}/respond/{world.tokens[0]}", json={"answers": {"ZZ99": 4, "HA01": 9}}
+        refused = shared_world.client.post(
+            f"{API}/respond/{shared_world.tokens[0]}", json={"answers": {"ZZ99": 4, "HA01": 9}}
         )
     assert refused.status_code == 422
     errors = _errors(refused)
@@ -882,17 +1012,19 @@ def test_every_problem_with_the_answers_is_listed_at_once(world: World, engine: 
     [("de", None), ("english", "String should have at most 2 characters")],
 )
 def test_a_language_the_campaign_does_not_offer_is_refused(
-    world: World, engine: Engine, language: str, length_rule: str | None
+    shared_world: World, engine: Engine, language: str, length_rule: str | None
 ) -> None:
-    token = world.tokens[0]
-    report = f"{API}/campaigns/{world.spring}/units/{world.units['night']}/report.pdf"
+    token = shared_world.tokens[0]
+    report = f"{API}/campaigns/{shared_world.spring}/units/{shared_world.units['night']}/report.pdf"
     requests: dict[str, Callable[[], httpx.Response]] = {
-        "form": lambda: world.client.get(f"{API}/respond/{token}", params={"language": language}),
-        "report": lambda: world.client.get(
-            report, params={"language": language}, headers=world.admin
+        "form": lambda: shared_world.client.get(
+            f"{API}/respond/{token}", params={"language": language}
         ),
-        "draft": lambda: _send_answers(world, "draft", token, {}, language=language),
-        "submit": lambda: _send_answers(world, "submit", token, {}, language=language),
+        "report": lambda: shared_world.client.get(
+            report, params={"language": language}, headers=shared_world.admin
+        ),
+        "draft": lambda: _send_answers(shared_world, "draft", token, {}, language=language),
+        "submit": lambda: _send_answers(shared_world, "submit", token, {}, language=language),
     }
     # In a body the language is checked for its form first; a query parameter is only looked
     # up among the campaign's languages.
@@ -905,10 +1037,10 @@ def test_a_language_the_campaign_does_not_offer_is_refused(
         assert _errors(refused) == [("language", expected)], route
 
 
-def test_a_body_that_is_not_json_is_refused(world: World, engine: Engine) -> None:
+def test_a_body_that_is_not_json_is_refused(shared_world: World, engine: Engine) -> None:
     with unchanged(engine):
-        refused = world.client.post(
-            f"{API}/respond/{world.tokens[0]}",
+        refused = shared_world.client.post(
+            f"{API}/respond/{shared_world.tokens[0]}",
             content=b'{"answers": {"HA01": 4',
             headers={"Content-Type": "application/json"},
         )
@@ -963,12 +1095,17 @@ def test_a_body_that_is_not_json_is_refused(world: World, engine: Engine) -> Non
     ],
 )
 def test_a_bad_campaign_is_refused_naming_each_field(
-    world: World, engine: Engine, fields: dict[str, Any], expected: list[tuple[str, str]]
+    shared_world: World, engine: Engine, fields: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
-    units = [world.units[u] if isinstance(u, str) else u for u in fields.get("unit_ids", ["night"])]
+    units = [
+        shared_world.units[u] if isinstance(u, str) else u
+        for u in fields.get("unit_ids", ["night"])
+    ]
     body = {"name": "Autumn", "instrument": INSTRUMENT, **fields, "unit_ids": units}
     with unchanged(engine):
-        refused = world.client.post(f"{API}/campaigns", json=body, headers=world.admin)
+        refused = shared_world.client.post(
+            f"{API}/campaigns", json=body, headers=shared_world.admin
+        )
     assert refused.status_code == 422, refused.text
     assert _errors(refused) == expected
 
@@ -1013,11 +1150,11 @@ def test_a_bad_campaign_is_refused_naming_each_field(
     ],
 )
 def test_a_bad_change_to_a_draft_campaign_is_refused(
-    world: World, engine: Engine, change: dict[str, Any], expected: tuple[str, str]
+    shared_world: World, engine: Engine, change: dict[str, Any], expected: tuple[str, str]
 ) -> None:
     with unchanged(engine):
-        refused = world.client.patch(
-            f"{API}/campaigns/{world.draft}", json=change, headers=world.admin
+        refused = shared_world.client.patch(
+            f"{API}/campaigns/{shared_world.draft}", json=change, headers=shared_world.admin
         )
     assert refused.status_code == 422, refused.text
     assert _errors(refused) == [expected]
@@ -1036,15 +1173,17 @@ def test_a_bad_change_to_a_draft_campaign_is_refused(
     ids=["unit-outside-the-campaign", "none", "too-many"],
 )
 def test_bad_invitations_are_refused(
-    world: World, engine: Engine, body: dict[str, Any], expected: tuple[str, str]
+    shared_world: World, engine: Engine, body: dict[str, Any], expected: tuple[str, str]
 ) -> None:
-    sent = {**body, "unit_id": world.units[body["unit_id"]]}
+    sent = {**body, "unit_id": shared_world.units[body["unit_id"]]}
     with unchanged(engine):
-        refused = world.client.post(
-            f"{API}/campaigns/{world.spring}/invitations", json=sent, headers=world.admin
+        refused = shared_world.client.post(
+            f"{API}/campaigns/{shared_world.spring}/invitations",
+            json=sent,
+            headers=shared_world.admin,
         )
     assert refused.status_code == 422
-    assert _errors(refused) == [(expected[0], expected[1].format(ops=world.units["ops"]))]
+    assert _errors(refused) == [(expected[0], expected[1].format(ops=shared_world.units["ops"]))]
 
 
 @pytest.mark.parametrize(
@@ -1060,11 +1199,14 @@ def test_bad_invitations_are_refused(
     ids=["leader-without-unit", "admin-with-unit", "unknown-role"],
 )
 def test_bad_keys_are_refused(
-    world: World, engine: Engine, body: dict[str, Any], expected: tuple[str, str]
+    shared_world: World, engine: Engine, body: dict[str, Any], expected: tuple[str, str]
 ) -> None:
-    sent = {**body, **({"unit_id": world.units[body["unit_id"]]} if "unit_id" in body else {})}
+    sent = {
+        **body,
+        **({"unit_id": shared_world.units[body["unit_id"]]} if "unit_id" in body else {}),
+    }
     with unchanged(engine):
-        refused = world.client.post(f"{API}/keys", json=sent, headers=world.admin)
+        refused = shared_world.client.post(f"{API}/keys", json=sent, headers=shared_world.admin)
     assert refused.status_code == 422
     assert _errors(refused) == [expected]
 
@@ -1137,13 +1279,13 @@ HEADER = "external_id,name,parent_external_id\n"
     ],
 )
 def test_a_bad_org_chart_is_refused_whole_with_its_row_numbers(
-    world: World, engine: Engine, chart: str, expected: list[tuple[str, str]]
+    shared_world: World, engine: Engine, chart: str, expected: list[tuple[str, str]]
 ) -> None:
     with unchanged(engine):
-        refused = world.client.post(
+        refused = shared_world.client.post(
             f"{API}/units/import",
             content=chart,
-            headers={**world.admin, "Content-Type": "text/csv"},
+            headers={**shared_world.admin, "Content-Type": "text/csv"},
         )
     assert refused.status_code == 422, refused.text
     assert _errors(refused) == expected
@@ -1155,13 +1297,13 @@ def test_a_bad_org_chart_is_refused_whole_with_its_row_numbers(
 def test_a_failure_after_storing_the_answers_keeps_neither_the_response_nor_a_spent_token(
     world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    insert = repositories.insert_responses
+    store = SubmissionTransaction.store
 
-    def insert_then_fail(session: Session, **options: Any) -> None:
-        insert(session, **options)
+    def store_then_fail(transaction: SubmissionTransaction, **options: Any) -> bool:
+        assert store(transaction, **options), "the invitation is used up and the response stored"
         raise RuntimeError("the server stopped")
 
-    monkeypatch.setattr(repositories, "insert_responses", insert_then_fail)
+    monkeypatch.setattr(SubmissionTransaction, "store", store_then_fail)
     token = _save_a_draft(world)
     path = f"{API}/respond/{token}"
     with unchanged(engine), pytest.raises(RuntimeError, match="the server stopped"):
@@ -1174,10 +1316,10 @@ def test_a_failure_after_storing_the_answers_keeps_neither_the_response_nor_a_sp
     "name", ["report.css", "fonts.css", "fonts/../report.css", "../pyproject.toml", "fonts/", ""]
 )
 def test_report_assets_serve_the_fonts_and_nothing_else_of_the_package(
-    world: World, name: str
+    client: TestClient, name: str
 ) -> None:
-    font = world.client.get(f"{API}/report-assets/fonts/DejaVuSans.ttf")
+    font = client.get(f"{API}/report-assets/fonts/DejaVuSans.ttf")
     assert font.status_code == 200
     assert font.content[:4] == b"\x00\x01\x00\x00", "a TrueType font"
-    refused = world.client.get(f"{API}/report-assets/{name}")
+    refused = client.get(f"{API}/report-assets/{name}")
     assert refused.status_code == 404

@@ -12,23 +12,27 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from huey import MemoryHuey, SqliteHuey
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from analysis import simulate_organisation
@@ -80,6 +84,42 @@ def _jobs(engine: Engine, tmp_path: Path, huey: Any, *, lease: int = 300) -> Job
     return Jobs(
         huey, engine=engine, reports_dir=tmp_path / "reports", render_workers=1, settings=settings
     )
+
+
+_ANALYSES: dict[tuple[Any, ...], bytes] = {}
+"""The analyses made in this process, pickled, by everything ``CampaignData.analyse`` reads."""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _each_analysis_once() -> Iterator[None]:
+    """Every scene holds the same answers, and each of its runs analyses them (a second or
+    two a run): ``CampaignData.analyse`` computes an analysis once per content of what it reads
+    (the answers, in any order, the instrument, the minimum group size and the chart) and
+    hands every caller a fresh copy. The answers are stored under random ids, so each scene
+    reads them in another order: the app's own cache of analyses takes them in any order too
+    (``api.services.analysis_cache``, by the snapshot's fingerprint). Answers added after a
+    reopening are another content, analysed anew; ``_no_analysis`` still refuses any call."""
+    real = CampaignData.analyse
+
+    def analyse(data: CampaignData) -> Any:
+        responses = data.responses
+        rows = pd.util.hash_pandas_object(responses, index=False).to_numpy()
+        rows.sort()
+        key = (
+            data.instrument.ref,
+            data.min_group_size,
+            tuple(sorted(data.chart().items())),
+            tuple(map(str, responses.columns)),
+            tuple(map(str, responses.dtypes)),
+            hashlib.sha256(rows.tobytes()).digest(),
+        )
+        if key not in _ANALYSES:
+            _ANALYSES[key] = pickle.dumps(real(data), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(_ANALYSES[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CampaignData, "analyse", analyse)
+        yield
 
 
 @pytest.fixture
@@ -144,7 +184,9 @@ def _answer(engine: Engine, campaign_id: int, units: dict[str, int]) -> None:
 def quick_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     """The jobs build every report's view as they do (a unit under the minimum is refused
     there), and lay it out as a stand-in: for tests whose subject is what becomes of a report,
-    not its pages (``test_closing_stores_every_report...`` renders them for real)."""
+    not its pages (``test_closing_stores_every_report...`` renders them for real). Nor do they
+    tune the collector for a layout that is not made (``batch.collector_tuned``: a full
+    collection of this process' heap, a fraction of a second, before every unit)."""
 
     def pdf(view: Any) -> bytes:
         return f"%PDF-stand-in {type(view).__name__} {view.language}".encode()
@@ -158,17 +200,18 @@ def quick_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     for kind in ("team", "department", "organisation"):
         monkeypatch.setattr(batch, f"render_{kind}_pdf", pdf)
         monkeypatch.setattr(batch, f"render_{kind}_html", html)
+    monkeypatch.setattr(batch, "collector_tuned", nullcontext)
 
 
 def _rows(engine: Engine, campaign_id: int) -> list[StoredReport]:
     with Session(engine) as session:
-        statement = select(StoredReport).where(StoredReport.campaign_id == campaign_id)
+        statement = select(StoredReport).where(col(StoredReport.campaign_id) == campaign_id)
         return list(session.scalars(statement))
 
 
 def _run(engine: Engine, campaign_id: int) -> ReportRun:
     with Session(engine) as session:
-        statement = select(ReportRun).where(ReportRun.campaign_id == campaign_id)
+        statement = select(ReportRun).where(col(ReportRun.campaign_id) == campaign_id)
         runs = list(session.scalars(statement))
     assert len(runs) == 1, runs
     return runs[0]
@@ -247,10 +290,10 @@ def test_the_api_and_the_portal_serve_what_was_stored(
             session.execute(
                 update(StoredReport)
                 .where(
-                    StoredReport.campaign_id == scene.campaign_id,
-                    StoredReport.unit_id == t1,
-                    StoredReport.language == language,
-                    StoredReport.format == fmt,
+                    col(StoredReport.campaign_id) == scene.campaign_id,
+                    col(StoredReport.unit_id) == t1,
+                    col(StoredReport.language) == language,
+                    col(StoredReport.format) == fmt,
                 )
                 .values(content=content)
             )
@@ -345,7 +388,7 @@ def test_a_run_whose_job_was_lost_is_completed_once_its_lease_runs_out(
     with Session(scene.engine) as session:
         session.execute(
             update(ReportRun)
-            .where(ReportRun.id == run.id)
+            .where(col(ReportRun.id) == run.id)
             .values(heartbeat_at=utc_now() - timedelta(seconds=61))
         )
         session.commit()
@@ -423,14 +466,51 @@ def test_transversal_report_writes_the_stored_reports(
     assert len(pdfs) == 3  # two teams and the organisation; the small ward has none
     with Session(scene.engine) as session:
         stored = session.scalar(
-            select(StoredReport.content).where(
-                StoredReport.campaign_id == scene.campaign_id,
-                StoredReport.kind == "organisation",
-                StoredReport.language == "fr",
-                StoredReport.format == "pdf",
+            select(col(StoredReport.content)).where(
+                col(StoredReport.campaign_id) == scene.campaign_id,
+                col(StoredReport.kind) == "organisation",
+                col(StoredReport.language) == "fr",
+                col(StoredReport.format) == "pdf",
             )
         )
     assert (out / "organisation.pdf").read_bytes() == stored
+
+
+WAITING_WORKER = """
+import sys
+import time
+from pathlib import Path
+
+import api.jobs.queue  # what the worker imports as it starts: the jobs, the reports, WeasyPrint
+from api.cli import app
+
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.02)
+sys.argv = ["transversal", "worker"]
+sys.exit(app())
+"""
+"""``transversal worker``, started ahead of its time: its modules imported (some seconds), it
+runs once the file named by its argument exists, and from then on as the command does."""
+LEASE_SECONDS = 1
+
+
+def _claims(engine: Engine) -> list[RenderClaim]:
+    with Session(engine) as session:
+        return list(session.scalars(select(RenderClaim)))
+
+
+def _started(command: list[str], environment: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _stop(process: subprocess.Popen[str], how: signal.Signals) -> str:
+    if process.poll() is None:
+        process.send_signal(how)
+    output, _ = process.communicate(timeout=60)
+    return output
 
 
 def test_a_worker_killed_mid_render_leaves_nothing_half_written_and_another_completes(
@@ -443,45 +523,47 @@ def test_a_worker_killed_mid_render_leaves_nothing_half_written_and_another_comp
         "DATABASE_URL": database_url_of(scene.engine),
         "DATA_DIR": str(data),
         "QUEUE_URL": "",
-        "JOB_LEASE_SECONDS": "2",
+        "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
     }
-    command = [str(Path(sys.executable).with_name("transversal")), "worker"]
-    first = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    go = tmp_path / "go"
+    first = _started([str(Path(sys.executable).with_name("transversal")), "worker"], environment)
+    # The worker that takes over starts up meanwhile; it runs once the lease has run out.
+    second = _started([sys.executable, "-c", WAITING_WORKER, str(go)], environment)
     try:
-        # The worker's start sweeps: the run starts; killed once a unit is stored and the
-        # next is being rendered.
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not _rows(scene.engine, scene.campaign_id):
-            assert time.monotonic() < deadline, "the first worker stored nothing"
-            assert first.poll() is None, first.communicate()[0]
-            time.sleep(0.1)
-        time.sleep(0.5)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.communicate(timeout=30)
-    stored = _rows(scene.engine, scene.campaign_id)
-    assert len(stored) < PLANNED * 2
-    # Each unit's reports are stored whole or not at all: every language and format.
-    units = {(r.kind, r.unit_id) for r in stored}
-    assert len(stored) == len(units) * len(LANGUAGES) * 2
-    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.rendering
+        try:
+            # The worker's start sweeps: the run starts; killed once a unit is stored and
+            # the next one claimed (its job renders it until it stores it, claim released).
+            deadline = time.monotonic() + WAIT_SECONDS
+            late = "the first worker did not store a unit and claim the next in time"
+            while not (_rows(scene.engine, scene.campaign_id) and _claims(scene.engine)):
+                assert time.monotonic() < deadline, late
+                assert first.poll() is None, first.communicate()[0]
+                time.sleep(0.05)
+        finally:
+            _stop(first, signal.SIGKILL)
+        stored = _rows(scene.engine, scene.campaign_id)
+        assert len(stored) < PLANNED * 2
+        # Each unit's reports are stored whole or not at all: every language and format; of
+        # the unit killed mid-render, none.
+        units = {(r.kind, r.unit_id) for r in stored}
+        assert len(stored) == len(units) * len(LANGUAGES) * 2
+        [killed] = _claims(scene.engine)
+        assert (killed.kind, killed.unit_id) not in units
+        assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.rendering
 
-    time.sleep(2.5)  # the run's lease runs out
-    second = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
+        # The run's lease runs out (the claim, the run's last sign of life, is older than it).
+        claimed_at = services.aware(killed.claimed_at)
+        assert claimed_at is not None
+        time.sleep(max(0.0, (claimed_at - utc_now()).total_seconds() + LEASE_SECONDS + 0.2))
+        go.touch()
         deadline = time.monotonic() + WAIT_SECONDS
         while _run(scene.engine, scene.campaign_id).status != ReportRunStatus.done:
             assert time.monotonic() < deadline, "the second worker did not complete the run"
             assert second.poll() is None, second.communicate()[0]
-            time.sleep(0.2)
+            time.sleep(0.05)
     finally:
-        second.send_signal(signal.SIGINT)
-        output, _ = second.communicate(timeout=60)
-    assert "lost its worker" in output, output
+        said = _stop(second, signal.SIGINT)
+    assert "lost its worker" in said, said
     rows = _rows(scene.engine, scene.campaign_id)
     assert len(rows) == PLANNED * 2
     assert {r.id for r in stored} <= {r.id for r in rows}, "what was stored stays as it was"
