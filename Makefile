@@ -9,9 +9,10 @@ OUT    ?= out
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 # Debian packages the project needs at run time (WeasyPrint's Pango) and in its checks (pdftoppm,
-# and the Chromium the browser tests drive through Playwright: Playwright never downloads one).
+# the Chromium the browser tests drive through Playwright: Playwright never downloads one; and R
+# with the packages the statistics are compared with, tests/analysis/test_r_oracle.py).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
-                chromium
+                chromium r-base-core r-cran-psych r-cran-multilevel r-cran-lavaan r-cran-gparotation
 
 .PHONY: demo test lint typecheck contracts pytest system-deps postgres redis clean lock
 
