@@ -8,6 +8,7 @@ alpha if the item is deleted), into one ``ReliabilityResult``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,9 +37,13 @@ class AlphaResult:
         The sample size behind the interval: the fewest respondents who answered both items
         of any pair (see ``cronbach_alpha``).
     k : int
-        The number of items.
+        The number of items alpha was computed on (without ``left_out``).
     average_r : float
         The mean inter-item correlation (off-diagonal mean of the same correlation matrix).
+    left_out : tuple of str
+        Items that cannot inform a scale (no variance: constant, or answered by fewer than
+        two people), left out of every figure as psych::alpha leaves them out, with an
+        ``ItemsLeftOut`` warning that names them.
     """
 
     alpha: float
@@ -48,6 +53,39 @@ class AlphaResult:
     n: int
     k: int
     average_r: float
+    left_out: tuple[str, ...] = ()
+
+
+class ItemsLeftOut(UserWarning):
+    """Items without variance were left out of a reliability analysis."""
+
+
+def uninformative_items(items: pd.DataFrame) -> list[str]:
+    """The columns that cannot inform a scale: answered by fewer than two people, or every
+    answer the same (no variance)."""
+    values = items.astype(np.float64)
+    answered = values.notna().sum()
+    variance = values.var(ddof=1)
+    return [
+        str(name)
+        for name in values.columns
+        if answered[name] < 2 or not np.isfinite(variance[name]) or variance[name] <= 0
+    ]
+
+
+def _informative(items: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The items that can inform the scale, and the names of the others, with a warning."""
+    left_out = tuple(uninformative_items(items))
+    if left_out:
+        warnings.warn(
+            ItemsLeftOut(
+                f"{', '.join(left_out)}: no variance (constant, or answered by fewer than two"
+                " people), left out of the reliability analysis as psych::alpha leaves such"
+                f" items out; {items.shape[1] - len(left_out)} items remain"
+            ),
+            stacklevel=3,
+        )
+    return items.drop(columns=list(left_out)), left_out
 
 
 def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
@@ -100,15 +138,22 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must lie strictly between 0 and 1, is {ci}")
+    if items.shape[1] < 2:
+        raise ValueError(f"alpha needs at least 2 items, got {items.shape[1]}")
+    items, left_out = _informative(items)
+    return _alpha(items, ci=ci, left_out=left_out)
+
+
+def _alpha(items: pd.DataFrame, *, ci: float, left_out: tuple[str, ...]) -> AlphaResult:
     values = items.to_numpy(dtype=np.float64)
     k = values.shape[1]
     if k < 2:
-        raise ValueError(f"alpha needs at least 2 items, got {k}")
+        return AlphaResult(NAN, NAN, NAN, NAN, 0, k, NAN, left_out)
     answered = (~np.isnan(values)).astype(np.float64)
     n = int((answered.T @ answered).min())
     covariance = items.astype(np.float64).cov().to_numpy()
     if n < 2 or not np.isfinite(covariance).all() or covariance.sum() <= 0:
-        return AlphaResult(NAN, NAN, NAN, NAN, n, k, NAN)
+        return AlphaResult(NAN, NAN, NAN, NAN, n, k, NAN, left_out)
     alpha = k / (k - 1) * (1 - np.trace(covariance) / covariance.sum())
     sd = np.sqrt(np.diag(covariance))
     correlation = covariance / np.outer(sd, sd)
@@ -123,6 +168,7 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
         n=n,
         k=k,
         average_r=float(average_r),
+        left_out=left_out,
     )
 
 
@@ -190,7 +236,11 @@ class ReliabilityResult:
     items : DataFrame
         One row per item, in column order, with the columns ``ITEM_COLUMNS``: item, n
         (respondents who answered it), mean, sd, r_drop (correlation with the sum of the other
-        items) and alpha_if_deleted (raw alpha of the other items).
+        items) and alpha_if_deleted (raw alpha of the other items); NaN for the last two on
+        an item left out.
+    left_out : tuple of str
+        As in ``AlphaResult``: items without variance, left out of every figure but listed
+        in ``items``.
     """
 
     alpha: float
@@ -203,6 +253,7 @@ class ReliabilityResult:
     average_r: float
     omega: float
     items: pd.DataFrame
+    left_out: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The scale-level figures as a one-row DataFrame with the columns ``SCALE_COLUMNS``."""
@@ -270,7 +321,18 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
     c      0.780             0.929
     d      0.793             0.920
     """
-    alpha = cronbach_alpha(items, ci=ci)
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must lie strictly between 0 and 1, is {ci}")
+    if items.shape[1] < 2:
+        raise ValueError(f"alpha needs at least 2 items, got {items.shape[1]}")
+    informative, left_out = _informative(items)
+    alpha = _alpha(informative, ci=ci, left_out=left_out)
+    statistics = _item_statistics(informative).set_index("item")
+    every_item = _item_statistics(items).set_index("item")
+    every_item.loc[statistics.index, ["r_drop", "alpha_if_deleted"]] = statistics[
+        ["r_drop", "alpha_if_deleted"]
+    ]
+    every_item.loc[list(left_out), ["r_drop", "alpha_if_deleted"]] = np.nan
     return ReliabilityResult(
         alpha=alpha.alpha,
         alpha_std=alpha.alpha_std,
@@ -280,8 +342,9 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
         n=alpha.n,
         k=alpha.k,
         average_r=alpha.average_r,
-        omega=omega_total(items),
-        items=_item_statistics(items),
+        omega=omega_total(informative),
+        items=every_item.reset_index()[list(ITEM_COLUMNS)],
+        left_out=left_out,
     )
 
 

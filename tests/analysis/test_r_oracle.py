@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analysis import cronbach_alpha, fit_cfa, icc, kmo, reliability, rwg_j
+from analysis.reliability import ItemsLeftOut
 
 R_SCRIPT = r"""
 suppressMessages({library(psych); library(multilevel); library(lavaan)})
@@ -39,6 +40,14 @@ for (i in 1:5) {
   out(paste0("alpha.r_drop.", i), a$item.stats$r.drop[i])
   out(paste0("alpha.if_deleted.", i), a$alpha.drop$raw_alpha[i])
 }
+
+# The same with a constant item and one nobody answered: psych leaves both out, with a warning.
+y <- bfi[, c("N1", "N2", "N3", "N4", "N5")]
+y$K <- 3
+y$E <- NA
+b <- suppressWarnings(psych::alpha(y))
+out("alpha_left_out.raw", b$total$raw_alpha)
+out("alpha_left_out.items", nrow(b$item.stats))
 
 # multilevel's ICC1 and ICC2 of one-way ANOVAs of soldiers in companies.
 for (v in c("COHES", "LEAD", "HRS", "WBEING")) {
@@ -125,6 +134,17 @@ def test_alpha_and_its_items_equal_psych_alpha(
         assert table["alpha_if_deleted"].iloc[i] == pytest.approx(
             r_results[f"alpha.if_deleted.{i + 1}"], abs=1e-10
         )
+
+
+def test_items_without_variance_are_left_out_as_psych_leaves_them_out(
+    r_results: dict[str, float], bfi: pd.DataFrame
+) -> None:
+    items = bfi[["N1", "N2", "N3", "N4", "N5"]].assign(K=3.0, E=np.nan)
+    with pytest.warns(ItemsLeftOut, match="K, E: no variance"):
+        result = reliability(items)
+    assert result.left_out == ("K", "E")
+    assert result.k == r_results["alpha_left_out.items"] == 5
+    assert result.alpha == pytest.approx(r_results["alpha_left_out.raw"], abs=1e-10)
 
 
 def test_iccs_equal_multilevel(r_results: dict[str, float], bh1996: pd.DataFrame) -> None:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import analysis
-from analysis import cronbach_alpha, omega_total, scale_reliability
+from analysis import cronbach_alpha, omega_total, reliability, scale_reliability
+from analysis.reliability import ItemsLeftOut
 from instrument.model import Instrument
 
 NEUROTICISM = ["N1", "N2", "N3", "N4", "N5"]
@@ -68,8 +69,10 @@ def test_feldt_interval_n_is_the_smallest_pairwise_count() -> None:
 def test_alpha_needs_two_items_and_is_missing_when_it_cannot_be_estimated() -> None:
     with pytest.raises(ValueError, match="at least 2 items"):
         cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
-    constant = cronbach_alpha(pd.DataFrame({"a": [3.0, 3.0, 3.0], "b": [3.0, 3.0, 3.0]}))
+    with pytest.warns(ItemsLeftOut, match="a, b: no variance"):
+        constant = cronbach_alpha(pd.DataFrame({"a": [3.0, 3.0, 3.0], "b": [3.0, 3.0, 3.0]}))
     assert np.isnan(constant.alpha)
+    assert (constant.k, constant.left_out) == (0, ("a", "b"))
 
 
 @settings(max_examples=30, deadline=None)
@@ -261,3 +264,28 @@ def test_reliability_docstring_example_runs() -> None:
     outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0
     assert outcome.failed == 0
+
+
+def test_items_that_cannot_inform_a_scale_are_left_out_by_name() -> None:
+    rows = 40
+    informative = pd.DataFrame(
+        {f"i{n}": [(r * (n + 2)) % 7 + 1 + (r % 3) for r in range(rows)] for n in range(4)},
+        dtype=float,
+    )
+    alone = reliability(informative)
+    items = informative.assign(constant=4.0, unanswered=np.nan)
+    items.loc[0, "lonely"] = 3.0  # answered once: no variance either
+    with pytest.warns(ItemsLeftOut, match="constant, unanswered, lonely: no variance") as caught:
+        result = reliability(items)
+    assert len(caught) == 1
+    assert result.left_out == ("constant", "unanswered", "lonely")
+    assert (result.k, result.alpha, result.omega) == (alone.k, alone.alpha, alone.omega)
+    table = result.items.set_index("item")
+    assert list(table.index) == list(items.columns), "every item is listed"
+    assert table.loc[["constant", "unanswered", "lonely"], "r_drop"].isna().all()
+    assert table.loc["constant", "n"] == rows
+    pd.testing.assert_frame_equal(
+        table.loc[list(informative.columns)].reset_index(), alone.items, check_dtype=False
+    )
+    with pytest.warns(ItemsLeftOut):
+        assert cronbach_alpha(items).alpha == alone.alpha
