@@ -8,6 +8,7 @@ no loop over teams. ``teams`` is a Series of team ids on the same index as the d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,35 @@ from analysis.aggregation import _check_alignment, icc
 from analysis.scoring import reverse_key
 from instrument.model import Instrument
 
+MissingRule = Literal["available", "listwise"]
+"""How agreement treats skipped answers: ``"available"`` uses every answer given (each item's
+variance on the members who answered it); ``"listwise"`` first leaves out every respondent who
+skipped any item of the scale, as R multilevel's ``rwg.j`` does.
 
-def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFrame:
+``"available"`` is the default. A team is small (often 5 to 15 people), and agreement is read
+on the team as it answered: with 5 % of answers skipped on a 6-item scale, about one member in
+four skipped something, and listwise deletion would judge a team of 8 on 6 of them, on a
+variance that rests on fewer people than each item's own. The item variances are then those
+of the members who answered each item, which is what rwg(j)'s mean item variance and awg's and
+AD_M's item-by-item definitions ask for. Choose ``"listwise"`` to reproduce multilevel's
+figures, or where skipping is suspected to go with disagreement (then say so)."""
+MISSING_RULES: tuple[MissingRule, ...] = ("available", "listwise")
+
+
+def _apply_rule(
+    items: pd.DataFrame, teams: pd.Series, missing: MissingRule
+) -> tuple[pd.DataFrame, pd.Series]:
+    if missing not in MISSING_RULES:
+        raise ValueError(f"missing must be one of {', '.join(MISSING_RULES)}, is {missing!r}")
+    if missing == "available":
+        return items, teams
+    complete = items.notna().all(axis=1)
+    return items[complete], teams[complete]
+
+
+def rwg_j(
+    items: pd.DataFrame, *, teams: pd.Series, options: int, missing: MissingRule = "available"
+) -> pd.DataFrame:
     r"""Within-team agreement rwg(j) on a set of items (rwg for a single item).
 
     Parameters
@@ -29,12 +57,15 @@ def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFram
         The team of each respondent, on the index of ``items``.
     options : int
         The number of response options A.
+    missing : {"available", "listwise"}
+        Every answer given (the default), or only respondents who answered every item, as R
+        multilevel does (see ``MissingRule``).
 
     Returns
     -------
     DataFrame
-        One row per team (sorted): team, n (members who answered at least one item), rwg_j.
-        NaN for teams with n < 2.
+        One row per team (sorted): team, n (members who answered at least one item; under
+        ``"listwise"``, every item), rwg_j. NaN for teams with n < 2.
 
     Notes
     -----
@@ -47,8 +78,9 @@ def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFram
               {J(1 - \bar s^2/\sigma^2_{EU}) + \bar s^2/\sigma^2_{EU}},
 
     which is :math:`1 - s^2/\sigma^2_{EU}` for one item and lies in [0, 1]. On complete data
-    this is R multilevel's ``rwg.j(x, grpid, ranvar = (A^2 - 1)/12)``; multilevel deletes
-    respondents listwise first, this function uses every answer.
+    this is R multilevel's ``rwg.j(x, grpid, ranvar = (A^2 - 1)/12)``. multilevel deletes
+    respondents listwise first; this function uses every answer unless ``missing`` is
+    ``"listwise"``, which equals multilevel with skipped answers too.
 
     References
     ----------
@@ -58,6 +90,8 @@ def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFram
     if options < 2:
         raise ValueError(f"options must be at least 2, is {options}")
     _check_alignment(items, teams)
+    all_teams = pd.Index(sorted(teams.dropna().unique()))
+    items, teams = _apply_rule(items, teams, missing)
     expected = (options**2 - 1) / 12
     values = items.astype(np.float64)
     variances = values.groupby(teams, sort=True).var(ddof=1)
@@ -66,9 +100,12 @@ def rwg_j(items: pd.DataFrame, *, teams: pd.Series, options: int) -> pd.DataFram
     j = variances.notna().sum(axis=1)
     agreement = j * (1 - ratio) / (j * (1 - ratio) + ratio)
     agreement = agreement.where((members >= 2) & (j >= 1))
+    # A team every member of which skipped something keeps its row under "listwise": n is 0.
+    members = members.reindex(all_teams, fill_value=0)
+    agreement = agreement.reindex(all_teams)
     return pd.DataFrame(
         {
-            "team": variances.index.to_numpy(),
+            "team": all_teams.to_numpy(),
             "n": members.to_numpy(dtype=np.int64),
             "rwg_j": agreement.to_numpy(dtype=np.float64),
         }
@@ -112,7 +149,12 @@ AGREEMENT_COLUMNS = ("team", "n", "mean", "rwg_j", "awg", "adm")
 
 
 def agreement(
-    items: pd.DataFrame, *, teams: pd.Series, options: int, low: int = 1
+    items: pd.DataFrame,
+    *,
+    teams: pd.Series,
+    options: int,
+    low: int = 1,
+    missing: MissingRule = "available",
 ) -> AgreementResult:
     r"""ICC(1), ICC(2) and each team's rwg(j), awg and AD_M on a scale's items.
 
@@ -126,6 +168,9 @@ def agreement(
         The number of response options A (``low`` .. ``low + A - 1``).
     low : int
         The lowest response option L; the highest is :math:`H = L + A - 1`.
+    missing : {"available", "listwise"}
+        Every answer given (the default), or only respondents who answered every item, for
+        every index and the ICCs alike (see ``MissingRule``).
 
     Returns
     -------
@@ -179,6 +224,7 @@ def agreement(
     if options < 2:
         raise ValueError(f"options must be at least 2, is {options}")
     _check_alignment(items, teams)
+    items, teams = _apply_rule(items, teams, missing)
     values = items.astype(np.float64)
     high = low + options - 1
     if ((values < low) | (values > high)).any(axis=None):
@@ -251,9 +297,14 @@ def _mean_defined(values: FloatArray) -> FloatArray:
 
 
 def scale_agreement(
-    responses: pd.DataFrame, *, teams: pd.Series, instrument: Instrument
+    responses: pd.DataFrame,
+    *,
+    teams: pd.Series,
+    instrument: Instrument,
+    missing: MissingRule = "available",
 ) -> pd.DataFrame:
-    """rwg(j) of every team on every scale, after reverse keying.
+    """rwg(j) of every team on every scale, after reverse keying, with ``missing`` as in
+    ``rwg_j``.
 
     Returns
     -------
@@ -264,7 +315,12 @@ def scale_agreement(
     keyed = reverse_key(responses, instrument=instrument)
     options = instrument.response_scale.n_options
     parts = [
-        rwg_j(keyed.reindex(columns=list(scale.items)), teams=teams, options=options)
+        rwg_j(
+            keyed.reindex(columns=list(scale.items)),
+            teams=teams,
+            options=options,
+            missing=missing,
+        )
         .drop(columns="n")
         .assign(scale=scale.id, order=position)
         for position, scale in enumerate(instrument.scales)

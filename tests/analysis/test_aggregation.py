@@ -403,3 +403,30 @@ def test_aggregation_docstring_examples_run(name: str) -> None:
     outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted > 0
     assert outcome.failed == 0
+
+
+def test_the_listwise_rule_is_the_same_as_dropping_incomplete_respondents_first() -> None:
+    items = pd.DataFrame(
+        {
+            "q1": [1.0, 2, 2, np.nan, 4, 5, 5, 4],
+            "q2": [2.0, 2, 3, 3, np.nan, 5, 4, 4],
+            "q3": [1.0, 3, 2, 3, 4, 4, 5, np.nan],
+        }
+    )
+    teams = pd.Series(list("aaaabbbb"))
+    complete = items.notna().all(axis=1)
+    listwise = rwg_j(items, teams=teams, options=5, missing="listwise")
+    by_hand = rwg_j(items[complete], teams=teams[complete], options=5)
+    pd.testing.assert_frame_equal(listwise, by_hand)
+    assert list(listwise["n"]) == [3, 2]
+    assert list(rwg_j(items, teams=teams, options=5)["n"]) == [4, 4]
+    together = agreement(items, teams=teams, options=5, missing="listwise").teams
+    np.testing.assert_allclose(together["rwg_j"], listwise["rwg_j"])
+    # A team all of whose members skipped something keeps its row, with nobody in it.
+    everyone_skipped = items.assign(q4=[np.nan] * 4 + [3.0] * 4)
+    rows = rwg_j(everyone_skipped, teams=teams, options=5, missing="listwise")
+    assert list(rows["team"]) == ["a", "b"]
+    assert rows["n"].iloc[0] == 0
+    assert np.isnan(rows["rwg_j"].iloc[0])
+    with pytest.raises(ValueError, match="missing must be one of available, listwise"):
+        rwg_j(items, teams=teams, options=5, missing="pairwise")  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cronbach_alpha, fit_cfa, icc, kmo, reliability, rwg_j
+from analysis import agreement, cronbach_alpha, fit_cfa, icc, kmo, reliability, rwg_j
 from analysis.reliability import ItemsLeftOut
 
 R_SCRIPT = r"""
@@ -61,6 +61,12 @@ items <- paste0("LEAD", sprintf("%02d", 1:11))
 r <- rwg.j(lq[, items], lq$COMPID, ranvar = (5^2 - 1) / 12)
 for (k in seq_len(nrow(r))) out(paste0("rwgj.", r$grpid[k]), r$rwg.j[k])
 
+# The same with 5 % of the answers skipped (drawn in Python, read from a file): multilevel
+# deletes listwise.
+skipped <- read.csv(file.path(args[2], "lq_skipped.csv"))
+r <- rwg.j(skipped[, items], skipped$COMPID, ranvar = (5^2 - 1) / 12)
+for (k in seq_len(nrow(r))) out(paste0("rwgj_skipped.", r$grpid[k]), r$rwg.j[k])
+
 # psych::KMO and lavaan's cfa() on Holzinger & Swineford (1939), as lavaan ships it.
 hs <- lavaan::HolzingerSwineford1939
 x <- hs[, paste0("x", 1:9)]
@@ -97,6 +103,7 @@ def r_oracle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ora
         pytest.skip(message)
     folder = tmp_path_factory.mktemp("r")
     (folder / "oracle.R").write_text(R_SCRIPT)
+    _lq_with_skipped_answers(shared_data).to_csv(folder / "lq_skipped.csv", index=False)
     done = subprocess.run(
         [rscript, "--vanilla", str(folder / "oracle.R"), str(shared_data), str(folder)],
         capture_output=True,
@@ -110,6 +117,14 @@ def r_oracle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ora
         name, value = line.split()
         values[name] = float(value)
     return Oracle(values, folder)
+
+
+def _lq_with_skipped_answers(shared_data: Path) -> pd.DataFrame:
+    """lq2002's companies and leadership items with 5 % of the answers skipped at random."""
+    lq = pd.read_csv(shared_data / "lq2002.csv")
+    items = lq[[f"LEAD{n:02d}" for n in range(1, 12)]].astype(float)
+    skipped = np.random.default_rng(2002).random(items.shape) < 0.05
+    return pd.concat([lq[["COMPID"]], items.mask(skipped)], axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +185,35 @@ def test_rwg_j_equals_multilevel_on_complete_answers(
     assert len(expected) == lq["COMPID"].nunique() == len(found)
     for team, value in expected.items():
         assert found.loc[team] == pytest.approx(value, abs=1e-10)
+
+
+def test_rwg_j_with_skipped_answers_equals_multilevel_under_the_listwise_rule(
+    r_oracle: Oracle, shared_data: Path
+) -> None:
+    skipped = _lq_with_skipped_answers(shared_data)
+    items = skipped.drop(columns="COMPID")
+    assert 0.04 < items.isna().mean().mean() < 0.06
+    expected = pd.Series(
+        {
+            int(name.split(".")[1]): value
+            for name, value in r_oracle.values.items()
+            if name.startswith("rwgj_skipped.")
+        }
+    )
+    listwise = rwg_j(items, teams=skipped["COMPID"], options=5, missing="listwise")
+    found = listwise.set_index("team")["rwg_j"].loc[expected.index]
+    np.testing.assert_allclose(found.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-10)
+    # agreement() under the same rule gives the same rwg(j); every answer (the default) not.
+    together = agreement(items, teams=skipped["COMPID"], options=5, missing="listwise")
+    np.testing.assert_allclose(
+        together.teams.set_index("team")["rwg_j"].loc[expected.index].to_numpy(),
+        expected.to_numpy(),
+        rtol=0,
+        atol=1e-10,
+    )
+    available = rwg_j(items, teams=skipped["COMPID"], options=5).set_index("team")
+    assert (available["n"] >= listwise.set_index("team")["n"]).all()
+    assert not np.allclose(available["rwg_j"].loc[expected.index], expected, atol=1e-6)
 
 
 def test_kmo_and_a_cfa_equal_psych_and_lavaan(r_oracle: Oracle) -> None:
