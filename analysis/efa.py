@@ -21,11 +21,11 @@ from analysis.factorability import (
     KmoResult,
     ParallelResult,
     _bartlett,
-    _correlation,
     _harmonic_n,
     _items,
     _kmo,
     _parallel,
+    correlation_of,
 )
 
 METHODS = ("minres", "ml")
@@ -55,6 +55,9 @@ class EfaResult:
         runs without the resampled reference, which psych reports but never counts against
         (call ``parallel_analysis`` for it).
     method, rotation : str
+    smoothed : bool
+        Whether the pairwise correlation matrix was not positive definite and was smoothed
+        as psych::cor.smooth does before the analysis (see ``smooth_correlation``).
     """
 
     loadings: pd.DataFrame
@@ -68,6 +71,7 @@ class EfaResult:
     parallel: ParallelResult | None
     method: str
     rotation: str
+    smoothed: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """The pattern loadings, items x factors (a copy)."""
@@ -131,7 +135,7 @@ def efa(
     _check_choice("method", method, METHODS)
     _check_choice("rotation", rotation, ROTATIONS)
     items = _items(data)
-    correlation = _correlation(items)
+    correlation, smoothed = correlation_of(items)
     parallel = None
     if n_factors is None:
         parallel = _parallel(
@@ -169,6 +173,7 @@ def efa(
         parallel=parallel,
         method=method,
         rotation=rotation,
+        smoothed=smoothed,
     )
 
 

@@ -8,6 +8,7 @@ Bartlett fail on missing values, which is why they are computed here.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -259,8 +260,19 @@ def _items(data: pd.DataFrame) -> pd.DataFrame:
     return data.astype(np.float64)
 
 
+class CorrelationSmoothed(UserWarning):
+    """A pairwise correlation matrix was not positive definite and was smoothed."""
+
+
 def _correlation(items: pd.DataFrame) -> FloatArray:
-    """Pairwise-complete Pearson correlations; every pair must have a defined value."""
+    """Pairwise-complete Pearson correlations; every pair must have a defined value. A matrix
+    that is not positive definite (pairs answered by different people need not agree with
+    each other) is smoothed as psych does, with a ``CorrelationSmoothed`` warning."""
+    return correlation_of(items)[0]
+
+
+def correlation_of(items: pd.DataFrame) -> tuple[FloatArray, bool]:
+    """``_correlation`` and whether it was smoothed."""
     correlation = pairwise_correlation(items.to_numpy(dtype=np.float64))
     undefined = np.argwhere(~np.isfinite(correlation))
     if len(undefined):
@@ -269,7 +281,44 @@ def _correlation(items: pd.DataFrame) -> FloatArray:
             f"items {first!r} and {second!r} have no correlation: too few joint answers "
             "or no variance among those who answered both"
         )
-    return correlation
+    smoothed, changed = smooth_correlation(correlation)
+    if changed:
+        warnings.warn(
+            CorrelationSmoothed(
+                "the items' pairwise correlation matrix is not positive definite: it was"
+                " smoothed as psych::cor.smooth does before the analysis"
+            ),
+            stacklevel=4,
+        )
+    return smoothed, changed
+
+
+SMOOTHING_TOLERANCE = 1e-12
+"""psych's ``eig.tol``: eigenvalues below it are raised to 100 times it when smoothing."""
+
+
+def smooth_correlation(correlation: FloatArray) -> tuple[FloatArray, bool]:
+    r"""A correlation matrix made positive definite as R psych's ``cor.smooth`` makes it, and
+    whether it had to be.
+
+    Notes
+    -----
+    With :math:`R = V \operatorname{diag}(\lambda) V'`, when the smallest eigenvalue is below
+    the machine epsilon, the eigenvalues below ``SMOOTHING_TOLERANCE`` are set to 100 times
+    it, all are rescaled to sum to :math:`p`, and :math:`V \operatorname{diag}(\lambda) V'`
+    is turned back into a correlation matrix (cov2cor). A matrix of pairwise correlations
+    needs this when pairs rest on different respondents; the result is the nearest thing to
+    them that one population could have, not their exact values.
+    """
+    values, vectors = np.linalg.eigh(correlation)
+    if values.min() >= np.finfo(np.float64).eps:
+        return correlation, False
+    values = np.where(values < SMOOTHING_TOLERANCE, 100 * SMOOTHING_TOLERANCE, values)
+    values = values * len(values) / values.sum()
+    rebuilt = (vectors * values) @ vectors.T
+    scale = 1 / np.sqrt(np.diag(rebuilt))
+    smoothed = rebuilt * np.outer(scale, scale)
+    return np.asarray((smoothed + smoothed.T) / 2, dtype=np.float64), True
 
 
 def _harmonic_n(items: pd.DataFrame) -> float:

@@ -61,7 +61,9 @@ class StructureAssessment:
     not be run, ``reason`` then says why); ``items``: item, scale, factor (highest absolute
     loading), loading; ``scales``: scale, main_factor, share_on_main (items whose highest
     loading is on it), n_factors (distinct factors its items lead), shared (all on one),
-    merged_with (other scales whose main factor is the same)."""
+    merged_with (other scales whose main factor is the same). ``smoothed``: the items'
+    pairwise correlation matrix was not positive definite and was smoothed first, as
+    psych::cor.smooth does (say so wherever the EFA is reported)."""
 
     n_items: int
     n_scales: int
@@ -73,6 +75,7 @@ class StructureAssessment:
     items: pd.DataFrame
     scales: pd.DataFrame
     reason: str | None
+    smoothed: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,7 @@ def _structure(
         items=by_item,
         scales=_scale_factors(by_item, instrument),
         reason=None,
+        smoothed=full.smoothed,
     )
 
 

@@ -383,6 +383,12 @@ EN: dict[str, str] = {
         "scales. It found {found} factors; the instrument intends {intended} scales. KMO = "
         "{kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p = {p}."
     ),
+    "validity_efa_smoothed": (
+        "The items' correlations were computed pair by pair, each on the people who answered"
+        " both, and together they did not form a valid correlation matrix (not positive"
+        " definite): they were smoothed to the nearest valid one, as R's psych::cor.smooth"
+        " does, before the analysis. Read the factors as approximate."
+    ),
     "validity_efa_failed": "The exploratory factor analysis could not be run: {reason}.",
     "validity_main_factor": "Main factor",
     "validity_share_on_main": "Items on it",

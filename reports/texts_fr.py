@@ -424,6 +424,13 @@ FR: dict[str, str] = {
         " = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de "
         "Bartlett = {p}."
     ),
+    "validity_efa_smoothed": (
+        "Les corrélations entre items ont été calculées paire par paire, chacune sur les"
+        " personnes qui ont répondu aux deux, et ensemble elles ne formaient pas une matrice"
+        " de corrélation valide (non définie positive) : elles ont été lissées vers la matrice"
+        " valide la plus proche, comme le fait psych::cor.smooth dans R, avant l'analyse."
+        " Les facteurs sont donc approximatifs."
+    ),
     "validity_efa_failed": "L'analyse factorielle exploratoire n'a pas pu être menée : {reason}.",
     "validity_main_factor": "Facteur principal",
     "validity_share_on_main": "Items sur ce facteur",

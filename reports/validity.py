@@ -127,6 +127,7 @@ class ValidityReportView:
     kmo: float | None
     bartlett_p: float | None
     structure_reason: str | None
+    efa_smoothed: bool
     factors: tuple[FactorRow, ...]
     fits: tuple[FitRow, ...]
     agreement: tuple[AgreementRow, ...]
@@ -170,6 +171,7 @@ def build_validity_view(
         kmo=_number(structure.kmo),
         bartlett_p=_number(structure.bartlett_p),
         structure_reason=structure.reason,
+        efa_smoothed=structure.smoothed,
         factors=_factors(structure.scales, names),
         fits=_fits(assessment.cfa, t),
         agreement=_agreement(assessment.agreement, names),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -459,6 +459,14 @@ def _validity_input(
     return frame, loaded, responses.name, 5
 
 
+def _efa_summary(structure: Any) -> str:
+    """The EFA in a few words: its count of factors, or why it could not be run."""
+    if structure.n_factors is None:
+        return f"EFA not run ({structure.reason})"
+    smoothed = ", on a smoothed correlation matrix" if structure.smoothed else ""
+    return f"EFA: {structure.n_factors} factors for {structure.n_scales} scales{smoothed}"
+
+
 def _validity_table(outcome: object) -> Table:
     from api.services.validate import ValidityOutcome
 
@@ -469,8 +477,7 @@ def _validity_table(outcome: object) -> Table:
         title=f"Validity of {assessment.instrument_ref}",
         caption=(
             f"{assessment.n_analysed} of {assessment.n_respondents} respondents analysed "
-            f"({assessment.n_excluded} excluded); EFA: {structure.n_factors} factors "
-            f"for {structure.n_scales} scales"
+            f"({assessment.n_excluded} excluded); {_efa_summary(structure)}"
         ),
     )
     for column in ("scale", "alpha", "CFI", "SRMR", "holds together"):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -116,3 +117,26 @@ def packaged_instrument() -> Instrument:
         return load_builtin(PACKAGED)
     except InstrumentError as error:
         pytest.skip(f"the packaged instrument {PACKAGED} is not available yet: {error}")
+
+
+def pairs_apart(per: int = 80) -> pd.DataFrame:
+    """Items whose pairs rest on different people, so that their pairwise correlations fit
+    no population: a and b agree among those who answered both, b and c agree, a and c
+    disagree; d, e and f, answered by everyone, go together."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for first, second, sign in (("a", "b", 1), ("b", "c", 1), ("a", "c", -1)):
+        base = rng.integers(1, 8, per).astype(float)
+        other = np.clip(np.where(sign > 0, base, 8 - base) + rng.integers(-1, 2, per), 1, 7)
+        common = rng.integers(1, 8, per).astype(float)
+        for x, y, z in zip(base, other, common, strict=True):
+            rows.append(
+                {
+                    first: x,
+                    second: y,
+                    "d": z,
+                    "e": np.clip(z + rng.integers(-1, 2), 1, 7),
+                    "f": np.clip(z + rng.integers(-2, 3), 1, 7),
+                }
+            )
+    return pd.DataFrame(rows, columns=["a", "b", "c", "d", "e", "f"])

@@ -19,9 +19,11 @@ from scipy import stats
 
 import analysis
 from analysis.factorability import (
+    CorrelationSmoothed,
     _simulated_correlation,
     one_factor_minres_communalities,
 )
+from tests.analysis.conftest import pairs_apart
 
 FloatArray = np.ndarray
 
@@ -543,6 +545,17 @@ def test_items_without_joint_answers_are_named(saq: pd.DataFrame) -> None:
     disjoint.loc[len(saq) // 2 :, "q02"] = np.nan
     with pytest.raises(ValueError, match="'q01' and 'q02' have no correlation"):
         analysis.kmo(disjoint)
+
+
+def test_pairwise_correlations_that_fit_no_population_are_smoothed_and_said_so() -> None:
+    items = pairs_apart()
+    with pytest.warns(CorrelationSmoothed, match="smoothed as psych::cor.smooth does"):
+        result = analysis.efa(items, n_factors=2)
+    assert result.smoothed
+    assert np.isfinite(result.loadings.to_numpy()).all()
+    with pytest.warns(CorrelationSmoothed):
+        assert 0 < analysis.kmo(items).overall < 1
+    assert not analysis.efa(items[["d", "e", "f"]], n_factors=1).smoothed
 
 
 def test_linearly_dependent_items_are_refused(saq: pd.DataFrame) -> None:

@@ -20,8 +20,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import agreement, cronbach_alpha, fit_cfa, icc, kmo, reliability, rwg_j
+from analysis import agreement, cronbach_alpha, efa, fit_cfa, icc, kmo, reliability, rwg_j
+from analysis._pairwise import pairwise_correlation
+from analysis.factorability import CorrelationSmoothed, smooth_correlation
 from analysis.reliability import ItemsLeftOut
+from tests.analysis.conftest import pairs_apart
 
 R_SCRIPT = r"""
 suppressMessages({library(psych); library(multilevel); library(lavaan)})
@@ -67,6 +70,11 @@ skipped <- read.csv(file.path(args[2], "lq_skipped.csv"))
 r <- rwg.j(skipped[, items], skipped$COMPID, ranvar = (5^2 - 1) / 12)
 for (k in seq_len(nrow(r))) out(paste0("rwgj_skipped.", r$grpid[k]), r$rwg.j[k])
 
+# psych::cor.smooth on a pairwise correlation matrix that is not positive definite.
+npd <- read.csv(file.path(args[2], "not_positive_definite.csv"))
+smoothed <- suppressWarnings(cor.smooth(cor(npd, use = "pairwise")))
+for (i in 1:ncol(npd)) for (j in 1:ncol(npd)) out(sprintf("smooth.%d.%d", i, j), smoothed[i, j])
+
 # psych::KMO and lavaan's cfa() on Holzinger & Swineford (1939), as lavaan ships it.
 hs <- lavaan::HolzingerSwineford1939
 x <- hs[, paste0("x", 1:9)]
@@ -104,6 +112,7 @@ def r_oracle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ora
     folder = tmp_path_factory.mktemp("r")
     (folder / "oracle.R").write_text(R_SCRIPT)
     _lq_with_skipped_answers(shared_data).to_csv(folder / "lq_skipped.csv", index=False)
+    pairs_apart().to_csv(folder / "not_positive_definite.csv", index=False)
     done = subprocess.run(
         [rscript, "--vanilla", str(folder / "oracle.R"), str(shared_data), str(folder)],
         capture_output=True,
@@ -214,6 +223,22 @@ def test_rwg_j_with_skipped_answers_equals_multilevel_under_the_listwise_rule(
     available = rwg_j(items, teams=skipped["COMPID"], options=5).set_index("team")
     assert (available["n"] >= listwise.set_index("team")["n"]).all()
     assert not np.allclose(available["rwg_j"].loc[expected.index], expected, atol=1e-6)
+
+
+def test_a_pairwise_matrix_that_is_not_positive_definite_is_smoothed_as_psych_smooths_it(
+    r_results: dict[str, float],
+) -> None:
+    items = pairs_apart()
+    raw = pairwise_correlation(items.to_numpy(dtype=np.float64))
+    assert np.linalg.eigvalsh(raw)[0] < 0, "the case needs smoothing"
+    smoothed, changed = smooth_correlation(raw)
+    assert changed
+    expected = np.array([[r_results[f"smooth.{i}.{j}"] for j in range(1, 7)] for i in range(1, 7)])
+    np.testing.assert_allclose(smoothed, expected, rtol=0, atol=1e-10)
+    # An EFA of these items runs on the smoothed matrix and says so.
+    with pytest.warns(CorrelationSmoothed):
+        result = efa(items, n_factors=2)
+    assert result.smoothed
 
 
 def test_kmo_and_a_cfa_equal_psych_and_lavaan(r_oracle: Oracle) -> None:

@@ -246,3 +246,16 @@ def test_keys_commands_refuse_in_one_line_without_a_traceback(cli_database: Engi
     assert not_a_number.exit_code == 2
     assert "Traceback" not in not_a_number.output
     assert "Invalid value for '--key'" in _said(not_a_number.output)
+
+
+def test_the_validity_caption_names_the_efa_as_it_went() -> None:
+    from types import SimpleNamespace
+
+    from api.cli import _efa_summary
+
+    failed = SimpleNamespace(n_factors=None, reason="parallel analysis retains no factor")
+    assert _efa_summary(failed) == "EFA not run (parallel analysis retains no factor)"
+    ran = SimpleNamespace(n_factors=12, n_scales=14, smoothed=False, reason=None)
+    assert _efa_summary(ran) == "EFA: 12 factors for 14 scales"
+    smoothed = SimpleNamespace(n_factors=12, n_scales=14, smoothed=True, reason=None)
+    assert _efa_summary(smoothed).endswith(", on a smoothed correlation matrix")

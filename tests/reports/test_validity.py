@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from io import BytesIO
 
@@ -92,3 +93,22 @@ def test_the_view_holds_plain_values(
     holds = dict(zip(assessment.summary["scale"], assessment.summary["holds"], strict=True))
     assert {v.scale_id: v.holds for v in view.verdicts} == holds
     assert all(v.concerns for v in view.verdicts if not v.holds)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_efa_on_a_smoothed_matrix_is_said_to_be(
+    assessment: ValidityAssessment, instrument: Instrument, language: str
+) -> None:
+    smoothed = replace(assessment, structure=replace(assessment.structure, smoothed=True))
+    t = texts_for(language)
+    sentence = " ".join(t["validity_efa_smoothed"].split())
+    for case, said in ((assessment, False), (smoothed, True)):
+        view = build_validity_view(
+            case,
+            instrument=instrument,
+            language=language,
+            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+            source="answers.csv",
+        )
+        assert view.efa_smoothed is said
+        assert (sentence[:60] in _text(render_validity_pdf(view))) is said
