@@ -90,7 +90,7 @@ def rwg_j(
     if options < 2:
         raise ValueError(f"options must be at least 2, is {options}")
     _check_alignment(items, teams)
-    all_teams = pd.Index(sorted(teams.dropna().unique()))
+    every_team = teams.groupby(teams, sort=True).size().index
     items, teams = _apply_rule(items, teams, missing)
     expected = (options**2 - 1) / 12
     values = items.astype(np.float64)
@@ -100,12 +100,13 @@ def rwg_j(
     j = variances.notna().sum(axis=1)
     agreement = j * (1 - ratio) / (j * (1 - ratio) + ratio)
     agreement = agreement.where((members >= 2) & (j >= 1))
-    # A team every member of which skipped something keeps its row under "listwise": n is 0.
-    members = members.reindex(all_teams, fill_value=0)
-    agreement = agreement.reindex(all_teams)
+    if missing == "listwise":
+        # A team every member of which skipped something keeps its row: n is 0.
+        members = members.reindex(every_team, fill_value=0)
+        agreement = agreement.reindex(every_team)
     return pd.DataFrame(
         {
-            "team": all_teams.to_numpy(),
+            "team": agreement.index.to_numpy(),
             "n": members.to_numpy(dtype=np.int64),
             "rwg_j": agreement.to_numpy(dtype=np.float64),
         }

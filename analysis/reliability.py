@@ -63,14 +63,12 @@ class ItemsLeftOut(UserWarning):
 def uninformative_items(items: pd.DataFrame) -> list[str]:
     """The columns that cannot inform a scale: answered by fewer than two people, or every
     answer the same (no variance)."""
-    values = items.astype(np.float64)
-    answered = values.notna().sum()
-    variance = values.var(ddof=1)
-    return [
-        str(name)
-        for name in values.columns
-        if answered[name] < 2 or not np.isfinite(variance[name]) or variance[name] <= 0
-    ]
+    left_out = []
+    for name in items.columns:
+        answers = items[name].dropna().to_numpy(dtype=np.float64)
+        if len(answers) < 2 or not np.isfinite(answers).all() or answers.min() == answers.max():
+            left_out.append(str(name))
+    return left_out
 
 
 def _informative(items: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -6,6 +6,7 @@ no horizontal scrolling at 320 px wide or at 200 % zoom."""
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from api.web.i18n import catalogue
 from instrument import load_builtin
 from tests.web.conftest import (
     PHONE_WIDTH,
+    SCREENSHOTS_ENV,
     LiveServer,
     NewPage,
     audit_widths,
@@ -378,6 +380,25 @@ def _navigations(page: Page) -> list[PlaywrightResponse]:
     return seen
 
 
+def _keep(screenshot: Callable[[Page, str], Path], page: Page, name: str) -> None:
+    """A screenshot, when they are kept to be looked at (``TRANSVERSAL_SCREENSHOTS``): one in
+    the test's temporary folder would be deleted unseen, and each costs a full-page capture."""
+    if os.environ.get(SCREENSHOTS_ENV):
+        screenshot(page, name)
+
+
+def _at_width(page: Page, width: int) -> None:
+    """Lays ``page`` out again at ``width`` (the height kept), as a window of that width.
+
+    The pages' layout depends on the window's width through CSS alone (no script reads it), so
+    this gives the layout a load at that width gives, without loading the page again."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    if viewport["width"] != width:
+        page.set_viewport_size({"width": width, "height": viewport["height"]})
+    assert page.evaluate("window.innerWidth") == width
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_page_type_passes_axe_and_reflows_in_both_languages(
     every_state: Stage,
@@ -385,24 +406,34 @@ def test_every_page_type_passes_axe_and_reflows_in_both_languages(
     screenshot: Callable[[Page, str], Path],
     lang: str,
 ) -> None:
+    # Each page type is loaded once, in a new tab with no cookie (the respondent's pages set
+    # none, and keep nothing in the browser's storage: a new browser context each time is not
+    # needed), at the narrowest width; it is then checked at every width of audit_widths() by
+    # resizing the window, and audited by axe at 1280 px.
+    widths = sorted(audit_widths())
+    assert 1280 in widths
+    assert 320 in widths
+    context = new_page(width=widths[0]).context
     problems: list[str] = []
     for name, (make, status) in PAGES.items():
-        for width in audit_widths():
-            page = new_page(width=width)
-            loaded = _navigations(page)
-            make(page, every_state, lang)
-            page.wait_for_load_state()
-            assert loaded, name
-            assert loaded[-1].status == status, name
-            assert page.locator("html").get_attribute("lang") == lang, name
+        context.clear_cookies()
+        page = context.new_page()
+        loaded = _navigations(page)
+        make(page, every_state, lang)
+        page.wait_for_load_state()
+        assert loaded, name
+        assert loaded[-1].status == status, name
+        assert page.locator("html").get_attribute("lang") == lang, name
+        for width in widths:
+            _at_width(page, width)
             _no_horizontal_scroll(page)
             if width == 1280:
                 found = axe_audit(page)
                 if found:
                     problems.append(f"{name} ({lang}): {found.summary()}")
             if width != 320:
-                screenshot(page, f"{name}-{lang}-{width}")
-            page.context.close()
+                _keep(screenshot, page, f"{name}-{lang}-{width}")
+        page.close()
     assert not problems, "\n".join(problems)
 
 
