@@ -381,7 +381,7 @@ EN: dict[str, str] = {
         "An exploratory factor analysis of all {items} items, with the number of factors chosen"
         " by parallel analysis, looks for the structure in the answers without being told the "
         "scales. It found {found} factors; the instrument intends {intended} scales. KMO = "
-        "{kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p = {p}."
+        "{kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p {p}."
     ),
     "validity_efa_smoothed": (
         "The items' correlations were computed pair by pair, each on the people who answered"

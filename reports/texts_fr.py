@@ -422,7 +422,7 @@ FR: dict[str, str] = {
         " choisi par analyse parallèle, cherche la structure des réponses sans connaître les "
         "échelles. Elle trouve {found} facteurs ; l'instrument prévoit {intended} échelles. KMO"
         " = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de "
-        "Bartlett = {p}."
+        "Bartlett {p}."
     ),
     "validity_efa_smoothed": (
         "Les corrélations entre items ont été calculées paire par paire, chacune sur les"

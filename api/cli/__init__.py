@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from api.store.models import Role
-from instrument import Instrument, InstrumentError, builtin_refs, load_instrument
+from instrument import Instrument, InstrumentError, builtin_refs, load_builtin, load_instrument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -395,7 +395,11 @@ def validate(
         Path | None, typer.Option(help="A wide CSV of raw answers, a column per item id.")
     ] = None,
     instrument: Annotated[
-        Path | None, typer.Option(help="The instrument file (TOML) of --responses.")
+        str | None,
+        typer.Option(
+            help="The instrument of --responses: a packaged one by its id@version"
+            " (transversal-core@1.0.0), or a TOML file."
+        ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for validity.html and .pdf.")] = Path("out"),
     group: Annotated[
@@ -434,7 +438,7 @@ def validate(
 def _validity_input(
     campaign: int | None,
     responses: Path | None,
-    instrument: Path | None,
+    instrument: str | None,
     group: str | None,
     team_column: str,
 ) -> tuple[pd.DataFrame, Instrument, str, int]:
@@ -451,12 +455,27 @@ def _validity_input(
         raise InputError("--instrument", "required with --responses")
     if group is not None:
         raise InputError("--group", "only with --campaign (a CSV names no departments)")
-    try:
-        loaded = load_instrument(instrument)
-    except InstrumentError as exc:
-        raise InputError("--instrument", f"{exc.file} at {exc.where}: {exc.rule}") from None
+    loaded = _named_instrument(instrument)
     frame = read_responses_csv(responses, instrument=loaded, team_column=team_column)
     return frame, loaded, responses.name, 5
+
+
+def _named_instrument(name: str) -> Instrument:
+    """A packaged instrument by its ``id@version``, else the instrument file at ``name``."""
+    from api.services.validate import InputError
+
+    packaged = builtin_refs()
+    if name in packaged:
+        return load_builtin(name)
+    if not Path(name).is_file():
+        raise InputError(
+            "--instrument",
+            f"{name!r} is neither a packaged instrument ({', '.join(packaged)}) nor a file",
+        )
+    try:
+        return load_instrument(name)
+    except InstrumentError as exc:
+        raise InputError("--instrument", f"{exc.file} at {exc.where}: {exc.rule}") from None
 
 
 def _efa_summary(structure: Any) -> str:

@@ -138,3 +138,25 @@ def test_validate_a_campaign_by_department(
     assert "department" in refused.output
     assert missing.exit_code == 1
     assert "999" in missing.output
+
+
+def test_a_packaged_instrument_is_taken_by_its_name(answers_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app,
+        ["validate", "--responses", str(answers_csv), "--instrument", "transversal-core@1.0.0",
+         "--out", str(out), *FAST],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "validity.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_instrument_that_is_neither_packaged_nor_a_file_is_named(answers_csv: Path) -> None:
+    result = runner.invoke(
+        app, ["validate", "--responses", str(answers_csv), "--instrument", "transversal-core@9"]
+    )
+    assert result.exit_code == 1
+    assert "--instrument" in result.output
+    assert "neither a packaged instrument" in result.output
+    assert "transversal-core@1.0.0" in result.output
+    assert "Traceback" not in result.output

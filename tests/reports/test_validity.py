@@ -112,3 +112,21 @@ def test_an_efa_on_a_smoothed_matrix_is_said_to_be(
         )
         assert view.efa_smoothed is said
         assert (sentence[:60] in _text(render_validity_pdf(view))) is said
+
+
+def test_bartletts_p_reads_as_a_comparison_not_an_equation(
+    assessment: ValidityAssessment, instrument: Instrument
+) -> None:
+    for language, said in (("en", "Bartlett p < 0.001"), ("fr", "Bartlett < 0,001")):
+        view = build_validity_view(
+            assessment,
+            instrument=instrument,
+            language=language,
+            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+            source="answers.csv",
+        )
+        assert view.bartlett_p is not None
+        assert view.bartlett_p < 0.001
+        text = _text(render_validity_pdf(view))
+        assert said in text
+        assert "= <" not in text
