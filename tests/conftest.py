@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
 
 from api.store.db import make_engine, upgrade_database
 
@@ -84,6 +86,51 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""
     with migrated_database(request.param, tmp_path) as made:
         yield made
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One migrated database of each kind for a whole module; ``emptied_database`` gives
+    each test it as the migration left it. Migrating a database for every test took most of
+    the time of the modules that use these two."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as made:
+        with made.connect() as connection:
+            stored = set(sa.inspect(connection).get_table_names())
+            empty = all(
+                connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
+                for table in SQLModel.metadata.sorted_tables
+            )
+        # Emptying the tables of the models empties the database: a migration stores no rows,
+        # and makes no table the models do not know, but its own version table.
+        assert empty
+        assert stored == {*SQLModel.metadata.tables, "alembic_version"}, stored
+        yield made
+
+
+@pytest.fixture
+def emptied_database(module_database: Engine) -> Engine:
+    """The module's database, emptied: every row of every table deleted and the ids'
+    counters started again, as the migration left it. A module opts in by overriding
+    ``engine`` with it (same test ids, same ``postgres`` mark)."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with module_database.begin() as connection:
+        if module_database.dialect.name == "postgresql":
+            # In one round trip (TRUNCATE takes ten times as long on tables this small): the
+            # rows, then the schema's id sequences, started again at 1.
+            connection.exec_driver_sql(
+                "".join(f'DELETE FROM "{table.name}";' for table in tables)
+                + "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
+                " AND c.relnamespace = current_schema()::regnamespace"
+            )
+        else:
+            # No table of SQLite's is AUTOINCREMENT: the next id is again 1 once it is empty.
+            for table in tables:
+                connection.execute(table.delete())
+    return module_database
 
 
 @contextmanager

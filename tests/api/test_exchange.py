@@ -8,7 +8,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from analysis.scoring import score_scales
 from api.services import campaigns as services
@@ -28,7 +27,6 @@ from api.store import repositories as repo
 from api.store.models import OrganisationCreate, Response, ResponseCreate
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, table_counts
-from tests.conftest import migrated_database
 
 CORE = load_builtin(INSTRUMENT)
 ITEMS = CORE.item_ids
@@ -43,52 +41,12 @@ ROUTES = [
 
 
 # -- the database ---------------------------------------------------------------------------------
-#
-# Migrating a new database for each test took most of this module's time. Here each kind of
-# database is migrated once for the module (``_database``) and every test gets it emptied
-# (``engine``, overriding the per-test fixture of tests/conftest.py, with the same ids and the
-# same ``postgres`` mark): every row of every table deleted, and the ids' counters started
-# again, so that each test starts, as before, from a database just as a migration leaves it.
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def _database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as made:
-        with made.connect() as connection:
-            stored = set(sa.inspect(connection).get_table_names())
-            empty = all(
-                connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
-                for table in SQLModel.metadata.sorted_tables
-            )
-        # Emptying the tables of the models empties the database: a migration stores no rows,
-        # and makes no table the models do not know, but its own version table.
-        assert empty
-        assert stored == {*SQLModel.metadata.tables, "alembic_version"}, stored
-        yield made
 
 
 @pytest.fixture
-def engine(_database: Engine) -> Engine:
-    """The module's database, emptied: as the migration left it."""
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
-    with _database.begin() as connection:
-        if _database.dialect.name == "postgresql":
-            # In one round trip (TRUNCATE takes ten times as long on tables this small): the
-            # rows, then the schema's id sequences, started again at 1.
-            connection.exec_driver_sql(
-                "".join(f'DELETE FROM "{table.name}";' for table in tables)
-                + "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
-                " AND c.relnamespace = current_schema()::regnamespace"
-            )
-        else:
-            # No table of SQLite's is AUTOINCREMENT: the next id is again 1 once it is empty.
-            for table in tables:
-                connection.execute(table.delete())
-    return _database
+def engine(emptied_database: Engine) -> Engine:
+    """The module's database, migrated once and emptied before each test (tests/conftest.py)."""
+    return emptied_database
 
 
 # -- helpers ------------------------------------------------------------------------------------

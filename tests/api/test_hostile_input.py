@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.app import create_app
 from api.services import accounts
@@ -23,7 +21,6 @@ from api.services.accounts import AccountCreate
 from api.store.models import Role
 from tests.api.conftest import INSTRUMENT, Org, table_counts
 from tests.api.pages import PASSWORD, page_text, sign_in
-from tests.conftest import migrated_database
 
 API = "/api/v1"
 
@@ -65,52 +62,12 @@ REFUSED = [
 WRONG_TYPES: list[Any] = [1, 1.5, True, [], {}, ["x"], {"a": 1}]
 
 # -- the database ---------------------------------------------------------------------------------
-#
-# Migrating a new database for each test took most of this module's time. Here each kind of
-# database is migrated once for the module (``_database``) and every test gets it emptied
-# (``engine``, overriding the per-test fixture of tests/conftest.py, with the same ids and the
-# same ``postgres`` mark): every row of every table deleted, and the ids' counters started
-# again, so that each test starts, as before, from a database just as a migration leaves it.
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def _database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as made:
-        with made.connect() as connection:
-            stored = set(sa.inspect(connection).get_table_names())
-            empty = all(
-                connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
-                for table in SQLModel.metadata.sorted_tables
-            )
-        # Emptying the tables of the models empties the database: a migration stores no rows,
-        # and makes no table the models do not know, but its own version table.
-        assert empty
-        assert stored == {*SQLModel.metadata.tables, "alembic_version"}, stored
-        yield made
 
 
 @pytest.fixture
-def engine(_database: Engine) -> Engine:
-    """The module's database, emptied: as the migration left it."""
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
-    with _database.begin() as connection:
-        if _database.dialect.name == "postgresql":
-            # In one round trip (TRUNCATE takes ten times as long on tables this small): the
-            # rows, then the schema's id sequences, started again at 1.
-            connection.exec_driver_sql(
-                "".join(f'DELETE FROM "{table.name}";' for table in tables)
-                + "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
-                " AND c.relnamespace = current_schema()::regnamespace"
-            )
-        else:
-            # No table of SQLite's is AUTOINCREMENT: the next id is again 1 once it is empty.
-            for table in tables:
-                connection.execute(table.delete())
-    return _database
+def engine(emptied_database: Engine) -> Engine:
+    """The module's database, migrated once and emptied before each test (tests/conftest.py)."""
+    return emptied_database
 
 
 def _post(org: Org, url: str, body: Any) -> Any:
