@@ -3,10 +3,14 @@ admin key, and helpers to talk to it as HR, as a leader and as a respondent."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
@@ -16,6 +20,7 @@ from api.app import create_app
 from api.services import campaigns as services
 from api.services import org_chart
 from api.services.access import init_organisation
+from api.services.campaigns import CampaignData
 from api.services.org_chart import UnitImportRow
 from api.store.models import CampaignCreate, OrganisationCreate
 
@@ -112,3 +117,37 @@ def stage_campaign(
         if open_it:
             services.open_campaign(session, campaign_id=campaign.id)
     return Staged(campaign_id=campaign.id, units=units)
+
+
+_ANALYSES: dict[tuple[Any, ...], bytes] = {}
+"""The campaign analyses made in this process, pickled, by everything ``CampaignData.analyse``
+reads."""
+
+
+@contextmanager
+def each_analysis_once() -> Iterator[None]:
+    """While it lasts, ``CampaignData.analyse`` computes an analysis once per content of what
+    it reads (the answers in any order, as the app's own cache of analyses takes them,
+    ``api.services.analysis_cache``; the instrument, the minimum group size and the chart) and
+    hands every caller a fresh copy. For test modules that analyse one campaign many times."""
+    real = CampaignData.analyse
+
+    def analyse(data: CampaignData) -> Any:
+        responses = data.responses
+        rows = pd.util.hash_pandas_object(responses, index=False).to_numpy()
+        rows.sort()
+        key = (
+            data.instrument.ref,
+            data.min_group_size,
+            tuple(sorted(data.chart().items())),
+            tuple(map(str, responses.columns)),
+            tuple(map(str, responses.dtypes)),
+            hashlib.sha256(rows.tobytes()).digest(),
+        )
+        if key not in _ANALYSES:
+            _ANALYSES[key] = pickle.dumps(real(data), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(_ANALYSES[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CampaignData, "analyse", analyse)
+        yield

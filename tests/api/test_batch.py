@@ -10,9 +10,7 @@ this process (``_each_analysis_once``).
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
-import pickle
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,7 +18,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
@@ -37,7 +34,7 @@ from api.settings import get_settings
 from api.store.db import session_scope
 from instrument import load_builtin
 from reports import render_team_pdf
-from tests.api.conftest import database_url_of
+from tests.api.conftest import database_url_of, each_analysis_once
 from tests.conftest import migrated_database
 
 runner = CliRunner()
@@ -65,37 +62,12 @@ class FirstRun:
     folder: Path
 
 
-_ANALYSES: dict[tuple[Any, ...], bytes] = {}
-"""The analyses made in this process, pickled, by everything ``CampaignData.analyse`` reads."""
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _each_analysis_once() -> Iterator[None]:
     """Every run that renders a report analyses the campaign (up to a second) and the tests
-    run the same campaign a dozen times: ``CampaignData.analyse`` computes an analysis once
-    per content of what it reads (the answers, in any order, as the app's own cache of
-    analyses takes them, ``api.services.analysis_cache``; the instrument, the minimum group
-    size and the chart) and hands every caller a fresh copy."""
-    real = CampaignData.analyse
-
-    def analyse(data: CampaignData) -> Any:
-        responses = data.responses
-        rows = pd.util.hash_pandas_object(responses, index=False).to_numpy()
-        rows.sort()
-        key = (
-            data.instrument.ref,
-            data.min_group_size,
-            tuple(sorted(data.chart().items())),
-            tuple(map(str, responses.columns)),
-            tuple(map(str, responses.dtypes)),
-            hashlib.sha256(rows.tobytes()).digest(),
-        )
-        if key not in _ANALYSES:
-            _ANALYSES[key] = pickle.dumps(real(data), protocol=pickle.HIGHEST_PROTOCOL)
-        return pickle.loads(_ANALYSES[key])
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(CampaignData, "analyse", analyse)
+    run the same campaign a dozen times: each content is analysed once
+    (``tests.api.conftest.each_analysis_once``)."""
+    with each_analysis_once():
         yield
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import hashlib
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -27,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from huey import MemoryHuey, SqliteHuey
@@ -57,7 +54,7 @@ from api.store.models import (
     utc_now,
 )
 from instrument import load_builtin
-from tests.api.conftest import Org, database_url_of, stage_campaign
+from tests.api.conftest import Org, database_url_of, each_analysis_once, stage_campaign
 from tests.api.pages import PASSWORD, page_text, sign_in
 
 TEAMS = {"t1": ("Night ward", 6), "t2": ("Day ward", 5), "t3": ("Small ward", 2)}
@@ -86,39 +83,13 @@ def _jobs(engine: Engine, tmp_path: Path, huey: Any, *, lease: int = 300) -> Job
     )
 
 
-_ANALYSES: dict[tuple[Any, ...], bytes] = {}
-"""The analyses made in this process, pickled, by everything ``CampaignData.analyse`` reads."""
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _each_analysis_once() -> Iterator[None]:
     """Every scene holds the same answers, and each of its runs analyses them (a second or
-    two a run): ``CampaignData.analyse`` computes an analysis once per content of what it reads
-    (the answers, in any order, the instrument, the minimum group size and the chart) and
-    hands every caller a fresh copy. The answers are stored under random ids, so each scene
-    reads them in another order: the app's own cache of analyses takes them in any order too
-    (``api.services.analysis_cache``, by the snapshot's fingerprint). Answers added after a
+    two a run): each content is analysed once (``tests.api.conftest.each_analysis_once``),
+    whatever order the answers, stored under random ids, are read in. Answers added after a
     reopening are another content, analysed anew; ``_no_analysis`` still refuses any call."""
-    real = CampaignData.analyse
-
-    def analyse(data: CampaignData) -> Any:
-        responses = data.responses
-        rows = pd.util.hash_pandas_object(responses, index=False).to_numpy()
-        rows.sort()
-        key = (
-            data.instrument.ref,
-            data.min_group_size,
-            tuple(sorted(data.chart().items())),
-            tuple(map(str, responses.columns)),
-            tuple(map(str, responses.dtypes)),
-            hashlib.sha256(rows.tobytes()).digest(),
-        )
-        if key not in _ANALYSES:
-            _ANALYSES[key] = pickle.dumps(real(data), protocol=pickle.HIGHEST_PROTOCOL)
-        return pickle.loads(_ANALYSES[key])
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(CampaignData, "analyse", analyse)
+    with each_analysis_once():
         yield
 
 

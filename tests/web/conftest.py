@@ -327,3 +327,22 @@ def axe_audit(
             )
         )
     return found
+
+
+def keep_screenshot(screenshot: Callable[[Page, str], Path], page: Page, name: str) -> None:
+    """A screenshot, when they are kept to be looked at (``TRANSVERSAL_SCREENSHOTS``): one in
+    the test's temporary folder would be deleted unseen, and each costs a full-page capture."""
+    if os.environ.get(SCREENSHOTS_ENV):
+        screenshot(page, name)
+
+
+def at_width(page: Page, width: int) -> None:
+    """Lays ``page`` out again at ``width`` (the height kept), as a window of that width.
+
+    The pages' layout depends on the window's width through CSS alone (no script reads it), so
+    this gives the layout a load at that width gives, without loading the page again."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    if viewport["width"] != width:
+        page.set_viewport_size({"width": width, "height": viewport["height"]})
+    assert page.evaluate("window.innerWidth") == width

@@ -4,7 +4,6 @@ violation on any page type in either language, and nothing scrolls sideways at 3
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,11 +25,12 @@ from api.store.models import (
 from api.web.i18n import catalogue
 from instrument import load_builtin
 from tests.web.conftest import (
-    SCREENSHOTS_ENV,
     LiveServer,
     NewPage,
+    at_width,
     audit_widths,
     axe_audit,
+    keep_screenshot,
 )
 
 PASSWORD = "a long enough passphrase"
@@ -178,25 +178,6 @@ PAGES: dict[str, tuple[str, str, int]] = {
 }
 
 
-def _keep(screenshot: Callable[[Page, str], Path], page: Page, name: str) -> None:
-    """A screenshot, when they are kept to be looked at (``TRANSVERSAL_SCREENSHOTS``): one in
-    the test's temporary folder would be deleted unseen, and each costs a full-page capture."""
-    if os.environ.get(SCREENSHOTS_ENV):
-        screenshot(page, name)
-
-
-def _at_width(page: Page, width: int) -> None:
-    """Lays ``page`` out again at ``width`` (the height kept), as a window of that width.
-
-    The pages' layout depends on the window's width through CSS alone (no script reads it), so
-    this gives the layout a load at that width gives, without loading the page again."""
-    viewport = page.viewport_size
-    assert viewport is not None
-    if viewport["width"] != width:
-        page.set_viewport_size({"width": width, "height": viewport["height"]})
-    assert page.evaluate("window.innerWidth") == width
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_console_page_passes_axe_and_reflows(
     organisation: LiveServer,
@@ -213,7 +194,7 @@ def test_every_console_page_passes_axe_and_reflows(
     found = axe_audit(refused)
     if found:
         problems.append(f"signin with problems ({lang}): {found.summary()}")
-    _keep(screenshot, refused, f"signin-problems-{lang}")
+    keep_screenshot(screenshot, refused, f"signin-problems-{lang}")
     # One browser context per person, signed in once; each page is loaded once, checked at
     # every width of audit_widths() by resizing the window, and audited by axe at 1280 px.
     widths = sorted(audit_widths())
@@ -226,13 +207,13 @@ def test_every_console_page_passes_axe_and_reflows(
         for name, (owner, path, status) in PAGES.items():
             if owner != email:
                 continue
-            _at_width(page, widths[0])
+            at_width(page, widths[0])
             response = page.goto(f"{organisation.url}{path}?lang={lang}")
             assert response is not None
             assert response.status == status, name
             assert page.locator("html").get_attribute("lang") == lang
             for width in widths:
-                _at_width(page, width)
+                at_width(page, width)
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= width, f"{name} at {width} px: {scroll} px wide"
                 if width == 1280:
@@ -240,7 +221,7 @@ def test_every_console_page_passes_axe_and_reflows(
                     if found:
                         problems.append(f"{name} ({lang}): {found.summary()}")
                 if width != 320:
-                    _keep(screenshot, page, f"{name}-{lang}-{width}")
+                    keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
         page.context.close()
     assert not problems, "\n".join(problems)
 

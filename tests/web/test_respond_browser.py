@@ -6,7 +6,6 @@ no horizontal scrolling at 320 px wide or at 200 % zoom."""
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import Callable
@@ -28,11 +27,12 @@ from api.web.i18n import catalogue
 from instrument import load_builtin
 from tests.web.conftest import (
     PHONE_WIDTH,
-    SCREENSHOTS_ENV,
     LiveServer,
     NewPage,
+    at_width,
     audit_widths,
     axe_audit,
+    keep_screenshot,
 )
 
 INSTRUMENT = load_builtin()
@@ -380,25 +380,6 @@ def _navigations(page: Page) -> list[PlaywrightResponse]:
     return seen
 
 
-def _keep(screenshot: Callable[[Page, str], Path], page: Page, name: str) -> None:
-    """A screenshot, when they are kept to be looked at (``TRANSVERSAL_SCREENSHOTS``): one in
-    the test's temporary folder would be deleted unseen, and each costs a full-page capture."""
-    if os.environ.get(SCREENSHOTS_ENV):
-        screenshot(page, name)
-
-
-def _at_width(page: Page, width: int) -> None:
-    """Lays ``page`` out again at ``width`` (the height kept), as a window of that width.
-
-    The pages' layout depends on the window's width through CSS alone (no script reads it), so
-    this gives the layout a load at that width gives, without loading the page again."""
-    viewport = page.viewport_size
-    assert viewport is not None
-    if viewport["width"] != width:
-        page.set_viewport_size({"width": width, "height": viewport["height"]})
-    assert page.evaluate("window.innerWidth") == width
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_page_type_passes_axe_and_reflows_in_both_languages(
     every_state: Stage,
@@ -425,14 +406,14 @@ def test_every_page_type_passes_axe_and_reflows_in_both_languages(
         assert loaded[-1].status == status, name
         assert page.locator("html").get_attribute("lang") == lang, name
         for width in widths:
-            _at_width(page, width)
+            at_width(page, width)
             _no_horizontal_scroll(page)
             if width == 1280:
                 found = axe_audit(page)
                 if found:
                     problems.append(f"{name} ({lang}): {found.summary()}")
             if width != 320:
-                _keep(screenshot, page, f"{name}-{lang}-{width}")
+                keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
         page.close()
     assert not problems, "\n".join(problems)
 
