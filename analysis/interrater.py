@@ -90,7 +90,7 @@ def rwg_j(
     if options < 2:
         raise ValueError(f"options must be at least 2, is {options}")
     _check_alignment(items, teams)
-    every_team = teams.groupby(teams, sort=True).size().index
+    every_team = teams.groupby(teams, sort=True).size().index if missing == "listwise" else None
     items, teams = _apply_rule(items, teams, missing)
     expected = (options**2 - 1) / 12
     values = items.astype(np.float64)
@@ -100,7 +100,7 @@ def rwg_j(
     j = variances.notna().sum(axis=1)
     agreement = j * (1 - ratio) / (j * (1 - ratio) + ratio)
     agreement = agreement.where((members >= 2) & (j >= 1))
-    if missing == "listwise":
+    if every_team is not None:
         # A team every member of which skipped something keeps its row: n is 0.
         members = members.reindex(every_team, fill_value=0)
         agreement = agreement.reindex(every_team)

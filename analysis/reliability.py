@@ -71,8 +71,13 @@ def uninformative_items(items: pd.DataFrame) -> list[str]:
     return left_out
 
 
-def _informative(items: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The items that can inform the scale, and the names of the others, with a warning."""
+def _informative(items: pd.DataFrame, *, ci: float) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The arguments checked; the items that can inform the scale, and the names of the
+    others, with a warning."""
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must lie strictly between 0 and 1, is {ci}")
+    if items.shape[1] < 2:
+        raise ValueError(f"alpha needs at least 2 items, got {items.shape[1]}")
     left_out = tuple(uninformative_items(items))
     if left_out:
         warnings.warn(
@@ -83,7 +88,8 @@ def _informative(items: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
             ),
             stacklevel=3,
         )
-    return items.drop(columns=list(left_out)), left_out
+    kept = [column for column in items.columns if str(column) not in left_out]
+    return items[kept], left_out
 
 
 def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
@@ -134,11 +140,7 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     Matches ``psych::alpha(bfi[, c("N1", "N2", "N3", "N4", "N5")])``: raw alpha 0.814,
     standardised 0.815, average r 0.468.
     """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must lie strictly between 0 and 1, is {ci}")
-    if items.shape[1] < 2:
-        raise ValueError(f"alpha needs at least 2 items, got {items.shape[1]}")
-    items, left_out = _informative(items)
+    items, left_out = _informative(items, ci=ci)
     return _alpha(items, ci=ci, left_out=left_out)
 
 
@@ -319,18 +321,8 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
     c      0.780             0.929
     d      0.793             0.920
     """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must lie strictly between 0 and 1, is {ci}")
-    if items.shape[1] < 2:
-        raise ValueError(f"alpha needs at least 2 items, got {items.shape[1]}")
-    informative, left_out = _informative(items)
+    informative, left_out = _informative(items, ci=ci)
     alpha = _alpha(informative, ci=ci, left_out=left_out)
-    statistics = _item_statistics(informative).set_index("item")
-    every_item = _item_statistics(items).set_index("item")
-    every_item.loc[statistics.index, ["r_drop", "alpha_if_deleted"]] = statistics[
-        ["r_drop", "alpha_if_deleted"]
-    ]
-    every_item.loc[list(left_out), ["r_drop", "alpha_if_deleted"]] = np.nan
     return ReliabilityResult(
         alpha=alpha.alpha,
         alpha_std=alpha.alpha_std,
@@ -341,13 +333,31 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
         k=alpha.k,
         average_r=alpha.average_r,
         omega=omega_total(informative),
-        items=every_item.reset_index()[list(ITEM_COLUMNS)],
+        items=_item_statistics(items, informative=informative),
         left_out=left_out,
     )
 
 
-def _item_statistics(items: pd.DataFrame) -> pd.DataFrame:
+def _item_statistics(items: pd.DataFrame, *, informative: pd.DataFrame) -> pd.DataFrame:
+    """Every item's answers (n, mean, sd), and r.drop and alpha if deleted among the
+    ``informative`` ones (NaN for the others)."""
     values = items.astype(np.float64)
+    r_drop, alpha_if_deleted = _rest_statistics(informative.astype(np.float64))
+    return pd.DataFrame(
+        {
+            "item": values.columns.to_numpy(),
+            "n": values.notna().sum().to_numpy(dtype=np.int64),
+            "mean": values.mean().to_numpy(dtype=np.float64),
+            "sd": values.std(ddof=1).to_numpy(dtype=np.float64),
+            "r_drop": r_drop.reindex(values.columns).to_numpy(dtype=np.float64),
+            "alpha_if_deleted": alpha_if_deleted.reindex(values.columns).to_numpy(np.float64),
+        },
+        columns=list(ITEM_COLUMNS),
+    )
+
+
+def _rest_statistics(values: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each item's r.drop and alpha if deleted, by column."""
     covariance = values.cov().to_numpy()
     k = covariance.shape[1]
     variance = np.diag(covariance)
@@ -359,16 +369,9 @@ def _item_statistics(items: pd.DataFrame) -> pd.DataFrame:
         if k >= 3:
             rest_trace = np.trace(covariance) - variance
             alpha_if_deleted = (k - 1) / (k - 2) * (1 - rest_trace / rest_variance)
-    return pd.DataFrame(
-        {
-            "item": values.columns.to_numpy(),
-            "n": values.notna().sum().to_numpy(dtype=np.int64),
-            "mean": values.mean().to_numpy(dtype=np.float64),
-            "sd": values.std(ddof=1).to_numpy(dtype=np.float64),
-            "r_drop": np.where(rest_variance > 0, r_drop, np.nan),
-            "alpha_if_deleted": np.where(rest_variance > 0, alpha_if_deleted, np.nan),
-        },
-        columns=list(ITEM_COLUMNS),
+    return (
+        pd.Series(np.where(rest_variance > 0, r_drop, np.nan), index=values.columns),
+        pd.Series(np.where(rest_variance > 0, alpha_if_deleted, np.nan), index=values.columns),
     )
 
 
