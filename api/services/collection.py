@@ -29,7 +29,12 @@ from api.store.models import (
     ResponseCreate,
     utc_now,
 )
-from api.store.submissions import submission_transaction
+from api.store.submissions import (
+    SubmissionTransaction,
+    WouldWait,
+    submission_transaction,
+    transaction_without_waiting,
+)
 from instrument import Instrument, load_builtin
 
 _USED = "this invitation has already been used to submit answers"
@@ -270,26 +275,54 @@ def submit_with(
     moves it on its schedule first."""
     _same_language(data, language)
     with submission_transaction(engine) as transaction:
-        found = transaction.invitation_and_campaign(token_hash=digest(token))
-        if found is None:
-            raise NotFound("invitation", "for this token")
-        invitation, campaign = found
-        if invitation.used:
-            raise Conflict(_USED)
-        if campaign.status == CampaignStatus.open and _opening(campaign) == Opening.open:
-            response = _answers_of(invitation, campaign, data, complete=True, asked=language)
-            stored = transaction.store(
-                invitation_id=_id(invitation),
-                campaign_id=invitation.campaign_id,
-                response=response,
-                day=utc_now().date(),
-            )
-            if not stored:
-                raise Conflict(_USED)
-            transaction.commit()
+        if _store_if_plainly_open(transaction, token=token, data=data, language=language):
             return
     with Session(engine, expire_on_commit=False) as session:
         submit(session, token=token, data=data, language=language)
+
+
+def submit_without_waiting(
+    engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
+) -> bool:
+    """``submit_with`` where it needs no waiting (on a SQLite file, when no other connection
+    is writing and the campaign is plainly open), for the event loop to run at once: True
+    when the submission was stored, or refused as ``submit`` refuses it; False, with
+    nothing changed, when it is for ``submit_with`` in a worker thread instead."""
+    _same_language(data, language)
+    try:
+        with transaction_without_waiting(engine) as transaction:
+            if transaction is None:
+                return False
+            return _store_if_plainly_open(transaction, token=token, data=data, language=language)
+    except WouldWait:
+        return False
+
+
+def _store_if_plainly_open(
+    transaction: SubmissionTransaction, *, token: str, data: AnswersIn, language: str | None
+) -> bool:
+    """Store the submission in ``transaction`` and commit it, or refuse it as ``submit``
+    would; False, with nothing written, when its campaign is not plainly open (for
+    ``submit``'s path, which moves the campaign on its schedule first)."""
+    found = transaction.invitation_and_campaign(token_hash=digest(token))
+    if found is None:
+        raise NotFound("invitation", "for this token")
+    invitation, campaign = found
+    if invitation.used:
+        raise Conflict(_USED)
+    if campaign.status != CampaignStatus.open or _opening(campaign) != Opening.open:
+        return False
+    response = _answers_of(invitation, campaign, data, complete=True, asked=language)
+    stored = transaction.store(
+        invitation_id=_id(invitation),
+        campaign_id=invitation.campaign_id,
+        response=response,
+        day=utc_now().date(),
+    )
+    if not stored:
+        raise Conflict(_USED)
+    transaction.commit()
+    return True
 
 
 def _accepted_answers(

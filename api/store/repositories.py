@@ -524,12 +524,12 @@ USE_AND_STORE = (
     )
     .execution_options(preserve_rowcount=True)
 )  # an insert's count is not kept unless asked for
-_SUBMISSION = (
+SUBMISSION = (
     sql_select(_INVITATIONS, _CAMPAIGNS)
     .join_from(_INVITATIONS, _CAMPAIGNS, _INVITATIONS.c.campaign_id == _CAMPAIGNS.c.id)
     .where(_INVITATIONS.c.token_hash == bindparam("token_hash"))
 )
-SUBMISSION_LOCKED = _SUBMISSION.with_for_update(of=_INVITATIONS)
+SUBMISSION_LOCKED = SUBMISSION.with_for_update(of=_INVITATIONS)
 
 
 def invitation_and_campaign(
@@ -538,7 +538,7 @@ def invitation_and_campaign(
     """The invitation behind a token digest and its campaign, read in one statement, as
     objects outside the session (to read, not to change); ``lock`` holds the invitation's row
     until the transaction ends, as ``invitation_by_hash`` does."""
-    statement = SUBMISSION_LOCKED if lock else _SUBMISSION
+    statement = SUBMISSION_LOCKED if lock else SUBMISSION
     row = session.connection().execute(statement, {"token_hash": token_hash}).first()
     if row is None:
         return None

@@ -11,15 +11,24 @@ type processors, so they are stored and read exactly as the ORM stores and reads
 Errors of the driver come out as SQLAlchemy's (``sqlalchemy.exc.DBAPIError`` and its
 subclasses), as from any other statement of the service, and a connection found broken is
 dropped from the pool.
+
+On a SQLite file, ``transaction_without_waiting`` gives the same transaction on a connection
+of its own that never waits for another writer, for the event loop to run at once: the hop to
+a worker thread and back cost a submission about as much as its statements (SQLite answers in
+microseconds, from the process itself). A write that would wait raises ``WouldWait`` with
+nothing kept, and the caller takes the worker thread's path, which waits its turn.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, bindparam
 from sqlalchemy.engine import Dialect
@@ -94,7 +103,11 @@ def _statements(dialect: Dialect) -> _Statements:
     if found is None:
         together = repo.USE_AND_STORE if dialect.name == "postgresql" else None
         found = _Statements(
-            read=_Compiled.of(repo.SUBMISSION_LOCKED, dialect),
+            # PostgreSQL runs each statement in a transaction of its own (see
+            # ``submission_transaction``): a lock taken by the read would end with it.
+            read=_Compiled.of(
+                repo.SUBMISSION if together is not None else repo.SUBMISSION_LOCKED, dialect
+            ),
             use=_Compiled.of(repo.USE_INVITATION, dialect),
             insert=_Compiled.of(
                 repo.INSERT_RESPONSE.values(
@@ -109,9 +122,9 @@ def _statements(dialect: Dialect) -> _Statements:
 
 
 class SubmissionTransaction:
-    """One submission's transaction: ``invitation_and_campaign`` (the invitation's row held
-    until the end, where the database can), then ``store`` and ``commit``. Without
-    ``commit`` nothing it wrote is kept."""
+    """One submission's transaction: ``invitation_and_campaign``, then ``store`` and
+    ``commit``. Without ``commit`` nothing it wrote is kept, except on PostgreSQL, where
+    ``store`` is one statement kept as soon as it is run (see ``submission_transaction``)."""
 
     def __init__(self, dialect: Dialect, connection: Any) -> None:
         self._dialect = dialect
@@ -155,11 +168,21 @@ class SubmissionTransaction:
 @contextmanager
 def submission_transaction(engine: Engine) -> Iterator[SubmissionTransaction]:
     """A connection of ``engine``'s pool for one submission, given back at the end, rolled
-    back unless committed. A driver error is raised as SQLAlchemy raises it."""
+    back unless committed. A driver error is raised as SQLAlchemy raises it.
+
+    On PostgreSQL each statement is a transaction of its own (the connection in autocommit
+    while it is lent): the read, then the one statement that uses the invitation up and stores
+    the response, two round trips instead of four (BEGIN and COMMIT were one each, a third
+    of the driver's work and as much of the server's). Nothing is lost by it: the write is
+    one statement whose guard on ``used`` lets one submission of a token through, and a
+    second one, read as unused meanwhile, stores nothing and is refused as used."""
     dialect = engine.dialect
     pooled = engine.raw_connection()
+    own_transactions = dialect.name == "postgresql"
     try:
-        connection = pooled.driver_connection
+        connection: Any = pooled.driver_connection
+        if own_transactions:
+            connection.autocommit = True
         try:
             yield SubmissionTransaction(dialect, connection)
         except dialect.loaded_dbapi.Error as error:
@@ -174,6 +197,103 @@ def submission_transaction(engine: Engine) -> Iterator[SubmissionTransaction]:
                 connection_invalidated=broken,
                 dialect=dialect,
             ) from error
+        finally:
+            if own_transactions and pooled.is_valid:
+                _back_to_transactions(pooled, connection)
     finally:
         # Back to the pool, which rolls back whatever was not committed.
         pooled.close()
+
+
+def _back_to_transactions(pooled: Any, connection: Any) -> None:
+    """Take a PostgreSQL connection out of autocommit before it goes back to the pool; one
+    that cannot be (it is broken) is dropped from the pool instead."""
+    try:
+        connection.autocommit = False
+    except Exception as error:  # psycopg refuses on a connection in no known state
+        pooled.invalidate(error)
+
+
+class WouldWait(Exception):
+    """Another connection holds SQLite's write lock: the transaction would have had to wait
+    for it. Nothing of the transaction was kept."""
+
+
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+"""SQLite's primary result codes for a lock held elsewhere (the extended codes, such as
+SQLITE_BUSY_SNAPSHOT, share their low byte)."""
+
+
+class _OwnConnection:
+    """A SQLite file's connection kept for ``transaction_without_waiting``: its busy timeout
+    is 0, so a write finding the lock taken fails at once instead of sleeping; one thread
+    uses it at a time (``lock``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        self._engine = engine
+        self._connection: sqlite3.Connection | None = None
+
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            from api.store.db import sqlite_pragmas
+
+            arguments, options = self._engine.dialect.create_connect_args(self._engine.url)
+            options = {**options, "timeout": 0, "check_same_thread": False}
+            connection: sqlite3.Connection = sqlite3.connect(*arguments, **options)  # type: ignore[call-overload]
+            sqlite_pragmas(connection, None)
+            self._connection = connection
+        return self._connection
+
+    def __del__(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+_OWN: WeakKeyDictionary[Engine, _OwnConnection | None] = WeakKeyDictionary()
+
+
+def _own_connection(engine: Engine) -> _OwnConnection | None:
+    """The connection of ``engine`` that never waits: only for a SQLite file (an in-memory
+    database is the pool's connection alone, and PostgreSQL's round trips would hold the
+    caller's thread, the event loop, while the server answers)."""
+    if engine not in _OWN:
+        database = engine.url.database or ""
+        in_file = (
+            engine.dialect.name == "sqlite"
+            and database not in ("", ":memory:")
+            and "mode=memory" not in database
+            and engine.url.query.get("mode") != "memory"
+        )
+        _OWN[engine] = _OwnConnection(engine) if in_file else None
+    return _OWN[engine]
+
+
+@contextmanager
+def transaction_without_waiting(engine: Engine) -> Iterator[SubmissionTransaction | None]:
+    """On a SQLite file, a submission's transaction that never waits for another writer, on
+    a connection of its own; ``None`` on other databases, and while another thread is using
+    that connection. A write that finds the lock taken raises ``WouldWait``, with the
+    transaction rolled back; other driver errors come out as SQLAlchemy's. Uncommitted work
+    is rolled back at the end."""
+    own = _own_connection(engine)
+    if own is None or not own.lock.acquire(blocking=False):
+        yield None
+        return
+    try:
+        connection = own.connection()
+        try:
+            yield SubmissionTransaction(engine.dialect, connection)
+        except sqlite3.Error as error:
+            connection.rollback()
+            code = getattr(error, "sqlite_errorcode", None)
+            if code is not None and (code & 0xFF) in _BUSY_CODES:
+                raise WouldWait(str(error)) from error
+            raise DBAPIError.instance(
+                None, None, error, sqlite3.Error, dialect=engine.dialect
+            ) from error
+        finally:
+            if connection.in_transaction:
+                connection.rollback()
+    finally:
+        own.lock.release()

@@ -4,6 +4,7 @@ the outputs that results polling is served from, made once."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -15,9 +16,10 @@ from sqlmodel import Session
 from api.services import collection
 from api.services.analysis_cache import OutputCache
 from api.services.collection import MAX_ANSWERS, MAX_ITEM_ID_LENGTH, AnswersIn
-from api.services.errors import Conflict
+from api.services.errors import Conflict, NotFound
 from api.services.org_chart import UnitImportRow
 from api.store.models import Campaign, Invitation, Response, utc_now
+from api.store.submissions import transaction_without_waiting
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 
@@ -105,6 +107,94 @@ def test_one_token_submitted_at_once_from_many_threads_is_stored_once(
         assert session.scalar(select(func.count()).select_from(Response)) == 1
         used = session.scalar(select(func.count()).where(Invitation.used))  # type: ignore[arg-type]
         assert used == 1
+
+
+def test_connections_go_back_to_the_pool_in_transactions_after_every_outcome(
+    engine: Engine, staged: tuple[int, list[str]]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's autocommit while a submission holds the connection")
+    data = AnswersIn(answers=ALL)
+    collection.submit_with(engine, token=staged[1][0], data=data)
+    with pytest.raises(Conflict):
+        collection.submit_with(engine, token=staged[1][0], data=data)
+    with pytest.raises(NotFound):
+        collection.submit_with(engine, token="tr_no-such-token", data=data)
+    held = [engine.raw_connection() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        assert held
+        for pooled in held:
+            assert pooled.driver_connection.autocommit is False  # type: ignore[union-attr]
+    finally:
+        for pooled in held:
+            pooled.close()
+    # A session on the same pool still runs its writes in a transaction it can roll back.
+    with Session(engine) as session:
+        session.execute(update(Invitation).values(used=False))
+        session.rollback()
+        used = session.scalar(select(func.count()).where(Invitation.used))  # type: ignore[arg-type]
+        assert used == 1
+
+
+def test_a_submission_is_stored_at_once_where_no_other_writer_holds_the_database(
+    engine: Engine, staged: tuple[int, list[str]]
+) -> None:
+    token = staged[1][0]
+    data = AnswersIn(answers=ALL)
+    before = table_counts(engine)
+    done = collection.submit_without_waiting(engine, token=token, data=data)
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL's round trips would hold the event loop: always a worker thread's path.
+        assert done is False
+        assert table_counts(engine) == before
+        return
+    assert done is True
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+        used = session.scalar(select(func.count()).where(Invitation.used))  # type: ignore[arg-type]
+        assert used == 1
+    # Refused as ``submit`` refuses it, on the same path.
+    with pytest.raises(Conflict):
+        collection.submit_without_waiting(engine, token=token, data=data)
+    with pytest.raises(NotFound):
+        collection.submit_without_waiting(engine, token="tr_no-such-token", data=data)
+
+
+def test_a_submission_finding_the_write_lock_taken_waits_for_it_in_a_thread(
+    org: Org, engine: Engine, staged: tuple[int, list[str]]
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    token = staged[1][0]
+    before = table_counts(engine)
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer (a worker process, a second server)
+    try:
+        started = time.monotonic()
+        done = collection.submit_without_waiting(engine, token=token, data=AnswersIn(answers=ALL))
+        assert done is False
+        assert time.monotonic() - started < 1  # refused at once, not after the busy timeout
+        assert table_counts(engine) == before
+        with ThreadPoolExecutor(1) as pool:
+            posted = pool.submit(org.client.post, f"{API}/respond/{token}", json={"answers": ALL})
+            time.sleep(0.3)
+            assert not posted.done()  # waiting for the lock, in a worker thread
+            other.execute("COMMIT")
+            assert posted.result(timeout=30).status_code == 204
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_an_in_memory_database_is_never_written_beside_the_pool() -> None:
+    from api.store.db import make_engine
+
+    memory = make_engine("sqlite://")
+    with transaction_without_waiting(memory) as transaction:
+        assert transaction is None
 
 
 def test_an_output_asked_for_by_many_requests_at_once_is_made_once() -> None:
