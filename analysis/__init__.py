@@ -12,7 +12,14 @@ from analysis.aggregation import (
     team_statistics,
 )
 from analysis.campaign import CampaignAnalysis, analyse_campaign
-from analysis.cfa import CfaDataError, CfaModelError, CfaResult, fit_cfa, fit_scales_cfa
+from analysis.cfa import (
+    CfaDataError,
+    CfaModelError,
+    CfaResult,
+    NegativeVariance,
+    fit_cfa,
+    fit_scales_cfa,
+)
 from analysis.comparison import favourability, shrunken_means, wilson_interval
 from analysis.confidentiality import UnknownUnitError
 from analysis.efa import EfaResult, efa
@@ -78,6 +85,7 @@ __all__ = [
     "InvarianceRule",
     "KmoResult",
     "LevelFit",
+    "NegativeVariance",
     "ParallelResult",
     "ReliabilityResult",
     "ScaleInvarianceResult",

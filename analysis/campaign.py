@@ -6,6 +6,12 @@ no group's figure is shown. They stay in every group's figures: were they left o
 team's n beside the number of its members who answered would tell the team how many of them
 were flagged.
 
+Respondents in no atom of the decision (a pool that never reached the minimum: the rows an
+export withholds) are in no figure, the instrument's checks included, and in no count of the
+careless: the screening's counts (``n_excluded``, ``screening``) and the reliability are of
+the respondents in an atom only. HR sees each exported row's careless flag; a count over more
+rows than the export's, less the flags, would tell how many withheld respondents were flagged.
+
 Which respondents each figure may pool is decided once, by ``analysis.confidentiality.decide``
 over the organisation chart (``docs/confidentiality.md``). A team whose own respondents are
 fewer than the minimum group size is *ineligible*: it has no row in ``teams`` or ``profiles``
@@ -47,7 +53,7 @@ from analysis.confidentiality import Decision, decide
 from analysis.distributions import item_distributions
 from analysis.interrater import scale_agreement
 from analysis.profile import HORIZONTAL, PROFILE_COLUMNS, VERTICAL, place_teams
-from analysis.quality import SUMMARY_COLUMNS, ExclusionPolicy, screen_respondents
+from analysis.quality import RULES, SUMMARY_COLUMNS, ExclusionPolicy, screen_respondents
 from analysis.reliability import scale_reliability
 from analysis.scoring import score_scales
 from instrument.model import Instrument
@@ -84,7 +90,7 @@ class CampaignAnalysis:
         One row per respondent: team, then a column per scale and per composite.
     reliability : DataFrame
         Per scale: scale, k, n, alpha, alpha_std, alpha_ci_low, alpha_ci_high, omega (the
-        respondents not flagged as careless).
+        respondents in an atom of ``decision`` not flagged as careless).
     icc : DataFrame
         Per scale and composite: scale, n, n_teams, icc1, icc2, f, p (the shown teams'
         respondents with a score).
@@ -117,11 +123,15 @@ class CampaignAnalysis:
         Per ineligible team: team, respondents (responses received), reason.
     screening : DataFrame
         The careless-response screening, one row per rule: the columns ``SUMMARY_COLUMNS``
-        of ``screen_respondents`` (empty when there was no screening).
+        of ``screen_respondents``, its counts (flagged, excluded_by) over the respondents in
+        an atom of ``decision`` (empty when there was no screening).
     n_excluded : int
-        Respondents flagged as careless (left out of the reliability only).
+        Respondents in an atom of ``decision`` flagged as careless (left out of the
+        reliability only); a flagged respondent in no atom is in no figure and no count.
     excluded : Index
-        Their labels in the responses' index.
+        Their labels in the index of the responses analysed. Another frame of the same answers
+        (a campaign with the same content, whose analysis is shared) may order its rows
+        differently: find its own with ``analysed_respondents``, never with these labels.
     decision : Decision
         The disclosure decision every figure above follows, and the export's row labels.
     """
@@ -182,11 +192,14 @@ def analyse_campaign(
         raise ValueError("responses needs a 'team' column with each respondent's team id")
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be at least 1, is {min_group_size}")
-    flagged, screening = _screen(responses, instrument=instrument, policy=exclusion_policy)
-    kept = responses.loc[~flagged]
+    flags, screening = _screen(responses, instrument=instrument, policy=exclusion_policy)
     teams = responses[TEAM]
     scores = score_scales(responses, instrument=instrument)
     decision = decide(teams, min_group_size=min_group_size, parents=parents, scored=scores.notna())
+    # Withheld respondents (in no atom) are in no figure and no count of the careless.
+    disclosed = decision.published()
+    flagged = flags["excluded"].to_numpy(dtype=bool) & disclosed
+    kept = responses.loc[disclosed & ~flagged]
     sizes = _team_sizes(teams, decision=decision)
     eligible = sizes.loc[sizes["eligible"], TEAM]
     shown = decision.shown_cells()
@@ -217,22 +230,68 @@ def analyse_campaign(
         item_distributions=_item_distributions(responses, instrument=instrument, eligible=eligible),
         team_sizes=sizes,
         suppressed=_suppressed(sizes, min_group_size=min_group_size),
-        screening=screening,
+        screening=_counted(screening, flags=flags, disclosed=disclosed),
         n_excluded=int(flagged.sum()),
         excluded=responses.index[flagged],
         decision=decision,
     )
 
 
+def analysed_respondents(
+    responses: pd.DataFrame,
+    *,
+    instrument: Instrument,
+    decision: Decision,
+    exclusion_policy: ExclusionPolicy | None = DEFAULT_POLICY,
+) -> NDArray[np.bool_]:
+    """Per row of ``responses``: whether the instrument's checks use it (the reliability, the
+    invariance across departments): its unit's rows are in an atom of ``decision`` and the
+    screening does not flag it as careless.
+
+    Found from the rows themselves (their units and their answers, screened again under
+    ``exclusion_policy``, ``analyse_campaign``'s default), never from an analysis' row labels:
+    one analysis serves every campaign with the same answers, whatever their row order, and
+    the screening gives a row the same flag in any order of the same answers."""
+    flags, _ = _screen(responses, instrument=instrument, policy=exclusion_policy)
+    in_atom = {str(unit): decision.row_atom(str(unit)) is not None for unit in set(responses[TEAM])}
+    disclosed = responses[TEAM].map(lambda unit: in_atom[str(unit)]).to_numpy(dtype=bool)
+    return np.asarray(disclosed & ~flags["excluded"].to_numpy(dtype=bool), dtype=bool)
+
+
 def _screen(
     responses: pd.DataFrame, *, instrument: Instrument, policy: ExclusionPolicy | None
-) -> tuple[NDArray[np.bool_], pd.DataFrame]:
-    """Which respondents are flagged as careless, and the screening's summary (nobody and an
-    empty summary without a policy)."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each respondent's flags (``flag_<rule>`` per rule of ``RULES`` and ``excluded``, on the
+    responses' index) and the screening's summary; nobody flagged and an empty summary
+    without a policy."""
     if policy is None:
-        return np.zeros(len(responses), dtype=bool), pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+        nobody = np.zeros(len(responses), dtype=bool)
+        flags = pd.DataFrame(
+            {**{f"flag_{rule}": nobody for rule in RULES}, "excluded": nobody},
+            index=responses.index,
+        )
+        return flags, pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     result = screen_respondents(responses, instrument=instrument, policy=policy)
-    return result.respondents["excluded"].to_numpy(dtype=bool), result.summary
+    return result.respondents, result.summary
+
+
+def _counted(
+    summary: pd.DataFrame, *, flags: pd.DataFrame, disclosed: NDArray[np.bool_]
+) -> pd.DataFrame:
+    """The screening's summary with its counts (flagged, excluded_by) over the ``disclosed``
+    respondents only: a count that took in the withheld ones, less the exported flags (and
+    the warning rules' indices, which HR can compute from the exported answers), would tell
+    how many of them each rule flagged."""
+    if summary.empty:
+        return summary
+    excluded = flags["excluded"].to_numpy(dtype=bool) & disclosed
+    counted = summary.copy()
+    rule_flags = [
+        flags[f"flag_{rule}"].to_numpy(dtype=bool) & disclosed for rule in summary["rule"]
+    ]
+    counted["flagged"] = [int(f.sum()) for f in rule_flags]
+    counted["excluded_by"] = [int((f & excluded).sum()) for f in rule_flags]
+    return counted
 
 
 def _team_sizes(teams: pd.Series, *, decision: Decision) -> pd.DataFrame:

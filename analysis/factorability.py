@@ -281,6 +281,10 @@ def correlation_of(items: pd.DataFrame) -> tuple[FloatArray, bool]:
             f"items {first!r} and {second!r} have no correlation: too few joint answers "
             "or no variance among those who answered both"
         )
+    if not np.isnan(items.to_numpy(dtype=np.float64)).any():
+        # Complete answers give a proper correlation matrix: one that is singular comes from
+        # items that are linear combinations of others, which smoothing would only hide.
+        _positive_definite(correlation, tolerance=LINEAR_DEPENDENCE)
     smoothed, changed = smooth_correlation(correlation)
     if changed:
         warnings.warn(
@@ -348,9 +352,14 @@ def _bartlett(correlation: FloatArray, *, n: float) -> BartlettResult:
     return BartlettResult(chi2=float(chi2), df=df, p=_adapters.chi2_survival(chi2, df), n=float(n))
 
 
-def _positive_definite(correlation: FloatArray) -> FloatArray:
+LINEAR_DEPENDENCE = 1e-10
+"""The smallest eigenvalue of a correlation matrix of complete answers below which its items
+are taken as linearly dependent (rounding leaves exact dependence at about 1e-16)."""
+
+
+def _positive_definite(correlation: FloatArray, *, tolerance: float = 1e-12) -> FloatArray:
     smallest = float(np.linalg.eigvalsh(correlation)[0])
-    if smallest <= 1e-12:
+    if smallest <= tolerance:
         raise ValueError(
             f"the items' pairwise correlation matrix is not positive definite (smallest "
             f"eigenvalue {smallest:.3g}): items are linearly dependent or too sparsely answered"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.cfa import CfaDataError, CfaModelError, scale_model
+from analysis.cfa import CfaDataError, CfaModelError, check_missing_rule, scale_model
 from analysis.invariance import (
     CONVENTIONAL_RULE,
     InvarianceResult,
@@ -69,6 +69,7 @@ def scale_invariance(
     group: str,
     scales: Sequence[str] | None = None,
     rule: InvarianceRule = CONVENTIONAL_RULE,
+    missing: str = "fiml",
 ) -> ScaleInvarianceResult:
     """Test the invariance of each scale across groups, each scale a one-factor model.
 
@@ -85,6 +86,8 @@ def scale_invariance(
         Ids of the scales to test, in this order (default: all, in the instrument's order).
     rule : InvarianceRule
         The cut-offs of the verdicts.
+    missing : {"fiml", "listwise"}
+        How each scale's missing answers are handled (``measurement_invariance``).
 
     Returns
     -------
@@ -93,9 +96,10 @@ def scale_invariance(
     Notes
     -----
     Each scale is tested on its own (``measurement_invariance`` with the model
-    ``{scale: items}``, the first item the marker), on the respondents who answered all of
-    that scale's items and have a group: listwise deletion within the scale, so a skipped
-    item of one scale does not remove its respondent from the others. Reverse keying,
+    ``{scale: items}``, the first item the marker), on the respondents who have a group and
+    answered at least one of that scale's items (FIML, the default) or all of them
+    (listwise deletion within the scale); either way a skipped item of one scale does not
+    remove its respondent from the others. Reverse keying,
     (min + max) - x, is the same affine recoding in every group: it changes no fit statistic,
     only the sign of the reversed items' loadings. A scale of 3 items has 0 configural degrees
     of freedom: its configural model fits perfectly by construction, and only the metric and
@@ -122,7 +126,7 @@ def scale_invariance(
     for scale_id, items in model.items():
         try:
             results[scale_id] = measurement_invariance(
-                keyed, {scale_id: items}, group=group, rule=rule
+                keyed, {scale_id: items}, group=group, rule=rule, missing=missing
             )
         except (CfaModelError, CfaDataError) as error:
             raise type(error)(f"scale {scale_id!r}: {error}") from error
@@ -145,6 +149,7 @@ def invariance_across_groups(
     group: str,
     min_group_n: int = INVARIANCE_MIN_GROUP_N,
     rule: InvarianceRule = CONVENTIONAL_RULE,
+    missing: str = "fiml",
 ) -> pd.DataFrame:
     """Whether each scale's means may be compared, tested across the groups large enough.
 
@@ -158,6 +163,8 @@ def invariance_across_groups(
     min_group_n : int
         The fewest respondents a group needs to take part (``INVARIANCE_MIN_GROUP_N``).
     rule : InvarianceRule
+    missing : {"fiml", "listwise"}
+        How missing answers are handled (``measurement_invariance``).
 
     Returns
     -------
@@ -181,6 +188,7 @@ def invariance_across_groups(
         raise ValueError(f"group: {group!r} is not a column of the responses")
     if min_group_n < 2:
         raise ValueError(f"min_group_n: a group needs at least 2 respondents, got {min_group_n}")
+    check_missing_rule(missing)
     sizes = responses[group].dropna().value_counts()
     large = sizes.index[sizes >= min_group_n]
     rows: list[dict[str, object]] = []
@@ -189,7 +197,12 @@ def invariance_across_groups(
         for scale_id in scale_model(instrument):
             try:
                 result = scale_invariance(
-                    tested, instrument=instrument, group=group, scales=[scale_id], rule=rule
+                    tested,
+                    instrument=instrument,
+                    group=group,
+                    scales=[scale_id],
+                    rule=rule,
+                    missing=missing,
                 ).by_scale[scale_id]
             except (CfaModelError, CfaDataError):
                 continue

@@ -4,6 +4,10 @@ All are computed from the pairwise covariance matrix of the (reverse-keyed) item
 psych::alpha does by default, so respondents who skipped an item still inform the others.
 ``reliability`` gathers them, with the item analysis (corrected item-total correlation and
 alpha if the item is deleted), into one ``ReliabilityResult``.
+
+Alpha read on fewer than ``MIN_ALPHA_N`` respondents is flagged (``small_sample``, with a
+``SmallSample`` warning): see there for the threshold and ``cronbach_alpha`` for what a negative
+alpha means.
 """
 
 from __future__ import annotations
@@ -19,6 +23,25 @@ from analysis.scoring import reverse_key
 from instrument.model import Instrument
 
 NAN = float("nan")
+
+MIN_ALPHA_N = 30
+"""The fewest respondents alpha is read on. Below it alpha is reported with a caveat
+(``small_sample``), not withheld: it is still the sample's figure, only not one to judge a
+scale by. The threshold follows from the Feldt interval itself: for a conventional alpha of
+.70 on 3 to 5 items, the 95 % interval runs from about .45-.49 to .84-.85 at n = 30, i.e. from
+a scale nobody would use to a good one, and it only widens below (at n = 20 .37-.43 to .87,
+at n = 8 from about 0 to .93). Under 30 respondents, then, the sample cannot tell an unusable
+scale from a good one, whatever alpha it shows; a few stray answers can even make it negative
+(see ``cronbach_alpha``). Thirty is a floor for reading alpha at all, not a sample size for
+precision: an interval of +-.05 takes a few hundred respondents (Charter 2003; Bonett 2002).
+
+References
+----------
+Charter, R. A. (2003). Study samples are too small to produce sufficiently precise reliability
+coefficients. The Journal of General Psychology, 130, 117-129. Bonett, D. G. (2002). Sample
+size requirements for testing and estimating coefficient alpha. Journal of Educational and
+Behavioral Statistics, 27, 335-340.
+"""
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,9 @@ class AlphaResult:
         Items that cannot inform a scale (no variance: constant, or answered by fewer than
         two people), left out of every figure as psych::alpha leaves them out, with an
         ``ItemsLeftOut`` warning that names them.
+    small_sample : bool
+        ``n`` is under ``MIN_ALPHA_N``: too few respondents to read alpha (a ``SmallSample``
+        warning says so). False when no two items are left to compute it on.
     """
 
     alpha: float
@@ -54,10 +80,33 @@ class AlphaResult:
     k: int
     average_r: float
     left_out: tuple[str, ...] = ()
+    small_sample: bool = False
 
 
 class ItemsLeftOut(UserWarning):
     """Items without variance were left out of a reliability analysis."""
+
+
+class SmallSample(UserWarning):
+    """Alpha rests on fewer than ``MIN_ALPHA_N`` respondents: too few to read it."""
+
+
+def _warn_small_sample(result: AlphaResult) -> None:
+    if not result.small_sample:
+        return
+    interval = (
+        ""
+        if np.isnan(result.ci_low)
+        else f": its {result.ci_low:.2f} to {result.ci_high:.2f} interval cannot tell an"
+        " unusable scale from a good one"
+    )
+    warnings.warn(
+        SmallSample(
+            f"alpha rests on {result.n} respondents, fewer than the {MIN_ALPHA_N} it needs to"
+            f" be read{interval}"
+        ),
+        stacklevel=3,
+    )
 
 
 def uninformative_items(items: pd.DataFrame) -> list[str]:
@@ -129,6 +178,15 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     deletion) it is simply the number of rows. Pingouin 0.7 uses the row count *before*
     listwise deletion, which makes its interval too narrow when answers are missing.
 
+    On fewer than ``MIN_ALPHA_N`` respondents the result is flagged ``small_sample`` and a
+    ``SmallSample`` warning is issued.
+
+    Alpha is negative when the covariances between the items sum to less than 0, i.e. when
+    the items are on average negatively related: they do not measure one thing, or an item
+    worded the other way round was not reverse-keyed (``reverse_key``) before. On a small
+    sample, sampling error alone can do it; as :math:`\mathbf 1' C \mathbf 1` nears 0 alpha
+    runs far below 0 (it has no lower bound).
+
     References
     ----------
     Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
@@ -141,7 +199,9 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     standardised 0.815, average r 0.468.
     """
     items, left_out = _informative(items, ci=ci)
-    return _alpha(items, ci=ci, left_out=left_out)
+    result = _alpha(items, ci=ci, left_out=left_out)
+    _warn_small_sample(result)
+    return result
 
 
 def _alpha(items: pd.DataFrame, *, ci: float, left_out: tuple[str, ...]) -> AlphaResult:
@@ -152,8 +212,9 @@ def _alpha(items: pd.DataFrame, *, ci: float, left_out: tuple[str, ...]) -> Alph
     answered = (~np.isnan(values)).astype(np.float64)
     n = int((answered.T @ answered).min())
     covariance = items.astype(np.float64).cov().to_numpy()
+    small = n < MIN_ALPHA_N
     if n < 2 or not np.isfinite(covariance).all() or covariance.sum() <= 0:
-        return AlphaResult(NAN, NAN, NAN, NAN, n, k, NAN, left_out)
+        return AlphaResult(NAN, NAN, NAN, NAN, n, k, NAN, left_out, small)
     alpha = k / (k - 1) * (1 - np.trace(covariance) / covariance.sum())
     sd = np.sqrt(np.diag(covariance))
     correlation = covariance / np.outer(sd, sd)
@@ -169,6 +230,7 @@ def _alpha(items: pd.DataFrame, *, ci: float, left_out: tuple[str, ...]) -> Alph
         k=k,
         average_r=float(average_r),
         left_out=left_out,
+        small_sample=small,
     )
 
 
@@ -241,6 +303,8 @@ class ReliabilityResult:
     left_out : tuple of str
         As in ``AlphaResult``: items without variance, left out of every figure but listed
         in ``items``.
+    small_sample : bool
+        As in ``AlphaResult``: fewer than ``MIN_ALPHA_N`` respondents, too few to read alpha.
     """
 
     alpha: float
@@ -254,6 +318,7 @@ class ReliabilityResult:
     omega: float
     items: pd.DataFrame
     left_out: tuple[str, ...] = ()
+    small_sample: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """The scale-level figures as a one-row DataFrame with the columns ``SCALE_COLUMNS``."""
@@ -294,7 +359,9 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
     the corrected item-total correlation (the item against the sum of the others) and raw
     alpha of the other :math:`k-1` items, both from :math:`C` as psych::alpha computes its
     ``r.drop`` and ``alpha.drop$raw_alpha``. Alpha if deleted is NaN for a scale of 2 items.
-    Item n, mean and sd use each item's own answers (sd with divisor :math:`n-1`).
+    Item n, mean and sd use each item's own answers (sd with divisor :math:`n-1`). On fewer
+    than ``MIN_ALPHA_N`` respondents the result is flagged ``small_sample`` and a
+    ``SmallSample`` warning is issued; a negative alpha is explained in ``cronbach_alpha``.
 
     References
     ----------
@@ -323,6 +390,7 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
     """
     informative, left_out = _informative(items, ci=ci)
     alpha = _alpha(informative, ci=ci, left_out=left_out)
+    _warn_small_sample(alpha)
     return ReliabilityResult(
         alpha=alpha.alpha,
         alpha_std=alpha.alpha_std,
@@ -335,6 +403,7 @@ def reliability(items: pd.DataFrame, *, ci: float = 0.95) -> ReliabilityResult:
         omega=omega_total(informative),
         items=_item_statistics(items, informative=informative),
         left_out=left_out,
+        small_sample=alpha.small_sample,
     )
 
 

@@ -10,6 +10,7 @@ does not cost the report of the others.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,16 +24,25 @@ from analysis.confidentiality import decide_flat
 from analysis.efa import EfaResult, efa
 from analysis.factorability import parallel_analysis
 from analysis.interrater import scale_agreement
-from analysis.invariance_scales import scale_invariance
+from analysis.invariance import STATEMENTS
+from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N, invariance_across_groups
 from analysis.quality import ScreeningResult, screen_respondents
-from analysis.reliability import reliability
+from analysis.reliability import MIN_ALPHA_N, SmallSample, reliability
 from analysis.scoring import reverse_key, score_scales
 from instrument.model import Instrument
 
 T = TypeVar("T")
 
-CONCERNS = ("no_reliability", "low_alpha", "no_cfa", "poor_fit", "split", "merged")
-"""Why a scale may not hold together, in the order the report lists them."""
+CONCERNS = (
+    "no_reliability", "negative_alpha", "low_alpha", "no_cfa", "heywood", "poor_fit", "split",
+    "merged",
+)  # fmt: skip
+"""Why a scale may not hold together, in the order the report lists them. ``negative_alpha``
+stands in for ``low_alpha`` when alpha is below 0: its items are on average negatively
+related (they do not measure one thing, or a reversed item is keyed the wrong way).
+``heywood``: the one-factor model's fit has a variance estimated below zero (a Heywood case,
+named in the CFA table's ``heywood`` column): an improper solution, whose fit figures are not
+to be read as a good fit."""
 
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 """What a check of one scale may raise on awkward data; anything else is a bug and propagates."""
@@ -83,15 +93,25 @@ class ValidityAssessment:
     """Everything ``assess_validity`` found. Frames, one row per scale unless said:
 
     - ``reliability``: scale, k, n, alpha, alpha_ci_low, alpha_ci_high, omega, weakest_item,
-      weakest_r_drop, reason;
+      weakest_r_drop, small_sample (alpha rests on fewer than ``min_alpha_n`` respondents),
+      reason;
     - ``cfa``: one row per model (kind "scale", or "block" for the team-level scales of a
       module fitted together): model, kind, scales, k, n, n_dropped, chi2, df, pvalue, cfi,
-      tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, converged, reason;
+      tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, converged, heywood (the variances
+      estimated below zero, ``analysis.cfa.NegativeVariance``; empty for a proper solution),
+      reason. Missing answers are handled by full-information ML (``fit_scales_cfa``'s
+      default): every respondent who answered an item of the model counts;
     - ``agreement``: scale, n, n_teams, icc1, icc2, rwg_j_median, rwg_j_teams (empty with
       ``agreement_reason`` when there is no team column);
     - ``invariance`` (None without ``group``): scale, verdict, means_comparable,
-      relations_comparable, n, n_groups, statement, reason;
-    - ``summary``: scale, holds, concerns (codes of ``CONCERNS``).
+      relations_comparable, n, n_groups, statement, reason. Only the groups of at least
+      ``invariance_min_group_n`` respondents take part (``invariance_across_groups``, the
+      rule of the team reports); ``invariance_groups`` gives every group's size, largest
+      first, and with fewer than two groups that large no scale is assessed and each row's
+      reason says so;
+    - ``summary``: scale, judged, holds, concerns (codes of ``CONCERNS``). ``judged`` is
+      False when the scale's alpha rests on fewer than ``min_alpha_n`` respondents: too few
+      to say whether it holds together, so ``holds`` is False too, whatever ``concerns``.
     """
 
     instrument_ref: str
@@ -107,10 +127,18 @@ class ValidityAssessment:
     invariance: pd.DataFrame | None
     summary: pd.DataFrame
     conventions: ValidityConventions
+    min_alpha_n: int = MIN_ALPHA_N
+    invariance_min_group_n: int = INVARIANCE_MIN_GROUP_N
+    invariance_groups: tuple[tuple[str, int], ...] = ()
 
     @property
     def n_analysed(self) -> int:
         return self.n_respondents - self.n_excluded
+
+    @property
+    def invariance_large_groups(self) -> int:
+        """The groups large enough to enter the invariance tests."""
+        return sum(size >= self.invariance_min_group_n for _, size in self.invariance_groups)
 
 
 def assess_validity(
@@ -133,9 +161,12 @@ def assess_validity(
         ``group`` columns. Never modified.
     instrument : Instrument
     group : str, optional
-        A column naming each respondent's group; measurement invariance is tested across it.
+        A column naming each respondent's group (missing: no group); measurement invariance
+        is tested across the groups of at least ``INVARIANCE_MIN_GROUP_N`` respondents, as
+        the team reports judge it (``invariance_across_groups``).
     teams : str
         The column naming each respondent's team; without it agreement is not assessed.
+        Respondents without a team (missing) count everywhere but in agreement.
     conventions : ValidityConventions
     parallel_iterations : int
         Random data sets of the parallel analysis (psych's ``n.iter``).
@@ -174,7 +205,7 @@ def assess_validity(
     agreement, agreement_reason = _agreement(
         kept, instrument=instrument, teams=teams, min_group_size=min_group_size
     )
-    invariance = None if group is None else _invariance(kept, instrument=instrument, group=group)
+    invariance, groups = (None, ()) if group is None else _invariance(kept, instrument, group)
     return ValidityAssessment(
         instrument_ref=instrument.ref,
         n_respondents=screening.n_respondents,
@@ -189,6 +220,7 @@ def assess_validity(
         invariance=invariance,
         summary=_summary(instrument, rel, structure, cfa, conventions),
         conventions=conventions,
+        invariance_groups=groups,
     )
 
 
@@ -205,10 +237,18 @@ def _reliability(kept: pd.DataFrame, *, instrument: Instrument) -> pd.DataFrame:
     rows = []
     for scale in instrument.scales:
         items = keyed.reindex(columns=list(scale.items)).astype(np.float64)
-        result, reason = _attempt(lambda items=items: reliability(items))  # type: ignore[misc]
-        row: dict[str, object] = {"scale": scale.id, "k": len(scale.items), "reason": reason}
+        # A small sample is carried by the result's flag, and said by the report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSample)
+            result, reason = _attempt(lambda items=items: reliability(items))  # type: ignore[misc]
+        # Under MIN_ALPHA_N respondents in all, alpha is not read even where none is computed.
+        few = len(kept) < MIN_ALPHA_N
+        row: dict[str, object] = {
+            "scale": scale.id, "k": len(scale.items), "small_sample": few, "reason": reason,
+        }  # fmt: skip
         if result is not None:
             row |= {
+                "small_sample": few or result.small_sample,
                 "n": result.n,
                 "alpha": result.alpha,
                 "alpha_ci_low": result.ci_low,
@@ -236,6 +276,7 @@ RELIABILITY_COLUMNS = (
     "omega",
     "weakest_item",
     "weakest_r_drop",
+    "small_sample",
     "reason",
 )
 
@@ -315,7 +356,7 @@ def _scale_factors(by_item: pd.DataFrame, instrument: Instrument) -> pd.DataFram
 
 CFA_COLUMNS = (
     "model", "kind", "scales", "k", "n", "n_dropped", "chi2", "df", "pvalue", "cfi", "tli",
-    "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "converged", "reason",
+    "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "converged", "heywood", "reason",
 )  # fmt: skip
 
 
@@ -349,6 +390,7 @@ def _fit_row(result: CfaResult) -> dict[str, object]:
         "rmsea_ci_high": result.rmsea_ci_high,
         "srmr": result.srmr,
         "converged": result.converged,
+        "heywood": result.heywood,
     }
 
 
@@ -358,6 +400,10 @@ def _agreement(
     columns = ["scale", "n", "n_teams", "icc1", "icc2", "rwg_j_median", "rwg_j_teams"]
     if teams not in kept.columns:
         return pd.DataFrame(columns=columns), f"no {teams!r} column: agreement needs teams"
+    # Rows without a team (an export's rows pooled from several small teams) mix teams.
+    kept = kept[kept[teams].notna()]
+    if kept.empty:
+        return pd.DataFrame(columns=columns), f"no respondent has a {teams!r}"
     team_of = kept[teams].astype(str)
     scores = score_scales(kept, instrument=instrument)[list(instrument.scale_ids)]
     # The teams that may be shown only: an F ratio over hidden teams, beside the campaign's
@@ -380,30 +426,54 @@ def _agreement(
     return frame[columns].reset_index(drop=True), None
 
 
-def _invariance(kept: pd.DataFrame, *, instrument: Instrument, group: str) -> pd.DataFrame:
-    columns = ["scale", "verdict", "means_comparable", "relations_comparable", "n", "n_groups"]
+INVARIANCE_COLUMNS = (
+    "scale", "verdict", "means_comparable", "relations_comparable", "n", "n_groups",
+    "statement", "reason",
+)  # fmt: skip
+
+
+def _invariance(
+    kept: pd.DataFrame, instrument: Instrument, group: str
+) -> tuple[pd.DataFrame, tuple[tuple[str, int], ...]]:
+    """Each scale's verdict across the groups of at least ``INVARIANCE_MIN_GROUP_N``
+    respondents, chosen as the team reports choose them; and every group's size."""
     if group not in kept.columns:
         raise ValueError(f"group {group!r} is not a column of the responses")
+    sizes = kept[group].dropna().astype(str).value_counts()
+    groups = tuple((str(name), int(size)) for name, size in sizes.items())
+    large = int((sizes >= INVARIANCE_MIN_GROUP_N).sum())
+    tested, failure = _attempt(
+        lambda: invariance_across_groups(
+            kept, instrument=instrument, group=group, min_group_n=INVARIANCE_MIN_GROUP_N
+        )
+    )
+    found = {} if tested is None else {str(r["scale"]): r for r in tested.to_dict("records")}
+    if large < 2:
+        reason = (
+            f"{large} of {len(sizes)} groups have at least {INVARIANCE_MIN_GROUP_N}"
+            " respondents; invariance needs two"
+        )
+    else:
+        reason = failure or (
+            "its one-factor model could not be fitted, or did not converge, in every group"
+        )
     rows = []
     for scale_id in instrument.scale_ids:
-        found, reason = _attempt(
-            lambda scale_id=scale_id: scale_invariance(  # type: ignore[misc]
-                kept, instrument=instrument, group=group, scales=[scale_id]
-            )
-        )
         row: dict[str, object] = {"scale": scale_id, "statement": None, "reason": reason}
-        if found is not None:
-            result = found.by_scale[scale_id]
+        if scale_id in found:
+            result = found[scale_id]
+            verdict = result["verdict"]
             row |= {
-                "verdict": result.verdict,
-                "means_comparable": result.means_comparable,
-                "relations_comparable": result.relations_comparable,
-                "n": result.n,
-                "n_groups": len(result.groups),
-                "statement": result.statement,
+                "verdict": verdict,
+                "means_comparable": bool(result["means_comparable"]),
+                "relations_comparable": verdict in ("metric", "scalar"),
+                "n": int(result["n"]),
+                "n_groups": int(result["n_groups"]),
+                "statement": STATEMENTS[verdict],
+                "reason": None,
             }
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*columns, "statement", "reason"])
+    return pd.DataFrame(rows, columns=list(INVARIANCE_COLUMNS)), groups
 
 
 def _summary(
@@ -414,6 +484,7 @@ def _summary(
     conventions: ValidityConventions,
 ) -> pd.DataFrame:
     alphas = rel.set_index("scale")["alpha"]
+    small = rel.set_index("scale")["small_sample"]
     fits = dict(cfa[cfa["kind"] == "scale"].set_index("model").iterrows())
     factors = structure.scales.set_index("scale")
     rows = []
@@ -421,15 +492,20 @@ def _summary(
         alpha, fit = alphas.get(scale_id), fits[scale_id]
         concerns = {
             "no_reliability": pd.isna(alpha),
-            "low_alpha": not pd.isna(alpha) and alpha < conventions.alpha,
+            "negative_alpha": not pd.isna(alpha) and alpha < 0,
+            "low_alpha": not pd.isna(alpha) and 0 <= alpha < conventions.alpha,
             "no_cfa": fit["reason"] is not None,
+            "heywood": fit["reason"] is None and bool(fit["heywood"]),
             "poor_fit": fit["reason"] is None and _poor_fit(fit, conventions),
             "split": scale_id in factors.index and not factors.at[scale_id, "shared"],
             "merged": scale_id in factors.index and bool(factors.at[scale_id, "merged_with"]),
         }
         found = tuple(code for code in CONCERNS if concerns[code])
-        rows.append({"scale": scale_id, "holds": not found, "concerns": found})
-    return pd.DataFrame(rows, columns=["scale", "holds", "concerns"])
+        judged = not bool(small.get(scale_id, False))
+        rows.append(
+            {"scale": scale_id, "judged": judged, "holds": judged and not found, "concerns": found}
+        )
+    return pd.DataFrame(rows, columns=["scale", "judged", "holds", "concerns"])
 
 
 def _poor_fit(fit: pd.Series, conventions: ValidityConventions) -> bool:

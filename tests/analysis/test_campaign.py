@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import ExclusionPolicy, analyse_campaign, score_scales, simulate_organisation
+from analysis.campaign import analysed_respondents
 from analysis.comparison import FAVOURABILITY_COLUMNS
 from analysis.profile import PROFILE_COLUMNS
 from instrument.model import Instrument
@@ -107,11 +108,12 @@ def test_pooled_figures_pool_the_shown_teams_only(
     assert large["rest_mean"] == pytest.approx(rest.mean())
     # thin's VA is hidden, so large's VA has no rest of the organisation to compare with.
     assert np.isnan(result.teams.set_index(["team", "scale"]).loc[("large", "VA"), "rest_mean"])
-    # The ICCs pool the shown cells only; reliability counts every respondent kept.
+    # The ICCs pool the shown cells only; reliability counts every respondent kept in an
+    # atom: the small team's 3, withheld from every figure, are not in it either.
     assert set(result.icc["scale"]) == {"HA", "VA", "LC_MEM", "LC_BRO", "LC"}
     assert result.icc.set_index("scale").loc["HA", "n_teams"] == 2
     assert result.icc.set_index("scale").loc["VA", "n_teams"] == 1
-    assert result.reliability.set_index("scale").loc["HA", "n"] == 14
+    assert result.reliability.set_index("scale").loc["HA", "n"] == 11
 
 
 def test_the_organisation_minus_the_shown_teams_reveals_nothing(
@@ -258,6 +260,48 @@ def test_a_flagged_member_never_makes_a_team_too_small_to_be_shown(
     assert result.team_sizes.set_index("team").loc["five", "eligible"]
     five = result.teams[result.teams["team"] == "five"]
     assert set(five["n"]) == {5.0}
+
+
+def test_a_straight_liner_withheld_from_every_figure_is_in_no_count_of_the_careless(
+    small_instrument: Instrument,
+) -> None:
+    # "tiny" (2) reaches no atom: its rows are withheld from the export, which flags the
+    # careless among the rows it carries. Were the straight-liner counted, the count less
+    # the exported flags would tell HR that one of the two withheld respondents was flagged;
+    # the reliability's n, beside the response counts, would tell the same.
+    clean = campaign_responses(small_instrument, {"large": 7, "other": 6, "tiny": 2})
+    responses = straight_line(clean, "tiny", instrument=small_instrument)
+    result = analyse_campaign(responses, instrument=small_instrument)
+    assert result.decision.row_atom("tiny") is None
+    assert result.n_excluded == 0
+    assert list(result.excluded) == []
+    screening = result.screening.set_index("rule")
+    assert screening["flagged"].sum() == screening["excluded_by"].sum() == 0
+    assert result.reliability.set_index("scale").loc["HA", "n"] == 13
+    # The same straight-liner in a shown team is counted, by every rule that caught them.
+    shown = analyse_campaign(
+        straight_line(clean, "large", instrument=small_instrument), instrument=small_instrument
+    )
+    assert shown.n_excluded == 1
+    assert shown.screening.set_index("rule").loc["longstring", "excluded_by"] == 1
+    assert shown.reliability.set_index("scale").loc["HA", "n"] == 12
+
+
+def test_the_analysed_respondents_are_found_in_any_order_of_the_same_answers(
+    small_instrument: Instrument,
+) -> None:
+    clean = campaign_responses(small_instrument, {"large": 7, "other": 6, "tiny": 2})
+    responses = straight_line(clean, "large", instrument=small_instrument)
+    result = analyse_campaign(responses, instrument=small_instrument)
+    reordered = responses.iloc[::-1].reset_index(drop=True)
+    found = analysed_respondents(reordered, instrument=small_instrument, decision=result.decision)
+    straight_liner = reordered.index[
+        (reordered[list(small_instrument.item_ids)] == 4.0).all(axis=1)
+    ]
+    expected = ~reordered["team"].eq("tiny").to_numpy() & ~reordered.index.isin(straight_liner)
+    assert len(straight_liner) == 1
+    assert found.tolist() == expected.tolist()
+    assert int(found.sum()) == result.reliability.set_index("scale").loc["HA", "n"] == 12
 
 
 def test_a_team_whose_every_member_is_excluded_is_still_listed(

@@ -13,16 +13,18 @@ import pytest
 import semopy
 from scipy import stats
 
+import analysis._mgcfa
 import analysis.cfa
 from analysis import (
     CfaDataError,
     CfaModelError,
     CfaResult,
+    NegativeVariance,
     fit_cfa,
     fit_scales_cfa,
     reverse_key,
 )
-from analysis.cfa import FIT_COLUMNS
+from analysis.cfa import FIT_COLUMNS, heywood_cases
 from instrument.model import Instrument
 
 HS_MODEL = {
@@ -243,15 +245,17 @@ def test_marker_choice_changes_neither_fit_nor_standardized_loadings(
     assert other.factor_correlations.loc["visual", "speed"] == pytest.approx(0.470535, abs=2e-6)
 
 
-def test_incomplete_rows_are_left_out_and_counted(holzinger: pd.DataFrame) -> None:
+def test_incomplete_rows_are_left_out_and_counted_under_listwise_deletion(
+    holzinger: pd.DataFrame,
+) -> None:
     holes = holzinger.copy()
     holes.loc[[0, 5, 9], "x2"] = np.nan
     holes.loc[[5, 40], "x9"] = np.nan
     holes.loc[[7], "ageyr"] = np.nan  # not an item of the model: ignored
     before = holes.copy()
-    result = fit_cfa(holes, HS_MODEL)
+    result = fit_cfa(holes, HS_MODEL, missing="listwise")
     pd.testing.assert_frame_equal(holes, before)  # the input is not touched
-    assert (result.n, result.n_dropped) == (297, 4)
+    assert (result.n, result.n_dropped, result.missing) == (297, 4, "listwise")
     complete = fit_cfa(holzinger.drop(index=[0, 5, 9, 40]), HS_MODEL)
     assert result.chi2 == pytest.approx(complete.chi2, rel=1e-9)
     assert result.bic == pytest.approx(complete.bic, rel=1e-9)
@@ -400,7 +404,18 @@ def test_too_few_complete_rows_are_refused(holzinger: pd.DataFrame) -> None:
     sparse = holzinger.head(12).copy()
     sparse.loc[sparse.index[:3], "x5"] = np.nan
     with pytest.raises(CfaDataError, match="only 9 of 12 rows answer all 9 items"):
+        fit_cfa(sparse, HS_MODEL, missing="listwise")
+    sparse.loc[sparse.index[3:6], list(HS_MODEL["visual"]) + HS_MODEL["textual"]] = np.nan
+    sparse.loc[sparse.index[3:6], HS_MODEL["speed"]] = np.nan
+    with pytest.raises(CfaDataError, match="only 9 of 12 rows answer any of the 9 items"):
         fit_cfa(sparse, HS_MODEL)
+
+
+def test_an_unknown_missing_data_rule_is_refused_naming_the_argument(
+    holzinger: pd.DataFrame,
+) -> None:
+    with pytest.raises(ValueError, match="missing must be one of 'fiml', 'listwise', is 'ml'"):
+        fit_cfa(holzinger, HS_MODEL, missing="ml")
 
 
 def test_non_numeric_items_are_refused(holzinger: pd.DataFrame) -> None:
@@ -442,3 +457,52 @@ def test_non_convergence_is_reported_not_raised(holzinger: pd.DataFrame) -> None
 def test_max_iterations_must_be_positive(holzinger: pd.DataFrame) -> None:
     with pytest.raises(CfaModelError, match="max_iterations"):
         fit_cfa(holzinger, HS_MODEL, max_iterations=0)
+
+
+# -- Heywood cases ---------------------------------------------------------------------------------
+
+
+def test_a_heywood_case_is_left_negative_and_flagged() -> None:
+    # One factor, first item's standardised loading .97, 120 rows (seed 12): lavaan's default
+    # estimates h1's residual variance at -0.0907 (chi2 3.454, CFI .9824, RMSEA .0778; the R
+    # oracle tier checks these live). Bounding it at 0, as semopy did, gave a worse fit.
+    rng = np.random.default_rng(12)
+    loadings = np.array([0.97, 0.6, 0.55, 0.5])
+    factor = rng.normal(size=120)
+    answers = factor[:, None] * loadings + rng.normal(size=(120, 4)) * np.sqrt(1 - loadings**2)
+    data = pd.DataFrame(np.round(3 + 1.2 * answers, 3), columns=["h1", "h2", "h3", "h4"])
+    result = fit_cfa(data, {"f": ["h1", "h2", "h3", "h4"]})
+    assert result.converged
+    assert result.chi2 == pytest.approx(3.454009, abs=1e-5)
+    assert result.cfi == pytest.approx(0.982408, abs=1e-5)
+    assert result.rmsea == pytest.approx(0.077836, abs=1e-5)
+    assert len(result.heywood) == 1
+    case = result.heywood[0]
+    assert (case.kind, case.name, case.group) == ("residual", "h1", None)
+    assert case.value == pytest.approx(-0.0907, abs=1e-4)
+    assert float(result.loadings.set_index("item")["loading"]["h1"]) > 1
+    assert "heywood" not in result.to_frame().columns
+
+
+def test_a_fit_without_negative_variances_flags_nothing(hs_fit: CfaResult) -> None:
+    assert hs_fit.heywood == ()
+
+
+def test_heywood_cases_name_residual_then_factor_variances_group_by_group() -> None:
+    # The one helper behind CfaResult.heywood and LevelFit.heywood: estimates below 0 only.
+    estimates = analysis._mgcfa.Estimates(
+        loadings=np.ones((2, 3, 1)),
+        psi=np.array([[[0.5]], [[-0.2]]]),
+        residuals=np.array([[0.3, -0.1, 0.0], [-0.4, 0.2, 0.1]]),
+        intercepts=np.zeros((2, 3)),
+        means=np.zeros((2, 1)),
+    )
+    fitted = analysis._mgcfa.Fitted("configural", [], True, 0, estimates)
+    cases = heywood_cases(fitted, items=["i1", "i2", "i3"], factors=["F"], groups=["x", "y"])
+    assert cases == (
+        NegativeVariance("residual", "i2", -0.1, "x"),
+        NegativeVariance("residual", "i1", -0.4, "y"),
+        NegativeVariance("factor", "F", -0.2, "y"),
+    )
+    unconverged = analysis._mgcfa.Fitted("configural", [], False, 0, estimates)
+    assert heywood_cases(unconverged, items=["i1", "i2", "i3"], factors=["F"]) == ()

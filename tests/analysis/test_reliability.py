@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from scipy import stats
 
 import analysis
 from analysis import cronbach_alpha, omega_total, reliability, scale_reliability
-from analysis.reliability import ItemsLeftOut
+from analysis.reliability import MIN_ALPHA_N, ItemsLeftOut, SmallSample, _feldt_interval
 from instrument.model import Instrument
 
 NEUROTICISM = ["N1", "N2", "N3", "N4", "N5"]
@@ -289,3 +290,39 @@ def test_items_that_cannot_inform_a_scale_are_left_out_by_name() -> None:
     )
     with pytest.warns(ItemsLeftOut):
         assert cronbach_alpha(items).alpha == alone.alpha
+
+
+def _correlated_items(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=(n, 1))
+    return pd.DataFrame(common + rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+
+
+def test_alpha_on_too_few_respondents_is_flagged_and_warned_of() -> None:
+    few = _correlated_items(MIN_ALPHA_N - 1, seed=1)
+    with pytest.warns(SmallSample, match=f"rests on {MIN_ALPHA_N - 1} respondents, fewer than"):
+        result = reliability(few)
+    assert result.small_sample
+    with pytest.warns(SmallSample):
+        assert cronbach_alpha(few).small_sample
+    # The flag follows the pairwise n behind the interval, not the row count.
+    enough = _correlated_items(MIN_ALPHA_N + 5, seed=1)
+    enough.loc[enough.index[:10], "a"] = np.nan
+    with pytest.warns(SmallSample):
+        assert reliability(enough).n == MIN_ALPHA_N - 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallSample)
+        complete = reliability(_correlated_items(MIN_ALPHA_N, seed=1))
+    assert not complete.small_sample
+
+
+def test_the_small_sample_threshold_is_where_the_docstring_says_alpha_cannot_be_read() -> None:
+    # MIN_ALPHA_N's argument: at n = 30 the Feldt interval of a conventional .70 on 3 to 5
+    # items still runs from below .50 to above .84, and it is wider with fewer respondents.
+    for k in (3, 5):
+        low, high = _feldt_interval(0.70, n=MIN_ALPHA_N, k=k, ci=0.95)
+        assert low < 0.50
+        assert high > 0.84
+        fewer = _feldt_interval(0.70, n=MIN_ALPHA_N - 10, k=k, ci=0.95)
+        assert fewer[0] < low
+        assert fewer[1] > high
