@@ -22,6 +22,7 @@ from instrument.model import Instrument
 from reports import _frames
 from reports import _organisation_sections as organisation_sections
 from reports import _team_sections as sections
+from reports import _verdicts as verdicts
 from reports._lookups import (
     axis_names,
     estimate,
@@ -107,7 +108,9 @@ def build_department_view(
         for row in _frames.records(analysis.profiles, name="profiles")
         if str(row["team"]) in shown_teams
     ]
-    heat = _heat_rows(participation, heat_scales, team_rows, profiles)
+    heat = _heat_rows(
+        participation, heat_scales, team_rows, profiles, quality=quality, t=t, language=language
+    )
     invited_total = (
         None
         if not participation or any(team.invited is None for team in participation)
@@ -313,7 +316,7 @@ def _scores(
         rest = estimate(row, "rest_mean", "rest_ci_low", "rest_ci_high")
         allowed = comparable.get(scale_id, True)
         reasons = [
-            organisation_sections.alpha_reason(
+            verdicts.alpha_reason(
                 alphas.get(scale_id), conventions=Conventions(), t=t, language=language
             ),
             "" if allowed or rest is None else t["caveat_invariance"],

@@ -73,10 +73,9 @@ def quality_rows(
     catalogue: Mapping[str, ScaleInfo],
     *,
     rwg: Mapping[str, float | None],
-    team: bool = False,
 ) -> tuple[QualityRow, ...]:
-    """Reliability and agreement of each scale the analysis reports on, in report order; in a
-    ``team`` report, whether agreement justifies the team mean of team-level scales."""
+    """Reliability and agreement of each scale the analysis reports on, in report order. A
+    team report sets ``team_mean_justified`` from its verdicts (``reports._verdicts``)."""
     conventions = Conventions()
     reliability = _frames.by_key(_frames.records(analysis.reliability, name="reliability"), "scale")
     icc = _frames.by_key(_frames.records(analysis.icc, name="icc"), "scale")
@@ -102,9 +101,6 @@ def quality_rows(
                 alpha_meets=_meets(alpha.value if alpha else None, conventions.alpha),
                 icc2_meets=_meets(icc2, conventions.icc2),
                 rwg_j_meets=_meets(rwg_j, conventions.rwg_j),
-                team_mean_justified=(
-                    _meets(rwg_j, conventions.rwg_j) if team and scale.level == "team" else None
-                ),
             )
         )
     return tuple(rows)

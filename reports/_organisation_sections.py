@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reports._lookups import below_convention, screening_rules
+from reports import _verdicts
+from reports._lookups import screening_rules
+from reports._verdicts import alpha_reason
 from reports.formatting import format_number
 from reports.views import (
     CampaignResult,
@@ -33,25 +35,13 @@ GROUPS = (
 group is headed by its instrument module."""
 
 
-def alpha_reason(
-    row: QualityRow | None, *, conventions: Conventions, t: Texts, language: str
-) -> str:
-    """Why a scale's means carry more noise than convention allows, or '' when they do not."""
-    if row is None or row.alpha is None or row.alpha_meets is not False:
-        return ""
-    return below_convention(
-        t, "caveat_alpha", value=row.alpha.value, threshold=conventions.alpha, language=language
-    )
-
-
 def icc2_reason(
     row: QualityRow | None, *, conventions: Conventions, t: Texts, language: str
 ) -> str:
-    """Why the team means of a scale do not reliably tell teams apart, or ''."""
-    if row is None or row.icc2 is None or row.icc2_meets is not False:
-        return ""
-    return below_convention(
-        t, "org_caveat_icc2", value=row.icc2, threshold=conventions.icc2, language=language
+    """Why the team means of a scale do not reliably tell teams apart, or '': the verdict
+    every team report reads to withhold its comparison with the rest (``_verdicts``)."""
+    return _verdicts.icc2_reason(
+        row, conventions=conventions, t=t, language=language, key="org_caveat_icc2"
     )
 
 

@@ -1,5 +1,7 @@
-"""The parts of the team report built on top of its scale scores: greyed figures and their
-reasons, the previous wave, item distributions, meanings, the summary, questions and methods.
+"""The parts of the team report built on top of its scale scores: the previous wave, item
+distributions (reverse-keyed statements marked), meanings, the summary, questions and methods.
+What a figure supports is decided once per scale by ``reports._verdicts``; the summary and the
+questions read those verdicts and decide nothing of their own.
 
 Whether an item's distribution may be shown is decided by
 ``analysis.confidentiality.distribution_disclosable``, never here.
@@ -8,6 +10,7 @@ Whether an item's distribution may be shown is decided by
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
@@ -15,12 +18,12 @@ from analysis.confidentiality import distribution_disclosable
 from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N
 from instrument.model import Instrument
 from reports import _frames
-from reports._lookups import below_convention, screening_rules
+from reports._lookups import AXES, screening_rules
+from reports._verdicts import direction
 from reports.formatting import format_number, format_percent
 from reports.texts_meanings import MEANINGS, QUESTIONS
 from reports.views import (
     CampaignResult,
-    Conventions,
     Estimate,
     ItemDistribution,
     ItemGroup,
@@ -33,32 +36,6 @@ from reports.views import (
 )
 
 Texts = Mapping[str, str]
-
-
-def caveats(
-    score: ScaleScore, *, alpha: float | None, comparable: bool, t: Texts, language: str
-) -> tuple[str, ...]:
-    """Why the statistics do not support the figure as it stands, in the report's language:
-    low agreement (team-level scales only: a person-level team score is an average), low
-    reliability in this campaign, a comparison invariance does not allow."""
-    conventions = Conventions()
-    found = []
-    rwg_j = score.rwg_j
-    if score.scale.level == "team" and rwg_j is not None and rwg_j < conventions.rwg_j:
-        found.append(
-            below_convention(
-                t, "caveat_rwg", value=rwg_j, threshold=conventions.rwg_j, language=language
-            )
-        )
-    if alpha is not None and alpha < conventions.alpha:
-        found.append(
-            below_convention(
-                t, "caveat_alpha", value=alpha, threshold=conventions.alpha, language=language
-            )
-        )
-    if not comparable:
-        found.append(t["caveat_invariance"])
-    return tuple(found)
 
 
 def comparable_scales(invariance: pd.DataFrame | None) -> dict[str, bool]:
@@ -133,6 +110,7 @@ def item_groups(
         for item, group in own.groupby("item", sort=False):
             counts[str(item)] = [int(c) for c in group["count"]]
     texts = {item.id: item.text[language] for item in instrument.items}
+    reverse = {item.id for item in instrument.items if item.reverse}
     by_id = {scale.id: scale for scale in instrument.scales}
     k = analysis.min_group_size
     groups = []
@@ -141,7 +119,10 @@ def item_groups(
         if scale is None:
             continue
         items = tuple(
-            _distribution(item, texts[item], counts.get(item), score=score, k=k, t=t)
+            replace(
+                _distribution(item, texts[item], counts.get(item), score=score, k=k, t=t),
+                reverse=item in reverse,
+            )
             for item in scale.items
         )
         groups.append(ItemGroup(scale=score.scale, items=items))
@@ -193,9 +174,12 @@ def summary(
     )
     sentences = [t["summary_participation"].format(n=n_respondents, rate=rate)]
     shown = [s for s in scales if s.shown and s.team is not None]
-    if shown:
-        most = max(shown, key=lambda s: s.team.value if s.team else 0.0)
-        least = min(shown, key=lambda s: s.team.value if s.team else 0.0)
+    # Only figures the statistics support are named as the team's highest and lowest: a
+    # greyed figure is not read as it stands anywhere in the report.
+    readable = [s for s in shown if s.verdict is not None and s.verdict.figure_supported]
+    if len(readable) > 1:
+        most = max(readable, key=lambda s: s.team.value if s.team else 0.0)
+        least = min(readable, key=lambda s: s.team.value if s.team else 0.0)
         sentences.append(
             t["summary_most_least"].format(
                 most=most.scale.name,
@@ -208,27 +192,61 @@ def summary(
                 high=high,
             )
         )
-    higher = [s for s in shown if s.comparable and _clear(s.difference) == 1]
-    lower = [s for s in shown if s.comparable and _clear(s.difference) == -1]
-    if higher:
-        sentences.append(t["summary_higher"].format(scales=_names(higher)))
-    if lower:
-        sentences.append(t["summary_lower"].format(scales=_names(lower)))
-    if not higher and not lower:
-        sentences.append(t["summary_no_difference"])
-    else:
-        sentences.append(t["summary_clearly"])
+    sentences.extend(_comparison_sentences(shown, t))
     if placement is not None:
         profile = t[f"profile.{placement.profile}"]
         text = t[f"profile_text.{placement.profile}"]
         sentences.append(t["summary_plane"].format(profile=profile, text=text))
         if not placement.certain:
             sentences.append(t["summary_plane_uncertain"])
+        # The placement is read from the two axes' figures: greyed axes grey it too.
+        axes = [
+            s
+            for s in shown
+            if s.scale.scale_id in AXES and s.verdict is not None and s.verdict.figure
+        ]
+        if axes:
+            sentences.append(t["summary_plane_greyed"].format(scales=_names(axes)))
     sentences.extend(_trend_sentences(shown, t))
-    greyed = [s for s in shown if s.caveats]
+    greyed = [s for s in shown if s.verdict is not None and s.verdict.figure]
     if greyed:
         sentences.append(t["summary_caveats"].format(scales=_names(greyed)))
+    withheld = [
+        s
+        for s in shown
+        if s.verdict is not None
+        and s.verdict.has_rest
+        and s.verdict.comparison
+        and not s.verdict.figure
+    ]
+    if withheld:
+        sentences.append(t["summary_caveats_comparison"].format(scales=_names(withheld)))
     return tuple(sentences)
+
+
+def _comparison_sentences(shown: Sequence[ScaleScore], t: Texts) -> list[str]:
+    """How the team compares with the rest of the organisation, on the scales whose verdict
+    supports a comparison only; nothing compared when there is no rest (a one-team campaign)."""
+    verdicts = [s.verdict for s in shown if s.verdict is not None]
+    if not any(v.has_rest for v in verdicts):
+        return [t["summary_no_rest"]] if verdicts else []
+    if not any(v.comparison_supported for v in verdicts):
+        return [t["summary_no_comparison"]]
+    higher = [s for s in shown if s.verdict is not None and s.verdict.clear == 1]
+    lower = [s for s in shown if s.verdict is not None and s.verdict.clear == -1]
+    sentences = []
+    if higher:
+        sentences.append(t["summary_higher"].format(scales=_names(higher)))
+    if lower:
+        sentences.append(t["summary_lower"].format(scales=_names(lower)))
+    if not higher and not lower:
+        partial = any(v.has_rest and not v.comparison_supported for v in verdicts)
+        sentences.append(
+            t["summary_no_difference_supported" if partial else "summary_no_difference"]
+        )
+    else:
+        sentences.append(t["summary_clearly"])
+    return sentences
 
 
 def _trend_sentences(shown: Sequence[ScaleScore], t: Texts) -> list[str]:
@@ -237,23 +255,14 @@ def _trend_sentences(shown: Sequence[ScaleScore], t: Texts) -> list[str]:
         return []
     if all(s.trend is None or s.trend.change is None for s in with_trend):
         return [t["summary_trend_unavailable"]]
-    up = [s for s in with_trend if s.trend and _clear(s.trend.change) == 1]
-    down = [s for s in with_trend if s.trend and _clear(s.trend.change) == -1]
+    up = [s for s in with_trend if s.trend and direction(s.trend.change) == 1]
+    down = [s for s in with_trend if s.trend and direction(s.trend.change) == -1]
     sentences = []
     if up:
         sentences.append(t["summary_trend_up"].format(scales=_names(up)))
     if down:
         sentences.append(t["summary_trend_down"].format(scales=_names(down)))
     return sentences or [t["summary_trend_none"]]
-
-
-def _clear(estimate: Estimate | None) -> int:
-    """1 when the interval lies above zero, -1 below, 0 when it includes zero or is missing."""
-    if estimate is None or estimate.ci_low is None or estimate.ci_high is None:
-        return 0
-    if estimate.ci_low > 0:
-        return 1
-    return -1 if estimate.ci_high < 0 else 0
 
 
 def questions(
@@ -265,7 +274,7 @@ def questions(
     if placement is not None:
         found.append(t[f"profile_question.{placement.profile}"])
     per_scale = QUESTIONS[language]
-    notable = [s for s in scales if s.shown and s.comparable and _clear(s.difference) != 0]
+    notable = [s for s in scales if s.shown and s.verdict is not None and s.verdict.clear != 0]
     notable.sort(key=lambda s: -abs(s.difference.value if s.difference else 0.0))
     found.extend(per_scale[s.scale.scale_id] for s in notable[:3] if s.scale.scale_id in per_scale)
     found.extend(t[f"question_general_{i}"] for i in (1, 2, 3))

@@ -18,6 +18,7 @@ from instrument.model import Instrument
 from reports import _frames
 from reports import _organisation_sections as organisation_sections
 from reports import _team_sections as sections
+from reports import _verdicts as verdicts
 from reports._lookups import (
     axis_names,
     department_name,
@@ -31,6 +32,7 @@ from reports._lookups import (
     scale_catalogue,
     unit_name,
 )
+from reports.formatting import format_number
 from reports.i18n import PROFILES, texts_for
 from reports.views import (
     CampaignResult,
@@ -81,27 +83,42 @@ def build_team_view(
     )
     hidden = t["hidden_reason"].format(n=analysis.min_group_size)
     comparable = sections.comparable_scales(invariance)
-    alphas = {
-        str(row["scale"]): _frames.number(row, "alpha")
-        for row in _frames.records(analysis.reliability, name="reliability")
-    }
     trends = sections.trend_rows(previous, team_id)
+    scored = [
+        _scale_score(rows[(team_id, scale.scale_id)], scale, hidden_reason=hidden)
+        for scale in catalogue.values()
+        if (team_id, scale.scale_id) in rows
+    ]
+    quality = quality_rows(analysis, catalogue, rwg={s.scale.scale_id: s.rwg_j for s in scored})
+    by_scale = {row.scale.scale_id: row for row in quality}
     scales = []
-    for scale in catalogue.values():
-        if (team_id, scale.scale_id) not in rows:
-            continue
-        score = _scale_score(rows[(team_id, scale.scale_id)], scale, hidden_reason=hidden)
+    for score in scored:
         if score.shown:
-            allowed = comparable.get(scale.scale_id, True)
-            found = sections.caveats(
-                score,
-                alpha=alphas.get(scale.scale_id),
-                comparable=allowed,
+            # The one verdict on this (team, scale): every greying and sentence reads it.
+            verdict = verdicts.team_verdict(
+                score.scale,
+                rwg_j=score.rwg_j,
+                quality=by_scale.get(score.scale.scale_id),
+                difference=score.difference,
+                rest=score.rest,
+                comparable=comparable.get(score.scale.scale_id, True),
                 t=t,
                 language=language,
             )
-            score = replace(score, caveats=found, comparable=allowed)
+            score = replace(
+                score,
+                caveats=verdict.reasons,
+                comparable=not verdict.comparison,
+                verdict=verdict,
+            )
         scales.append(replace(score, trend=sections.trend(score, trends, t=t)))
+    judged = {s.scale.scale_id: s.verdict for s in scales}
+    quality = tuple(
+        replace(
+            row, team_mean_justified=verdicts.justified(row.scale, judged.get(row.scale.scale_id))
+        )
+        for row in quality
+    )
     profiles = _frames.records(analysis.profiles, name="profiles")
     own = [row for row in profiles if str(row["team"]) == team_id]
     place = placement(own[0]) if own else None
@@ -129,9 +146,7 @@ def build_team_view(
         scales=tuple(scales),
         placement=place,
         other_teams=plane_points(row for row in profiles if str(row["team"]) != team_id),
-        quality=quality_rows(
-            analysis, catalogue, rwg={s.scale.scale_id: s.rwg_j for s in scales}, team=True
-        ),
+        quality=quality,
         conventions=Conventions(),
         summary=sections.summary(
             scales,
@@ -239,7 +254,9 @@ def build_organisation_view(
         if any(team.invited is None for team in participation)
         else sum(team.invited or 0 for team in participation)
     )
-    heat = _heat_rows(participation, heat_scales, team_rows, profiles)
+    heat = _heat_rows(
+        participation, heat_scales, team_rows, profiles, quality=quality, t=t, language=language
+    )
     paper = sum(team.imported for team in participation)
     return OrganisationReportView(
         snapshot=snapshot,
@@ -272,6 +289,13 @@ def build_organisation_view(
         heat_groups=organisation_sections.heat_groups(heat_scales, t=t),
         heat_notes=organisation_sections.heat_notes(
             heat_scales, quality, conventions=conventions, t=t, language=language
+        ),
+        heat_cell_note=(
+            t["org_heat_note_cells"].format(
+                threshold=format_number(conventions.rwg_j, language=language)
+            )
+            if any(any(row.unsupported) for row in heat)
+            else None
         ),
         unplaced=sum(row.profile is None for row in heat),
         validity=organisation_sections.validity(
@@ -338,17 +362,37 @@ def _heat_rows(
     scales: Iterable[ScaleInfo],
     team_rows: Mapping[tuple[str, ...], _frames.Record],
     profiles: Iterable[_frames.Record],
+    *,
+    quality: Iterable[QualityRow],
+    t: Mapping[str, str],
+    language: str,
 ) -> tuple[HeatRow, ...]:
+    """The eligible teams' means; a cell is greyed where the team's verdict does not support
+    its figure, as its own report greys it (the columns' reasons are ``heat_caveats``)."""
     places = {str(row["team"]): placement(row) for row in profiles}
-    scale_ids = [scale.scale_id for scale in scales]
+    scales = tuple(scales)
+    by_scale = {row.scale.scale_id: row for row in quality}
     rows = []
     for team in participation:
         if not team.eligible:
             continue
-        means = []
-        for scale_id in scale_ids:
-            row = team_rows.get((team.team_id, scale_id), {})
-            means.append(_frames.number(row, "mean") if _frames.flag(row, "shown") else None)
+        means: list[float | None] = []
+        unsupported = []
+        for scale in scales:
+            row = team_rows.get((team.team_id, scale.scale_id), {})
+            shown = _frames.flag(row, "shown")
+            means.append(_frames.number(row, "mean") if shown else None)
+            verdict = verdicts.team_verdict(
+                scale,
+                rwg_j=_frames.number(row, "rwg_j"),
+                quality=by_scale.get(scale.scale_id),
+                difference=None,
+                rest=None,
+                comparable=True,
+                t=t,
+                language=language,
+            )
+            unsupported.append(shown and not verdict.figure_supported)
         place = places.get(team.team_id)
         rows.append(
             HeatRow(
@@ -359,6 +403,7 @@ def _heat_rows(
                 means=tuple(means),
                 profile=place.profile if place else None,
                 certain=place.certain if place else None,
+                unsupported=tuple(unsupported),
             )
         )
     return tuple(rows)
@@ -378,7 +423,7 @@ def _organisation_scores(
     for scale_id, scale in catalogue.items():
         if (scale_id,) not in rows:
             continue
-        reason = organisation_sections.alpha_reason(
+        reason = verdicts.alpha_reason(
             reliability.get(scale_id), conventions=Conventions(), t=t, language=language
         )
         scores.append(

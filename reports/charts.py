@@ -33,6 +33,9 @@ Position = Callable[[float], float]
 BLUE = "#0072B2"
 ORANGE = "#E69F00"
 GREY = "#8C8C8C"
+MUTED_INK = "#5F6873"
+"""Grey for words (a muted row's label, a note, the quadrants' names): GREY, for lines and dots,
+reaches only 3.4:1 on white; this reaches 5.9:1 (WCAG 1.4.3 asks 4.5:1 of text)."""
 INK = "#1F2933"
 RULE = "#D0D5DB"
 ROW_RULE = "#EEF0F2"
@@ -281,7 +284,7 @@ def scores_svg(
                 row.note,
                 anchor="middle",
                 size=7.5,
-                colour=GREY,
+                colour=MUTED_INK,
                 font_style="italic",
             )
     _legend(svg, left, series)
@@ -301,7 +304,7 @@ def _row_label(svg: _Svg, row: ScoreRow, *, x: float, centre: float) -> None:
             first + 10.4 * number,
             line,
             anchor="end",
-            colour=GREY if row.muted else INK,
+            colour=MUTED_INK if row.muted else INK,
             font_weight=weight,
         )
 
@@ -422,7 +425,7 @@ def _plane_frame(
         (left + inset, bottom - inset, "start"),
     )
     for (cx, cy, anchor), text in zip(corners, labels.quadrants, strict=True):
-        svg.text(cx, cy, text.capitalize(), anchor=anchor, colour=GREY, font_weight="bold")
+        svg.text(cx, cy, text.capitalize(), anchor=anchor, colour=MUTED_INK, font_weight="bold")
 
 
 def _highlight(svg: _Svg, place: Placement, x: Position, y: Position, scale: ResponseRange) -> None:

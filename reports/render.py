@@ -27,6 +27,21 @@ from reports.views import DepartmentReportView, OrganisationReportView, TeamRepo
 _HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4A98CA", "#2171B5", "#08519C")
 """Sequential blues (ColorBrewer), from the bottom of the response scale to the top; the sixth
 lightened from #4292C6, on which neither ink reached a contrast of 4.5:1 (WCAG 1.4.3)."""
+_HEAT_PALE = (
+    "#FBFDFF",
+    "#EEF5FB",
+    "#E2EDF7",
+    "#CEE4F0",
+    "#B5D6EA",
+    "#A4CCE4",
+    "#90B8DA",
+    "#84A8CE",
+)
+"""The same blues halfway to white: the cells of a figure the statistics do not support. They
+were paled by opacity, which paled their ink with them, to a grey below 4.5:1; paled here, the
+background alone, their dark ink keeps its contrast."""
+_INK = "#1F2933"
+_INK_ON_DARK = "#FFFFFF"
 
 
 ACCOUNTABILITY = ("HA", "VA", "TR")
@@ -167,7 +182,9 @@ def _plane_labels(
 ) -> charts.PlaneLabels:
     quadrants = tuple(t[f"profile.{profile}"] for profile in PROFILES)
     return charts.PlaneLabels(
-        axes=(f"{axis_names[0]} (HA)", f"{axis_names[1]} (VA)"),
+        # The axes written out in the report's language: a reader of the chart alone does not
+        # know the scale codes (HA, VA), which are English initials.
+        axes=axis_names,
         quadrants=(quadrants[0], quadrants[1], quadrants[2], quadrants[3]),
         highlight=t["plane_your_team"],
         points=points,
@@ -193,9 +210,15 @@ def _render(
     )
 
 
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF for assistive technology (PDF/UA-1, ISO 14289-1): a structure tree of the HTML's
+headings, paragraphs, lists, tables and figures (with their ``alt`` texts), the document's
+language (``<html lang>``) and title (``<title>``), shown as the window's title."""
+
+
 def _write_pdf(html: str) -> bytes:
     document = HTML(string=html, url_fetcher=PackagedFilesFetcher())
-    pdf: bytes = document.write_pdf()
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return pdf
 
 
@@ -258,15 +281,19 @@ def _date(context: Context, moment: Any) -> str:
 
 
 @pass_context
-def _heat(context: Context, value: float | None) -> str:
-    """Inline style of a heat-table cell: a sequential blue, darker for higher means."""
+def _heat(context: Context, value: float | None, unsupported: object = False) -> str:
+    """Inline style of a heat-table cell: a sequential blue, darker for higher means, and an
+    ink that reaches a contrast of 4.5:1 on it; for a figure the statistics do not support
+    (``unsupported``), the paled blue with the dark ink."""
     if value is None:
-        return "background-color: #FFFFFF"
+        return f"background-color: #FFFFFF; color: {_INK}"
     scale = context["view"].response_range
     share = min(max((value - scale.low) / (scale.high - scale.low), 0.0), 1.0)
-    colour = _HEAT[min(int(share * len(_HEAT)), len(_HEAT) - 1)]
-    ink = "#FFFFFF" if share >= 6 / len(_HEAT) else "#1F2933"
-    return f"background-color: {colour}; color: {ink}"
+    step = min(int(share * len(_HEAT)), len(_HEAT) - 1)
+    if unsupported:
+        return f"background-color: {_HEAT_PALE[step]}; color: {_INK}"
+    ink = _INK_ON_DARK if share >= 6 / len(_HEAT) else _INK
+    return f"background-color: {_HEAT[step]}; color: {ink}"
 
 
 def _stacked_gradient(shares: Sequence[float], colours: Sequence[str]) -> Markup:

@@ -36,9 +36,9 @@ EN: dict[str, str] = {
     ),
     "scores_title": "Scale scores",
     "scores_intro": (
-        "Each row shows your team's mean score and the mean of the rest of the organisation, "
-        "on the response scale from {low} (strongly disagree) to {high} (strongly agree). "
-        "Lines show 95 % confidence intervals; the dashed line marks the middle of the scale."
+        "Each row gives your team's mean score and the mean of the rest of the organisation, "
+        "on the response scale from {low} (strongly disagree) to {high} (strongly agree), each "
+        "with its 95 % confidence interval in square brackets."
     ),
     "scores_diff_note": (
         "The difference is your team's mean minus the rest of the organisation's. When its "
@@ -140,29 +140,29 @@ EN: dict[str, str] = {
     "icc2": "ICC(2)",
     "rwg_team": "your team",
     "rwg_median": "median of teams",
-    "name_alpha": "Cronbach's alpha (reliability)",
+    "name_alpha": "Cronbach's alpha – reliability",
     "explain_alpha": (
         "How consistently people answer the items of a scale, over the whole organisation. "
         "By convention {threshold} or more is taken as enough to compare groups. Alpha rises "
         "with the number of items and assumes every item weighs the same: a rough guide."
     ),
-    "name_omega": "McDonald's omega (reliability)",
+    "name_omega": "McDonald's omega – reliability",
     "explain_omega": (
         "The same idea, estimated from a one-factor model without assuming that the items "
         "weigh the same. It is read on the same scale as alpha."
     ),
-    "name_icc1": "ICC(1) (differences between teams)",
+    "name_icc1": "ICC(1) – differences between teams",
     "explain_icc1": (
         "The share of the differences between people that lies between teams. In "
         "organisations it is often between 0.05 and 0.20; there is no pass mark."
     ),
-    "name_icc2": "ICC(2) (reliability of team means)",
+    "name_icc2": "ICC(2) – reliability of team means",
     "explain_icc2": (
         "How reliably team means tell teams apart. By convention {threshold} or more; it "
         "grows with team size, so with small teams lower values are common and team means "
         "are best compared with care."
     ),
-    "name_rwg": "rwg(j) (agreement within a team)",
+    "name_rwg": "rwg(j) – agreement within a team",
     "explain_rwg": (
         "How closely the members of a team agree, compared with answers given at random. By "
         "convention {threshold} or more supports reading a team score as shared. It matters "
@@ -221,6 +221,10 @@ EN: dict[str, str] = {
     "org_heat_note_alpha": "Low reliability, alpha below {threshold} in this campaign: {scales}.",
     "org_heat_note_icc2": (
         "Team means not reliably different, ICC(2) below {threshold}: {scales}."
+    ),
+    "org_heat_note_cells": (
+        "Pale cells: the team's members agree too little (rwg(j) below {threshold}) for its "
+        "mean to be read as a view the team shares; its own report greys it too."
     ),
     "org_group.accountability": "Accountability",
     "org_group.identification": "Identification",
@@ -349,6 +353,16 @@ EN: dict[str, str] = {
     "validity_concern.no_cfa": "the one-factor model could not be fitted",
     "validity_concern.poor_fit": "one factor does not describe the items well (CFI or SRMR)",
     "validity_concern.split": "its items spread over several factors",
+    "validity_concern.heywood": (
+        "its one-factor model gives a variance below zero (a Heywood case): an improper"
+        " solution, whose fit cannot be read as good"
+    ),
+    "validity_heywood": (
+        "Heywood case: {cases}. A variance cannot be negative; the model is misspecified for"
+        " these items or the sample is too small, and its fit figures do not show a good fit."
+    ),
+    "validity_heywood.residual": "residual variance of {name} {value}",
+    "validity_heywood.factor": "variance of the factor {name} {value}",
     "validity_concern.merged": "its items share a factor with another scale",
     "validity_quality_title": "Data quality",
     "validity_quality_intro": (
@@ -437,13 +451,53 @@ EN: dict[str, str] = {
         "with its Feldt interval and McDonald's omega total, reverse-keyed items recoded first."
         " Structure: parallel analysis (Horn 1965), minimum-residual factoring with oblimin "
         "rotation, each item assigned to its highest loading; maximum-likelihood CFA on "
-        "complete answers, scale by scale. Agreement: ICC(1) and ICC(2) from a one-way ANOVA "
-        "(Bliese 2000), rwg(j) against a uniform null. Invariance: multi-group CFA, configural,"
-        " metric and scalar, judged by changes in CFI and RMSEA (Chen 2007). Conventions "
+        'every answer given (full-information ML, as lavaan\'s missing = "ml"), scale by '
+        "scale, variances left free as lavaan leaves them (a variance below zero, a Heywood "
+        "case, is named). Agreement: ICC(1) and ICC(2) from a one-way ANOVA "
+        "(Bliese 2000), rwg(j) against a uniform null, over every answer each member gave. "
+        "Invariance: multi-group CFA, configural, metric and scalar, across groups of at "
+        "least 100; a level is refused when CFI falls by .010 or more, corroborated by a "
+        "rise in RMSEA (.015) or SRMR, and the likelihood-ratio test rejects (Chen 2007; the "
+        "simulation behind the rule is in docs/invariance-rule.md). Conventions "
         "(Nunnally 1978; Hu & Bentler 1999) are guides, not laws."
     ),
     "validity_department": "department",
     "validity_language": "language of the answers",
+    "validity_concern.negative_alpha": (
+        "alpha below 0: its items are on average negatively related (they do not measure one"
+        " thing, or a reversed item is keyed the wrong way)"
+    ),
+    "validity_no_alpha": (
+        "alpha could not be computed: too few answers, or items without variance"
+    ),
+    "validity_unjudged": "Scales this sample is too small to judge",
+    "validity_small_sample": (
+        "Too few respondents to judge these scales: their alpha rests on fewer than {min}"
+        " respondents ({analysed} analysed in all). On so few, the interval around alpha runs"
+        " from an unusable scale to a good one, and chance alone can make a sound scale look"
+        " poor or a poor one sound: collect more answers before drawing conclusions about them."
+    ),
+    "validity_small_sample_mark": "fewer than {min} respondents: too few to read alpha",
+    "validity_negative_alpha": (
+        "A negative alpha ({scales}) means that the items of the scale are, on average,"
+        " negatively related: they do not measure one thing in this sample, or an item worded"
+        " the other way round is not marked as reversed in the instrument. Check the reversed"
+        " items first."
+    ),
+    "validity_negative_alpha_small": "On so few respondents, chance alone can also produce it.",
+    "validity_invariance_not_assessed": (
+        "Comparability was not assessed: it needs at least two groups of at least {min}"
+        " respondents each, the minimum the team reports apply too (below it a multi-group"
+        " factor analysis accepts or refuses invariance largely by chance). {large} of"
+        " {groups} groups reach it here (respondents per group: {sizes})."
+    ),
+    "validity_invariance_groups": (
+        "Only the groups of at least {min} respondents take part, as in the team reports:"
+        " {large} of {groups} here (respondents per group: {sizes})."
+    ),
+    "validity_invariance_not_fitted": (
+        "the one-factor model could not be fitted, or did not converge, in every group"
+    ),
     # -- sections added with the summary, items and methods pages ------------------------------
     "summary_title": "Summary",
     "summary_intro": (
@@ -466,12 +520,17 @@ EN: dict[str, str] = {
         '"Clearly" means that the 95 % confidence interval of the difference does not include zero.'
     ),
     "summary_most_least": (
-        "Members agree most with the statements about {most} (mean {most_mean}) and least with "
-        "those about {least} (mean {least_mean}), on a scale from {low} to {high}."
+        "Members agree most with the statements about {most}, with a mean of {most_mean}, and "
+        "least with those about {least}, with a mean of {least_mean}, on a scale from {low} to "
+        "{high}."
     ),
     "summary_plane": "On the plane of accountability your team is {profile}: {text}",
     "summary_plane_uncertain": (
         "This placement is uncertain: a confidence interval crosses a dividing line."
+    ),
+    "summary_plane_greyed": (
+        "This placement rests on figures the statistics do not support as they stand "
+        "({scales}): read it with the same care."
     ),
     "summary_trend_up": "Since the previous wave, scores rose clearly on: {scales}.",
     "summary_trend_down": "Since the previous wave, scores fell clearly on: {scales}.",
@@ -482,6 +541,24 @@ EN: dict[str, str] = {
     "summary_caveats": (
         "Read with care: on {scales}, the statistics do not support reading the figure as it "
         "stands; these figures are greyed, with the reason, wherever they appear."
+    ),
+    "summary_caveats_comparison": (
+        "On {scales}, the statistics do not support comparing your team with the rest of the "
+        "organisation as it stands: the difference is greyed, with the reason."
+    ),
+    "summary_no_difference_supported": (
+        "On the scales where the statistics support a comparison, your team does not differ "
+        "clearly from the rest of the organisation: the differences that appear are within "
+        "what chance alone could produce."
+    ),
+    "summary_no_comparison": (
+        "On no scale do the statistics support comparing your team with the rest of the "
+        "organisation as it stands: the differences are greyed, with the reason."
+    ),
+    "summary_no_rest": (
+        "There is no rest of the organisation to compare your team with: too few others "
+        "answered in this campaign for their figures to be shown, so the report describes the "
+        "team on its own."
     ),
     "accountability_title": "Accountability: horizontal, vertical, transversal",
     "accountability_intro": (
@@ -536,11 +613,20 @@ EN: dict[str, str] = {
         "the comparison with the rest of the organisation is not supported: the scale may "
         "not mean the same in every team"
     ),
+    "caveat_icc2": (
+        "comparison not supported: team means on this scale are not reliably different "
+        "across the organisation (ICC(2) {value}, below {threshold})"
+    ),
     "items_title": "How the team answered each statement",
     "items_intro": (
         "For each statement, the share of the team's answers on each option, from "
         "disagreement (left) to agreement (right); 'does not apply' is not counted. The "
         "figures at either end add up the three options of disagreement and of agreement."
+    ),
+    "items_reverse_mark": "(R)",
+    "items_reverse_legend": (
+        "(R) reverse-keyed statement: agreeing with it lowers the scale's score. Its bar shows "
+        "the answers as given; they are reversed only in the scale's mean."
     ),
     "items_low": "Disagree",
     "items_high": "Agree",
@@ -578,8 +664,16 @@ EN: dict[str, str] = {
     "justified_person": "an average",
     "justified_note": (
         "'Team mean' says whether agreement within the team (rwg(j) of {threshold} or more) "
-        "supports reading a team-level score as a property of the team; for scales about the "
-        "person the team score is an average of persons."
+        "and the scale's reliability (alpha of {threshold} or more) support reading a "
+        "team-level score as a property of the team; for scales about the person the team "
+        "score is an average of persons, not supported when the scale's reliability is low. "
+        "It is the verdict the greyed figures of this report follow."
+    ),
+    "agreement_skipped_note": (
+        "Skipped answers: rwg(j) uses every answer each member gave, so a member who skipped "
+        "one statement still counts on the others. Leaving out everyone who skipped anything, "
+        "as some software does, would judge a team of 8 on about 6 of them when one answer in "
+        "twenty is skipped, on fewer people than each statement was answered by."
     ),
     "invariance_title": "Comparability between teams",
     "invariance_not_assessed": (

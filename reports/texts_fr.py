@@ -38,10 +38,9 @@ FR: dict[str, str] = {
     ),
     "scores_title": "Scores par échelle",
     "scores_intro": (
-        "Chaque ligne montre le score moyen de votre équipe et celui du reste de "
+        "Chaque rangée donne le score moyen de votre équipe et celui du reste de "
         "l'organisation, sur l'échelle de réponse de {low} (pas du tout d'accord) à {high} "
-        "(tout à fait d'accord). Les traits montrent les intervalles de confiance à 95 % ; la "
-        "ligne pointillée marque le milieu de l'échelle."
+        "(tout à fait d'accord), chacun avec son intervalle de confiance à 95 % entre crochets."
     ),
     "scores_diff_note": (
         "L'écart est la moyenne de votre équipe moins celle du reste de l'organisation. "
@@ -151,32 +150,32 @@ FR: dict[str, str] = {
     "icc2": "ICC(2)",
     "rwg_team": "votre équipe",
     "rwg_median": "médiane des équipes",
-    "name_alpha": "Alpha de Cronbach (fidélité)",
+    "name_alpha": "Alpha de Cronbach – fidélité",
     "explain_alpha": (
         "La cohérence avec laquelle les personnes répondent aux items d'une échelle, sur "
         "toute l'organisation. Par convention, {threshold} ou plus est jugé suffisant pour "
         "comparer des groupes. Alpha augmente avec le nombre d'items et suppose que tous les "
         "items pèsent autant : c'est un repère approximatif."
     ),
-    "name_omega": "Oméga de McDonald (fidélité)",
+    "name_omega": "Oméga de McDonald – fidélité",
     "explain_omega": (
         "La même idée, estimée à partir d'un modèle à un facteur sans supposer que les items "
         "pèsent autant. Il se lit sur la même échelle qu'alpha."
     ),
-    "name_icc1": "ICC(1) (différences entre équipes)",
+    "name_icc1": "ICC(1) – différences entre équipes",
     "explain_icc1": (
         "La part des différences entre personnes qui se situe entre équipes. Dans les "
         "organisations elle est souvent comprise entre 0,05 et 0,20 ; il n'y a pas de seuil "
         "de réussite."
     ),
-    "name_icc2": "ICC(2) (fiabilité des moyennes d'équipe)",
+    "name_icc2": "ICC(2) – fiabilité des moyennes d'équipe",
     "explain_icc2": (
         "La fiabilité avec laquelle les moyennes d'équipe distinguent les équipes. Par "
         "convention, {threshold} ou plus ; il croît avec la taille des équipes, si bien "
         "qu'avec de petites équipes des valeurs plus basses sont courantes et les moyennes "
         "se comparent avec prudence."
     ),
-    "name_rwg": "rwg(j) (accord au sein d'une équipe)",
+    "name_rwg": "rwg(j) – accord au sein d'une équipe",
     "explain_rwg": (
         "Le degré d'accord entre les membres d'une équipe, comparé à des réponses données au "
         "hasard. Par convention, {threshold} ou plus permet de lire un score d'équipe comme "
@@ -243,6 +242,11 @@ FR: dict[str, str] = {
     ),
     "org_heat_note_icc2": (
         "Moyennes d'équipe pas nettement différentes, ICC(2) sous {threshold} : {scales}."
+    ),
+    "org_heat_note_cells": (
+        "Cellules pâles : les membres de l'équipe s'accordent trop peu (rwg(j) sous "
+        "{threshold}) pour lire sa moyenne comme une vue partagée ; son propre rapport la "
+        "grise aussi."
     ),
     "org_group.accountability": "Redevabilité",
     "org_group.identification": "Identification",
@@ -388,6 +392,17 @@ FR: dict[str, str] = {
     "validity_concern.no_cfa": "le modèle à un facteur n'a pas pu être ajusté",
     "validity_concern.poor_fit": "un facteur décrit mal les items (CFI ou SRMR)",
     "validity_concern.split": "ses items se répartissent sur plusieurs facteurs",
+    "validity_concern.heywood": (
+        "son modèle à un facteur donne une variance négative (cas de Heywood) : une solution"
+        " impropre, dont l'ajustement ne peut pas être lu comme bon"
+    ),
+    "validity_heywood": (
+        "Cas de Heywood : {cases}. Une variance ne peut pas être négative ; le modèle est mal"
+        " spécifié pour ces items ou l'échantillon est trop petit, et ses indices"
+        " d'ajustement ne montrent pas un bon ajustement."
+    ),
+    "validity_heywood.residual": "variance résiduelle de {name} {value}",
+    "validity_heywood.factor": "variance du facteur {name} {value}",
     "validity_concern.merged": "ses items partagent un facteur avec une autre échelle",
     "validity_quality_title": "Qualité des données",
     "validity_quality_intro": (
@@ -481,15 +496,59 @@ FR: dict[str, str] = {
         "2016). Fidélité : alpha de Cronbach avec son intervalle de Feldt et oméga total de "
         "McDonald, après recodage des items inversés. Structure : analyse parallèle (Horn "
         "1965), factorisation par résidus minimaux avec rotation oblimin, chaque item rattaché "
-        "à sa plus forte saturation ; AFC par maximum de vraisemblance sur les réponses "
-        "complètes, échelle par échelle. Accord : ICC(1) et ICC(2) d'une ANOVA à un facteur "
-        "(Bliese 2000), rwg(j) contre une distribution uniforme. Invariance : AFC multigroupe, "
-        "configurale, métrique et scalaire, jugée sur les variations du CFI et du RMSEA (Chen "
+        "à sa plus forte saturation ; AFC par maximum de vraisemblance sur toutes les "
+        "réponses données (maximum de vraisemblance à information complète, comme missing = "
+        '"ml" de lavaan), échelle par échelle, les variances laissées libres comme lavaan '
+        "les laisse (une variance négative, un cas de Heywood, est nommée). Accord : ICC(1) et "
+        "ICC(2) d'une ANOVA à un facteur (Bliese 2000), rwg(j) contre une distribution "
+        "uniforme, sur toutes les réponses données par chaque membre. Invariance : AFC "
+        "multigroupe, configurale, métrique et scalaire, entre groupes d'au moins 100 ; un "
+        "niveau est refusé quand le CFI baisse d'au moins 0,010, que le RMSEA (0,015) ou le "
+        "SRMR le confirme et que le test du rapport de vraisemblance rejette (Chen "
         "2007). Les conventions (Nunnally 1978 ; Hu et Bentler 1999) sont des repères, non des "
         "lois."
     ),
     "validity_department": "département",
     "validity_language": "langue des réponses",
+    "validity_concern.negative_alpha": (
+        "alpha inférieur à 0 : ses items sont en moyenne liés négativement (ils ne mesurent"
+        " pas une même chose, ou un item inversé est codé dans le mauvais sens)"
+    ),
+    "validity_no_alpha": (
+        "l'alpha n'a pas pu être calculé : trop peu de réponses, ou des items sans variance"
+    ),
+    "validity_unjudged": "Échelles que cet échantillon est trop petit pour juger",
+    "validity_small_sample": (
+        "Trop peu de répondants pour juger ces échelles : leur alpha repose sur moins de"
+        " {min} répondants ({analysed} analysés en tout). Sur si peu, l'intervalle autour de"
+        " l'alpha va d'une échelle inutilisable à une bonne échelle, et le hasard seul peut"
+        " faire paraître faible une échelle solide, ou solide une échelle faible : recueillez"
+        " davantage de réponses avant de conclure à leur sujet."
+    ),
+    "validity_small_sample_mark": "moins de {min} répondants : trop peu pour lire l'alpha",
+    "validity_negative_alpha": (
+        "Un alpha négatif ({scales}) signifie que les items de l'échelle sont, en moyenne,"
+        " liés négativement : ils ne mesurent pas une même chose dans cet échantillon, ou un"
+        " item formulé à l'inverse n'est pas marqué comme inversé dans l'instrument."
+        " Vérifiez d'abord les items inversés."
+    ),
+    "validity_negative_alpha_small": (
+        "Sur si peu de répondants, le hasard seul peut aussi le produire."
+    ),
+    "validity_invariance_not_assessed": (
+        "La comparabilité n'a pas été évaluée : elle demande au moins deux groupes d'au moins"
+        " {min} répondants chacun, le minimum qu'appliquent aussi les rapports d'équipe (en"
+        " deçà, une analyse factorielle multigroupe accepte ou refuse l'invariance largement"
+        " par hasard). {large} groupe(s) sur {groups} l'atteignent ici (répondants par groupe :"
+        " {sizes})."
+    ),
+    "validity_invariance_groups": (
+        "Seuls les groupes d'au moins {min} répondants y prennent part, comme dans les"
+        " rapports d'équipe : {large} sur {groups} ici (répondants par groupe : {sizes})."
+    ),
+    "validity_invariance_not_fitted": (
+        "le modèle à un facteur n'a pas pu être ajusté, ou n'a pas convergé, dans chaque groupe"
+    ),
     # -- sections added with the summary, items and methods pages ------------------------------
     "summary_title": "En résumé",
     "summary_intro": (
@@ -515,12 +574,17 @@ FR: dict[str, str] = {
         "zéro."
     ),
     "summary_most_least": (
-        "Les membres adhèrent le plus aux énoncés sur {most} (moyenne {most_mean}) et le moins "
-        "à ceux sur {least} (moyenne {least_mean}), sur une échelle de {low} à {high}."
+        "Les membres adhèrent le plus aux énoncés sur {most}, avec une moyenne de {most_mean}, "
+        "et le moins à ceux sur {least}, avec une moyenne de {least_mean}, sur une échelle de "
+        "{low} à {high}."
     ),
-    "summary_plane": "Sur le plan de la redevabilité, votre équipe est {profile} : {text}",
+    "summary_plane": "Sur le plan de la redevabilité, votre équipe a un profil {profile} : {text}",
     "summary_plane_uncertain": (
         "Ce placement est incertain : un intervalle de confiance franchit une ligne de partage."
+    ),
+    "summary_plane_greyed": (
+        "Ce placement repose sur des chiffres que les statistiques n'étayent pas tels quels "
+        "({scales}) : il se lit avec la même prudence."
     ),
     "summary_trend_up": (
         "Depuis la vague précédente, les scores ont nettement augmenté sur : {scales}."
@@ -537,6 +601,24 @@ FR: dict[str, str] = {
         "À lire avec prudence : sur {scales}, les statistiques ne permettent pas de lire le "
         "chiffre tel quel ; ces chiffres sont grisés, avec la raison, partout où ils "
         "apparaissent."
+    ),
+    "summary_caveats_comparison": (
+        "Sur {scales}, les statistiques ne permettent pas de comparer telle quelle votre équipe "
+        "au reste de l'organisation : l'écart est grisé, avec la raison."
+    ),
+    "summary_no_difference_supported": (
+        "Sur les échelles où les statistiques permettent une comparaison, votre équipe ne se "
+        "distingue pas nettement du reste de l'organisation : les écarts observés restent dans "
+        "ce que le hasard seul pourrait produire."
+    ),
+    "summary_no_comparison": (
+        "Sur aucune échelle les statistiques ne permettent de comparer telle quelle votre "
+        "équipe au reste de l'organisation : les écarts sont grisés, avec la raison."
+    ),
+    "summary_no_rest": (
+        "Il n'y a pas de reste de l'organisation auquel comparer votre équipe : trop peu "
+        "d'autres personnes ont répondu dans cette campagne pour que leurs chiffres soient "
+        "montrés, et le rapport décrit l'équipe pour elle-même."
     ),
     "accountability_title": "Redevabilité : horizontale, verticale, transversale",
     "accountability_intro": (
@@ -593,11 +675,21 @@ FR: dict[str, str] = {
         "la comparaison avec le reste de l'organisation n'est pas étayée : l'échelle peut ne "
         "pas avoir le même sens dans chaque équipe"
     ),
+    "caveat_icc2": (
+        "comparaison non étayée : les moyennes d'équipe sur cette échelle ne sont pas "
+        "nettement différentes dans l'organisation (ICC(2) de {value}, sous {threshold})"
+    ),
     "items_title": "Les réponses de l'équipe, énoncé par énoncé",
     "items_intro": (
         "Pour chaque énoncé, la part des réponses de l'équipe sur chaque option, du désaccord "
         "(à gauche) à l'accord (à droite) ; « ne s'applique pas » n'est pas compté. Les "
         "chiffres aux extrémités additionnent les trois options de désaccord et d'accord."
+    ),
+    "items_reverse_mark": "(I)",
+    "items_reverse_legend": (
+        "(I) énoncé inversé : y adhérer abaisse le score de l'échelle. Sa barre montre les "
+        "réponses telles que données ; elles ne sont inversées que dans la moyenne de "
+        "l'échelle."
     ),
     "items_low": "Désaccord",
     "items_high": "Accord",
@@ -641,9 +733,18 @@ FR: dict[str, str] = {
     "justified_person": "une moyenne",
     "justified_note": (
         "« Moyenne d'équipe » indique si l'accord au sein de l'équipe (rwg(j) d'au moins "
-        "{threshold}) permet de lire un score de niveau équipe comme une propriété de "
-        "l'équipe ; pour les échelles qui portent sur la personne, le score d'équipe est une "
-        "moyenne de personnes."
+        "{threshold}) et la fidélité de l'échelle (alpha d'au moins {threshold}) permettent "
+        "de lire un score de niveau équipe comme une propriété de l'équipe ; pour les échelles "
+        "qui portent sur la personne, le score d'équipe est une moyenne de personnes, non "
+        "étayée quand la fidélité de l'échelle est faible. C'est le verdict que suivent les "
+        "chiffres grisés de ce rapport."
+    ),
+    "agreement_skipped_note": (
+        "Réponses omises : le rwg(j) utilise toutes les réponses données par chaque membre ; "
+        "un membre qui a omis un énoncé compte donc pour les autres. Écarter quiconque a omis "
+        "une réponse, comme le font certains logiciels, jugerait une équipe de 8 sur 6 d'entre "
+        "eux environ quand une réponse sur vingt est omise, sur moins de personnes que chaque "
+        "énoncé n'en a eu."
     ),
     "invariance_title": "Comparabilité entre équipes",
     "invariance_not_assessed": (

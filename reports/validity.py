@@ -15,12 +15,15 @@ from datetime import datetime
 import pandas as pd
 from weasyprint import HTML
 
+from analysis.invariance_scales import INVARIANCE_MIN_GROUP_N
+from analysis.reliability import MIN_ALPHA_N
 from analysis.validity import ValidityAssessment, ValidityConventions
 from instrument.model import Instrument
 from reports import _frames
 from reports.fetcher import STATIC_SCHEME, PackagedFilesFetcher
+from reports.formatting import format_number
 from reports.i18n import texts_for
-from reports.render import environment
+from reports.render import PDF_VARIANT, environment
 from reports.views import Estimate
 
 
@@ -44,6 +47,12 @@ class ReliabilityRow:
     weakest_item: str | None
     weakest_r_drop: float | None
     reason: str | None
+    small_sample: bool = False
+    """Alpha rests on fewer than ``ValidityReportView.min_alpha_n`` respondents."""
+
+    @property
+    def negative(self) -> bool:
+        return self.alpha is not None and self.alpha.value < 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,8 @@ class FitRow:
     rmsea: Estimate | None
     srmr: float | None
     reason: str | None
+    heywood: str | None = None
+    """The variances estimated below zero, in words (a Heywood case), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +115,8 @@ class ScaleVerdict:
     name: str
     holds: bool
     concerns: tuple[str, ...]
+    judged: bool = True
+    """False when the sample is too small to judge the scale (then ``holds`` is False)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +148,14 @@ class ValidityReportView:
     group_label: str | None
     invariance: tuple[InvarianceRow, ...]
     conventions: ValidityConventions
+    min_alpha_n: int = MIN_ALPHA_N
+    """The fewest respondents alpha is read on (``analysis.reliability.MIN_ALPHA_N``)."""
+    invariance_min_group_n: int = INVARIANCE_MIN_GROUP_N
+    invariance_large_groups: int = 0
+    """The groups of at least ``invariance_min_group_n`` respondents, which alone are tested."""
+    invariance_groups: str = ""
+    """Every group with its size, largest first, in words (``name: size, ...``)."""
+    invariance_group_count: int = 0
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot, when the data is a campaign's."""
 
@@ -164,7 +185,7 @@ def build_validity_view(
         n_analysed=assessment.n_analysed,
         verdicts=_verdicts(assessment.summary, names, t),
         screening=_screening(assessment.screening.summary, t),
-        reliability=_reliability(assessment.reliability, names),
+        reliability=_reliability(assessment.reliability, names, t),
         n_items=structure.n_items,
         n_scales=structure.n_scales,
         n_factors=structure.n_factors,
@@ -173,12 +194,19 @@ def build_validity_view(
         structure_reason=structure.reason,
         efa_smoothed=structure.smoothed,
         factors=_factors(structure.scales, names),
-        fits=_fits(assessment.cfa, t),
+        fits=_fits(assessment.cfa, t, language=language),
         agreement=_agreement(assessment.agreement, names),
         agreement_reason=assessment.agreement_reason,
         group_label=group_label,
         invariance=_invariance(assessment.invariance, names, t),
         conventions=assessment.conventions,
+        min_alpha_n=assessment.min_alpha_n,
+        invariance_min_group_n=assessment.invariance_min_group_n,
+        invariance_large_groups=assessment.invariance_large_groups,
+        invariance_groups=", ".join(
+            f"{name} {size}" for name, size in assessment.invariance_groups
+        ),
+        invariance_group_count=len(assessment.invariance_groups),
     )
 
 
@@ -199,6 +227,7 @@ def _verdicts(
             name=names[str(row["scale"])],
             holds=bool(row["holds"]),
             concerns=tuple(t[f"validity_concern.{code}"] for code in row["concerns"]),
+            judged=bool(row["judged"]),
         )
         for row in _rows(summary)
     )
@@ -217,7 +246,9 @@ def _screening(summary: pd.DataFrame, t: Mapping[str, str]) -> tuple[ScreeningRo
     )
 
 
-def _reliability(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[ReliabilityRow, ...]:
+def _reliability(
+    frame: pd.DataFrame, names: Mapping[str, str], t: Mapping[str, str]
+) -> tuple[ReliabilityRow, ...]:
     rows = []
     for row in _rows(frame):
         alpha = _frames.number(row, "alpha")
@@ -235,7 +266,9 @@ def _reliability(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[Reliabi
                 omega=_frames.number(row, "omega"),
                 weakest_item=None if row["weakest_item"] is None else str(row["weakest_item"]),
                 weakest_r_drop=_frames.number(row, "weakest_r_drop"),
-                reason=None if row["reason"] is None else str(row["reason"]),
+                # No alpha without an error: too few answers, or items without variance.
+                reason=t["validity_no_alpha"] if row["reason"] is None else str(row["reason"]),
+                small_sample=bool(row["small_sample"]),
             )
         )
     return tuple(rows)
@@ -255,7 +288,7 @@ def _factors(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[FactorRow, 
     )
 
 
-def _fits(frame: pd.DataFrame, t: Mapping[str, str]) -> tuple[FitRow, ...]:
+def _fits(frame: pd.DataFrame, t: Mapping[str, str], *, language: str) -> tuple[FitRow, ...]:
     rows = []
     for row in _rows(frame):
         block = row["kind"] == "block"
@@ -278,9 +311,24 @@ def _fits(frame: pd.DataFrame, t: Mapping[str, str]) -> tuple[FitRow, ...]:
                 ),
                 srmr=None if failed else _frames.number(row, "srmr"),
                 reason=None if row["reason"] is None else str(row["reason"]),
+                heywood=None if failed else _heywood(row.get("heywood"), t, language=language),
             )
         )
     return tuple(rows)
+
+
+def _heywood(cases: object, t: Mapping[str, str], *, language: str) -> str | None:
+    """A fit's Heywood cases in words: which variances fell below zero, by how much."""
+    if not cases:
+        return None
+    assert isinstance(cases, tuple)
+    named = ", ".join(
+        t[f"validity_heywood.{case.kind}"].format(
+            name=case.name, value=format_number(case.value, language=language, digits=3)
+        )
+        for case in cases
+    )
+    return t["validity_heywood"].format(cases=named)
 
 
 def _agreement(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[AgreementRow, ...]:
@@ -308,7 +356,7 @@ def _invariance(
         verdict = (
             t[f"validity_verdict.{row['verdict']}"]
             if tested
-            else t["validity_not_tested"].format(reason=row["reason"])
+            else t["validity_not_tested"].format(reason=t["validity_invariance_not_fitted"])
         )
         rows.append(
             InvarianceRow(
@@ -340,5 +388,5 @@ def render_validity_html(view: ValidityReportView) -> str:
 def render_validity_pdf(view: ValidityReportView) -> bytes:
     """The validity report as a PDF, laid out with the packaged-files fetcher only."""
     document = HTML(string=render_validity_html(view), url_fetcher=PackagedFilesFetcher())
-    pdf: bytes = document.write_pdf()
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return pdf

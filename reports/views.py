@@ -105,14 +105,52 @@ class Trend:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the statistics support on one scale of one team, decided once
+    (:func:`reports._verdicts.team_verdict`) and read by every sentence and every greying of
+    the reports: the scores table, the charts, the summary, the questions, the appendix and
+    the organisation's heat table.
+
+    ``figure`` are the reasons, in the report's language, why the team's figure may not be read
+    as it stands (low agreement on a team-level scale, low reliability); ``comparison`` why the
+    team may not be compared with the rest of the organisation (team means not reliably
+    different, a scale invariance does not allow comparing). ``direction`` is 1 when the
+    difference's interval lies above zero, -1 below, 0 otherwise; ``has_rest`` is False when
+    there is no rest of the organisation to compare with (a one-team campaign)."""
+
+    figure: tuple[str, ...]
+    comparison: tuple[str, ...]
+    direction: int
+    has_rest: bool
+
+    @property
+    def figure_supported(self) -> bool:
+        return not self.figure
+
+    @property
+    def comparison_supported(self) -> bool:
+        """Whether a report may say the team differs, or not, from the rest: there is a
+        rest, and neither the figure nor the comparison is unsupported."""
+        return self.has_rest and not self.figure and not self.comparison
+
+    @property
+    def clear(self) -> int:
+        """The direction a report may state: 0 unless the comparison is supported."""
+        return self.direction if self.comparison_supported else 0
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Every reason printed beside the figure: the figure's, then the comparison's."""
+        return self.figure + self.comparison
+
+
+@dataclass(frozen=True, slots=True)
 class ScaleScore:
     """One scale of the team report. When ``shown`` is False every figure is ``None`` and
-    ``hidden_reason`` says why. ``caveats`` are the reasons, in the report's language, why
-    the statistics do not support reading the team figure as it stands (low agreement, low
-    reliability): such figures are printed greyed with them. ``comparable`` is False when
-    measurement invariance does not allow comparing the team with the rest of the
-    organisation; the difference is then greyed and ``caveats`` says so. ``trend`` is None
-    when no previous wave was given."""
+    ``hidden_reason`` says why. ``verdict`` (None for a hidden scale) is what the statistics
+    support; ``caveats`` are its reasons, printed beside the figure, and ``comparable`` is
+    False when the comparison with the rest of the organisation is not supported (the
+    difference is then greyed). ``trend`` is None when no previous wave was given."""
 
     scale: ScaleInfo
     shown: bool
@@ -127,10 +165,14 @@ class ScaleScore:
     caveats: tuple[str, ...] = ()
     comparable: bool = True
     trend: Trend | None = None
+    verdict: Verdict | None = None
 
     @property
     def supported(self) -> bool:
-        """Whether the statistics support reading the figure as it stands."""
+        """Whether the statistics support reading the team's figure as it stands (a
+        comparison that is not supported greys the difference only)."""
+        if self.verdict is not None:
+            return self.verdict.figure_supported
         return not self.caveats
 
 
@@ -151,8 +193,10 @@ class QualityRow:
     icc2_meets: bool | None
     rwg_j_meets: bool | None
     team_mean_justified: bool | None = None
-    """In a team report: whether agreement justifies reading the team mean as a property of the
-    team (rwg(j) at or above the convention); None where it was not computed."""
+    """In a team report: whether the statistics support reading the team mean as it stands
+    (the team's ``Verdict``: agreement on a team-level scale, reliability); None for a scale
+    about the person whose figure is supported (an average of persons) and where it was not
+    computed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +230,16 @@ class ResponseRange:
 @dataclass(frozen=True, slots=True)
 class ItemDistribution:
     """How the team answered one item: the share choosing each option of the response scale
-    (``shares`` aligned with ``TeamReportView.option_labels``), or ``hidden_reason``."""
+    (``shares`` aligned with ``TeamReportView.option_labels``), or ``hidden_reason``.
+    ``reverse`` is True for a reverse-keyed statement (agreeing lowers the scale's score):
+    the item pages mark it. The shares are of the answers as given, never reversed."""
 
     item_id: str
     text: str
     n: int | None
     shares: tuple[float, ...] | None
     hidden_reason: str | None
+    reverse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +317,11 @@ class TeamReportView:
     methods: Methods | None = None
     has_previous: bool = False
 
+    @property
+    def has_reverse_items(self) -> bool:
+        """Whether the item pages mark a reverse-keyed statement (and so print its legend)."""
+        return any(item.reverse for group in self.items for item in group.items)
+
 
 @dataclass(frozen=True, slots=True)
 class TeamParticipation:
@@ -309,6 +361,9 @@ class HeatRow:
     means: tuple[float | None, ...]
     profile: str | None
     certain: bool | None
+    unsupported: tuple[bool, ...] = ()
+    """Per mean, whether the team's ``Verdict`` does not support its figure (the cell is
+    greyed, as in the team's own report); empty when not decided."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +418,8 @@ class OrganisationReportView:
     heat_caveats: tuple[tuple[str, ...], ...] = ()
     heat_groups: tuple[HeatGroup, ...] = ()
     heat_notes: tuple[str, ...] = ()
+    heat_cell_note: str | None = None
+    """Why some cells are pale (a team's own verdict), when any is."""
     unplaced: int = 0
     validity: OrganisationValidity | None = None
     snapshot: str | None = None

@@ -52,6 +52,16 @@ class _Stored:
     context: Any
     plan: list[tuple[Kind, int]]
     languages: list[str]
+    team_languages: tuple[tuple[int, str], ...] = ()
+    """Each answered team's own language (the one most of its respondents answered in),
+    rendered first; empty in an analysis stored before it was kept."""
+
+    def ordered(self, kind: Kind, unit_id: int) -> list[str]:
+        """The campaign's languages with the unit's own first: a team's report in the
+        language its members answered in is the one stored first."""
+        own = dict(self.team_languages).get(unit_id) if kind == "team" else None
+        first = own if own in self.languages else self.languages[0]
+        return [first, *(language for language in self.languages if language != first)]
 
 
 def pack(stored: _Stored) -> bytes:
@@ -152,6 +162,8 @@ class ReportsAtClose:
             return
         try:
             data, previous = batch.load_waves(self.engine, run.campaign_id)
+            with session_scope(self.engine) as session:
+                own = services.report_languages(session, campaign_id=run.campaign_id)
             if data.fingerprint != run.snapshot:
                 raise ServiceError("the campaign was reopened: its snapshot is no longer current")
             stored = _Stored(
@@ -160,6 +172,7 @@ class ReportsAtClose:
                 ),
                 plan=batch.planned_reports(data),
                 languages=list(data.languages),
+                team_languages=tuple(sorted(own.items())),
             )
         except ServiceError as refused:
             with session_scope(self.engine) as session:
@@ -186,7 +199,7 @@ class ReportsAtClose:
             return
         missing = [
             lang
-            for lang in stored.languages
+            for lang in stored.ordered(kind, unit_id)
             if any((kind, unit_id, lang, fmt) not in have for fmt in services.FORMATS)
         ]
         if not missing:

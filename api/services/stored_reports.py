@@ -17,19 +17,22 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from api.services.campaigns import record_read, settle, snapshot_fingerprint_of
 from api.services.errors import Conflict
 from api.store import repositories as core
 from api.store import stored_reports as repo
 from api.store.models import (
+    Campaign,
     ReportRun,
     ReportRunStatus,
+    Response,
     StoredReport,
     utc_now,
 )
 from api.store.stored_reports import StoredKey
+from reports.languages import majority_language
 
 FORMATS = ("pdf", "html")
 WRITTEN = "written"
@@ -324,3 +327,40 @@ def served(
             session, campaign_id=campaign_id, snapshot=snapshot, rendered=Rendered(key, content)
         )
     return content, made_of
+
+
+def report_languages(
+    session: Session, *, campaign_id: int, unit_id: int | None = None
+) -> dict[int, str]:
+    """The language of each answered unit's team report (of ``unit_id`` alone, if given): the
+    language most of its respondents answered in, ties broken by the campaign's order of
+    languages (``reports.languages.majority_language``). The organisation's report, and a unit
+    nobody answered, are in the campaign's first language."""
+    with session.begin():
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return {}
+        statement = (
+            select(Response.unit_id, Response.language, func.count())
+            .where(col(Response.campaign_id) == campaign_id)
+            .group_by(col(Response.unit_id), col(Response.language))
+        )
+        if unit_id is not None:
+            statement = statement.where(col(Response.unit_id) == unit_id)
+        answered: dict[int, list[str]] = {}
+        for unit, language, count in session.exec(statement).all():
+            answered.setdefault(unit, []).extend([language] * count)
+        return {
+            unit: majority_language(found, campaign.languages) for unit, found in answered.items()
+        }
+
+
+def default_language(session: Session, *, campaign: Campaign, kind: str, unit_id: int) -> str:
+    """The language a unit's report is read in when the reader names none: a team's own
+    (``report_languages``); the campaign's first for the organisation and the departments."""
+    if kind == "team":
+        assert campaign.id is not None
+        own = report_languages(session, campaign_id=campaign.id, unit_id=unit_id)
+        if unit_id in own:
+            return own[unit_id]
+    return campaign.languages[0]

@@ -5,7 +5,8 @@ report`` serve what is stored and render only what is missing; a worker killed m
 leaves nothing half-written and another worker completes the run.
 
 The campaign: English and French, three teams, two with enough answers for a report and one
-under the minimum group size of 5, stored as suppressed with the reason.
+under the minimum group size of 5, stored as suppressed with the reason. The day ward answered
+in French only, the others half in each language.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from api.app import create_app
 from api.cli import app as cli
 from api.jobs import batch
 from api.jobs.queue import Jobs
-from api.services import accounts
+from api.services import accounts, stored_reports
 from api.services import campaigns as services
 from api.services.accounts import AccountCreate
 from api.services.campaigns import CampaignData
@@ -60,6 +61,8 @@ from tests.api.pages import PASSWORD, page_text, sign_in
 TEAMS = {"t1": ("Night ward", 6), "t2": ("Day ward", 5), "t3": ("Small ward", 2)}
 """External id: name and respondents. The small ward is under the minimum of 5."""
 LANGUAGES = ["en", "fr"]
+FRENCH_ONLY = "t2"
+"""The team every member of which answered in French, the campaign's second language."""
 PLANNED = (len(TEAMS) + 1) * len(LANGUAGES)
 """Every team and the organisation, in both languages (the root has no department report)."""
 WAIT_SECONDS = 180
@@ -139,10 +142,11 @@ def _answer(engine: Engine, campaign_id: int, units: dict[str, int]) -> None:
     )
     teams = sorted(simulated.responses["team"].unique())
     to_unit = dict(zip(teams, (units[key] for key in TEAMS), strict=True))
+    french = units[FRENCH_ONLY]
     responses = [
         ResponseCreate(
             unit_id=to_unit[row["team"]],
-            language=LANGUAGES[i % 2],
+            language="fr" if to_unit[row["team"]] == french else LANGUAGES[i % 2],
             answers={i: int(row[i]) for i in instrument.item_ids if not np.isnan(row[i])},
         )
         for i, row in enumerate(simulated.responses.to_dict("records"))
@@ -241,6 +245,58 @@ def test_closing_stores_every_report_once_in_every_language_and_format(
         analyses = session.scalar(select(func.count()).select_from(StoredAnalysis))
     assert analyses == 1
     assert len(list((tmp_path / "data" / "mail").glob("*.eml"))) == 1
+
+
+def test_a_team_that_answered_in_french_has_its_report_in_french_first(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch, quick_layout: None
+) -> None:
+    """The campaign is English first; the day ward answered in French only: its report's
+    language is French, rendered and stored before the English one, and the language a reader
+    who names none is given. The night ward answered half in each: a tie, broken by the
+    campaign's order (English). The organisation's report stays in English."""
+    rendered: list[tuple[str, int, str]] = []
+    real = batch.render_both
+
+    def recorded(kind: str, unit_id: int, context: Any, *, language: str) -> Any:
+        rendered.append((kind, unit_id, language))
+        return real(kind, unit_id, context, language=language)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "render_both", recorded)
+    scene.jobs.reports.enqueue_sweep()
+    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.done
+    day, night = scene.units[FRENCH_ONLY], scene.units["t1"]
+    first = {(kind, unit): language for kind, unit, language in reversed(rendered)}
+    assert first[("team", day)] == "fr"
+    assert first[("team", night)] == "en"
+    assert first[("organisation", 0)] == "en"
+    with Session(scene.engine, expire_on_commit=False) as session:
+        assert stored_reports.report_languages(session, campaign_id=scene.campaign_id) == {
+            day: "fr",
+            night: "en",
+            scene.units["t3"]: "en",
+        }
+        with session.begin():
+            campaign = services.require_campaign(session, scene.campaign_id)
+        chosen = {
+            (kind, unit): stored_reports.default_language(
+                session, campaign=campaign, kind=kind, unit_id=unit
+            )
+            for kind, unit in (("team", day), ("team", night), ("organisation", 0))
+        }
+    assert chosen == {("team", day): "fr", ("team", night): "en", ("organisation", 0): "en"}
+    by_key = {
+        (r.kind, r.unit_id, r.language, r.format): r for r in _rows(scene.engine, scene.campaign_id)
+    }
+    french = by_key[("team", day, "fr", "html")].content
+    assert french is not None
+    assert b'lang="fr"' in french
+    # HR asking for the team's report without naming a language gets the team's own.
+    base = f"/api/v1/campaigns/{scene.campaign_id}/units"
+    served = scene.client.get(f"{base}/{day}/report.html", headers=scene.headers)
+    assert served.status_code == 200
+    assert 'lang="fr"' in served.text
+    served = scene.client.get(f"{base}/{night}/report.html", headers=scene.headers)
+    assert 'lang="en"' in served.text
 
 
 def test_the_api_and_the_portal_serve_what_was_stored(

@@ -17,7 +17,7 @@ ROWS = [
     ScoreRow("Costs in $ and € & <more>", Estimate(3.2, 2.5, 7.9), None, emphasised=True),
 ]
 LABELS = PlaneLabels(
-    axes=("Redevabilité horizontale (HA)", "Redevabilité verticale (VA)"),
+    axes=("Redevabilité horizontale", "Redevabilité verticale"),
     quadrants=("intégré", "porté par la communauté", "porté par la hiérarchie", "en retrait"),
     highlight="Votre équipe",
     points="Autres équipes (anonymes)",
@@ -75,7 +75,8 @@ def test_plane_names_the_quadrants_and_axes_in_the_language_given() -> None:
     texts = _texts(_plane())
     for label in ("Intégré", "Porté par la communauté", "Porté par la hiérarchie", "En retrait"):
         assert label in texts
-    assert "Redevabilité horizontale (HA)" in texts
+    assert "Redevabilité horizontale" in texts
+    assert "Redevabilité verticale" in texts
     assert "Votre équipe" in texts
     assert "Autres équipes (anonymes)" in texts
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -13,7 +16,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from instrument.model import Instrument
 from reports.build import build_organisation_view
-from reports.fetcher import PackagedFilesFetcher, StaticURLRefused, chart_uri
+from reports.fetcher import CHART_PREFIX, PackagedFilesFetcher, StaticURLRefused, chart_uri
 from reports.formatting import format_interval, format_number, format_percent, format_signed
 from reports.i18n import TEXTS
 from reports.render import render_organisation_pdf, render_team_html, render_team_pdf
@@ -34,10 +37,26 @@ def _normal(text: str) -> str:
 
 @pytest.fixture(scope="module", params=["en", "fr"])
 def team_report(
-    request: pytest.FixtureRequest, analysis: fakes.FakeAnalysis, instrument: Instrument
+    request: pytest.FixtureRequest, team_pdfs: Callable[[str], tuple[TeamReportView, bytes]]
 ) -> tuple[TeamReportView, list[str]]:
-    view = fakes.team_view(analysis, instrument, language=request.param)
-    return view, _pages(render_team_pdf(view))
+    view, pdf = team_pdfs(request.param)
+    return view, _pages(pdf)
+
+
+@pytest.fixture(scope="module")
+def team_pdfs(
+    analysis: fakes.FakeAnalysis, instrument: Instrument
+) -> Callable[[str], tuple[TeamReportView, bytes]]:
+    """The team report's view and PDF in a language, rendered once in the module."""
+    rendered: dict[str, tuple[TeamReportView, bytes]] = {}
+
+    def get(language: str) -> tuple[TeamReportView, bytes]:
+        if language not in rendered:
+            view = fakes.team_view(analysis, instrument, language=language)
+            rendered[language] = (view, render_team_pdf(view))
+        return rendered[language]
+
+    return get
 
 
 @pytest.fixture(scope="module", params=["en", "fr"])
@@ -175,6 +194,8 @@ def test_the_appendix_states_the_thresholds_as_conventions(
     for key in ("explain_alpha", "explain_icc2", "explain_rwg"):
         assert _normal(t[key].format(threshold=threshold)) in appendix
     assert _normal(t["marker_note"]) in appendix
+    # How agreement treats skipped answers, argued where the figures are explained.
+    assert _normal(t["agreement_skipped_note"])[:80] in appendix
 
 
 def test_ids_in_the_html_are_unique(team_view: TeamViewFactory) -> None:
@@ -233,6 +254,22 @@ def test_charts_are_embedded_as_svg_data_uris(team_view: TeamViewFactory) -> Non
     assert "linear-gradient(to right, #B35806 0.00%" in html
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_plane_writes_its_axes_out_in_the_report_language(
+    team_view: TeamViewFactory, language: str
+) -> None:
+    view = team_view("14", language=language)
+    html = render_team_html(view)
+    found = re.search(r'<figure class="chart plane-chart"><img src="([^"]+)"', html)
+    assert found
+    svg = base64.b64decode(found.group(1).removeprefix(CHART_PREFIX)).decode("utf-8")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert view.axis_names[0] in texts
+    assert view.axis_names[1] in texts
+    # Not the scale codes: English initials, which the chart alone does not explain.
+    assert not re.search(r"\b(HA|VA)\b", " ".join(texts)), texts
+
+
 def test_a_document_reaching_outside_the_package_does_not_render() -> None:
     html = '<html><body><img src="file:///etc/hostname"></body></html>'
     with pytest.raises(FatalURLFetchingError):
@@ -259,3 +296,51 @@ def test_organisation_report_shows_teams_reasons_and_a_landscape_heat_table(
     assert format_number(first, language=view.language, digits=1) in pages[heat]
     for count in view.profiles:
         assert t[f"profile.{count.profile}"].capitalize() in text
+
+
+# -- tagged PDF (PDF/UA) --------------------------------------------------------------------------
+
+
+def _structure(element: Any) -> Iterator[Any]:
+    """The structure elements under ``element`` of a PDF's structure tree, depth first."""
+    kids = element.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, list) else [kids]:
+        kid = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(kid, dict) and kid.get("/Type", "/StructElem") == "/StructElem":
+            if "/S" in kid:
+                yield kid
+            yield from _structure(kid)
+
+
+def test_the_pdfs_are_tagged_for_assistive_technology(
+    team_pdfs: Callable[[str], tuple[TeamReportView, bytes]],
+    organisation_report: tuple[OrganisationReportView, bytes],
+) -> None:
+    language = organisation_report[0].language
+    view, pdf = team_pdfs(language)
+    t = TEXTS[language]
+    titles = {
+        "team": f"{t['report_title']} · {view.team_name} · {view.campaign_name}",
+        "organisation": f"{t['organisation_report_title']} · {fakes.ORGANISATION} · "
+        f"{fakes.CAMPAIGN}",
+    }
+    for kind, document in (("team", pdf), ("organisation", organisation_report[1])):
+        reader = PdfReader(io.BytesIO(document))
+        root = reader.trailer["/Root"]
+        assert bool(root["/MarkInfo"]["/Marked"]), kind
+        assert root["/Lang"] == language, kind
+        assert reader.metadata is not None
+        assert reader.metadata.title == titles[kind]
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]), "the title, not the file name"
+        xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+        assert re.search(r"pdfuaid:part(>|=\")1", xmp), "declared PDF/UA-1"
+        tree = root["/StructTreeRoot"].get_object()
+        elements = list(_structure(tree))
+        tags = {str(element["/S"]) for element in elements}
+        assert {"/Document", "/H1", "/H2", "/P", "/Table", "/TH", "/TD", "/L", "/LI"} <= tags
+        figures = [element for element in elements if element["/S"] == "/Figure"]
+        assert figures, "the charts are figures"
+        assert all(str(figure.get("/Alt", "")).strip() for figure in figures), "with alt text"
+        assert all(page.get("/StructParents") is not None for page in reader.pages)

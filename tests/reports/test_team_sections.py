@@ -192,7 +192,8 @@ def test_the_appendix_names_the_departments_invariance_was_tested_across(
         "more: the means of 1 of 2 scales may be compared between teams. "
         "Not comparable: Engagement."
     )
-    assert next(s for s in view.scales if s.scale.scale_id == "HA").comparable
+    ha = next(s for s in view.scales if s.scale.scale_id == "HA")
+    assert TEXTS["en"]["caveat_invariance"] not in ha.caveats, "invariance allows comparing HA"
 
 
 def test_every_scale_has_a_meaning_and_a_question_in_every_language(
@@ -233,3 +234,22 @@ def test_a_summary_never_says_nothing_changed_when_no_change_could_be_shown(
         text = " ".join(_pages(render_team_pdf(view)))
         assert "group column" not in text, "no message meant for developers"
         assert _normal(t["trend_reason.untested"]) in _normal(text)
+
+
+def test_reverse_keyed_statements_are_marked_on_the_item_pages_with_a_legend(
+    report: tuple[TeamReportView, list[str]], instrument: Instrument
+) -> None:
+    view, pages = report
+    t = TEXTS[view.language]
+    listed = {item.item_id: item for group in view.items for item in group.items}
+    marked = {item_id for item_id, item in listed.items() if item.reverse}
+    assert marked, "the packaged instrument has reverse-keyed items on shown scales"
+    assert marked == instrument.reverse_item_ids & set(listed)
+    items = " ".join(pages[_start(pages, _normal(t["items_title"])) - 1 :])
+    assert _normal(t["items_reverse_legend"]) in items
+    mark = t["items_reverse_mark"]
+    for item_id in sorted(marked):
+        text = _normal(listed[item_id].text)
+        assert f"{text} {mark}" in items, item_id
+    plain = next(item for item_id, item in listed.items() if item_id not in marked)
+    assert f"{_normal(plain.text)} {mark}" not in items

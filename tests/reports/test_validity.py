@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis import ValidityAssessment, assess_validity, simulate_organisation
+from analysis.cfa import NegativeVariance
 from instrument import Instrument, load_builtin
 from reports import build_validity_view, render_validity_pdf
 from reports.i18n import texts_for
@@ -114,6 +115,43 @@ def test_an_efa_on_a_smoothed_matrix_is_said_to_be(
         assert (sentence[:60] in _text(render_validity_pdf(view))) is said
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_heywood_case_is_said_in_words_beside_its_fit(
+    assessment: ValidityAssessment, instrument: Instrument, language: str
+) -> None:
+    cfa = assessment.cfa.copy()
+    first = cfa.index[cfa["kind"] == "scale"][0]
+    scale = str(cfa.at[first, "model"])
+    item = instrument.scale(scale).items[0]
+    cfa.at[first, "heywood"] = (NegativeVariance("residual", item, -0.0907),)
+    improper = replace(assessment, cfa=cfa)
+    view = build_validity_view(
+        improper,
+        instrument=instrument,
+        language=language,
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="answers.csv",
+    )
+    said = [fit.heywood for fit in view.fits if fit.heywood]
+    assert len(said) == 1
+    assert item in said[0]
+    assert ("−0.091" if language == "en" else "−0,091") in said[0]
+    text = " ".join(_text(render_validity_pdf(view)).split())
+    assert " ".join(said[0].split())[:40] in text
+    # The analysis' own summary counts it against the scale, as every fit is judged.
+    from analysis.validity import _summary
+
+    summary = _summary(
+        instrument,
+        improper.reliability,
+        improper.structure,
+        cfa,
+        improper.conventions,
+    ).set_index("scale")
+    assert "heywood" in summary.at[scale, "concerns"]
+    assert not summary.at[scale, "holds"]
+
+
 def test_bartletts_p_reads_as_a_comparison_not_an_equation(
     assessment: ValidityAssessment, instrument: Instrument
 ) -> None:
@@ -130,3 +168,51 @@ def test_bartletts_p_reads_as_a_comparison_not_an_equation(
         text = _text(render_validity_pdf(view))
         assert said in text
         assert "= <" not in text
+
+
+@pytest.fixture(scope="module")
+def pilot(instrument: Instrument) -> ValidityAssessment:
+    """Ten respondents in two departments, half of HA's items recoded the other way round:
+    too few to read alpha, a negative alpha, and no department large enough for invariance."""
+    responses = simulate_organisation(instrument=instrument, n_teams=2, seed=3).responses
+    responses = responses.iloc[:10].assign(department=["north"] * 6 + ["south"] * 4)
+    items = [i for i in instrument.scale("HA").items if i not in instrument.reverse_item_ids]
+    for item in items[::2]:
+        responses[item] = 8 - responses[item]
+    return assess_validity(
+        responses, instrument=instrument, group="department", parallel_iterations=1
+    )
+
+
+def _opening(text: str) -> str:
+    """The words of a text before its first placeholder."""
+    return " ".join(text.split("{")[0].split())
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_small_sample_a_negative_alpha_and_invariance_not_assessed_are_said_in_words(
+    pilot: ValidityAssessment, instrument: Instrument, language: str
+) -> None:
+    assert pilot.reliability.set_index("scale").at["HA", "alpha"] < 0
+    t = texts_for(language)
+    view = build_validity_view(
+        pilot,
+        instrument=instrument,
+        language=language,
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="pilot.csv",
+        group_label=t["validity_department"],
+    )
+    assert not any(v.judged or v.holds for v in view.verdicts)
+    text = _text(render_validity_pdf(view))
+    for key in (
+        "validity_unjudged",
+        "validity_small_sample",
+        "validity_small_sample_mark",
+        "validity_negative_alpha",
+        "validity_invariance_not_assessed",
+    ):
+        assert _opening(t[key]) in text, key
+    assert "north 6, south 4" in text
+    words = set(text.replace(",", " ").replace(".", " ").split())
+    assert not words & {"None", "nan", "NaN"}

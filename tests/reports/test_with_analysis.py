@@ -81,3 +81,32 @@ def test_the_organisation_report_renders_from_a_real_analysis(
     assert {row.team_id for row in view.heat} == {"11", "12", "13"}
     assert sum(count.teams for count in view.profiles) == 3
     assert "Finance" in render_organisation_html(view)
+
+
+@pytest.mark.parametrize("team_id", ["11", "12", "13"])
+def test_a_real_analysis_gives_reports_that_agree_with_each_other(
+    campaign: CampaignAnalysis, instrument: Instrument, team_id: str
+) -> None:
+    """Whatever the figures: a difference a team report states is one the organisation's
+    heat table does not grey; a figure its summary names or its appendix supports is one it
+    does not grey; the heat table greys the cells the team report greys."""
+    arguments = fakes.view_arguments(TEAM_SIZES, language="en")
+    team = build_team_view(campaign, instrument=instrument, team_id=team_id, **arguments)
+    organisation = build_organisation_view(campaign, instrument=instrument, **arguments)
+    columns = {scale.scale_id: i for i, scale in enumerate(organisation.scales)}
+    row = next(r for r in organisation.heat if r.team_id == team_id)
+    quality = {q.scale.scale_id: q for q in team.quality}
+    summary = " ".join(team.summary)
+    for score in team.scales:
+        if not score.shown or score.verdict is None:
+            continue
+        scale_id = score.scale.scale_id
+        if score.verdict.clear:
+            assert not organisation.heat_caveats[columns[scale_id]], scale_id
+            assert score.supported
+            assert score.comparable
+        assert row.unsupported[columns[scale_id]] == (not score.supported), scale_id
+        if quality[scale_id].team_mean_justified is True:
+            assert score.supported, scale_id
+        if not score.supported:
+            assert f"about {score.scale.name}," not in summary, scale_id

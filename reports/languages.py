@@ -1,0 +1,24 @@
+"""Which language a report is written in.
+
+A team's report is in the language most of its respondents answered in (each response
+stores the language of its form), ties broken by the order of the campaign's languages; a team
+nobody answered, and the organisation's report, take the campaign's first language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+
+def majority_language(answered: Iterable[str], languages: Sequence[str]) -> str:
+    """The language of ``languages`` (the campaign's, in its order) most answers in
+    ``answered`` were given in; the first of the most answered in the campaign's order on a
+    tie; the campaign's first when nobody answered in any of them."""
+    if not languages:
+        raise ValueError("languages: a campaign has at least one language")
+    counts = Counter(language for language in answered if language in languages)
+    if not counts:
+        return languages[0]
+    most = max(counts.values())
+    return next(language for language in languages if counts[language] == most)
