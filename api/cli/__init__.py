@@ -392,7 +392,11 @@ def _demo_table(summary: object) -> Table:
 def validate(
     campaign: Annotated[int | None, typer.Option(help="A campaign in DATABASE_URL.")] = None,
     responses: Annotated[
-        Path | None, typer.Option(help="A wide CSV of raw answers, a column per item id.")
+        Path | None,
+        typer.Option(
+            help="A CSV of raw answers: a column per item id, or the answers export"
+            " (export.csv) as it is."
+        ),
     ] = None,
     instrument: Annotated[
         str | None,
@@ -403,36 +407,54 @@ def validate(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for validity.html and .pdf.")] = Path("out"),
     group: Annotated[
-        str | None, typer.Option(help="Test invariance across: department (with --campaign).")
+        str | None,
+        typer.Option(
+            help="Test invariance across: department (with --campaign), or language (with a"
+            " CSV that has a language column)."
+        ),
     ] = None,
-    team_column: Annotated[str, typer.Option(help="The team column of --responses.")] = "team",
+    team_column: Annotated[
+        str | None,
+        typer.Option(help="The team column of --responses; default: team, else unit_id."),
+    ] = None,
     language: Annotated[str, typer.Option(help="Language of the report: en or fr.")] = "en",
     parallel_iterations: Annotated[
         int, typer.Option(min=1, help="Random data sets of the parallel analysis.")
     ] = 20,
 ) -> None:
     """Write the instrument validity report of a campaign or of a CSV of answers."""
+    import warnings
+
+    from rich.markup import escape
+
     from api.services.validate import InputError, write_validity_report
 
     try:
         frame, loaded, source, minimum = _validity_input(
             campaign, responses, instrument, group, team_column
         )
-        outcome = write_validity_report(
-            frame,
-            instrument=loaded,
-            out=out,
-            source=source,
-            group=group,
-            language=language,
-            parallel_iterations=parallel_iterations,
-            min_group_size=minimum,
-        )
+        # What the analysis warns of (items left out, a smoothed matrix) is said once each,
+        # in words, after the table: not as Python's warnings with their source lines.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outcome = write_validity_report(
+                frame,
+                instrument=loaded,
+                out=out,
+                source=source,
+                group=group,
+                language=language,
+                parallel_iterations=parallel_iterations,
+                min_group_size=minimum,
+            )
     except InputError as exc:
-        errors.print(f"[red]{exc.field}[/]: {exc.reason}")
+        errors.print(f"[red]{escape(exc.field)}[/]: {escape(exc.reason)}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(_validity_table(outcome))
-    console.print(f"Wrote {outcome.html} and {outcome.pdf}.")
+    said = dict.fromkeys(f"Note: {warning.message}" for warning in caught)
+    for note in [*_validity_notes(outcome), *said]:
+        console.print(escape(note), soft_wrap=True)
+    console.print(f"Wrote {escape(str(outcome.html))} and {escape(str(outcome.pdf))}.")
 
 
 def _validity_input(
@@ -440,7 +462,7 @@ def _validity_input(
     responses: Path | None,
     instrument: str | None,
     group: str | None,
-    team_column: str,
+    team_column: str | None,
 ) -> tuple[pd.DataFrame, Instrument, str, int]:
     """The answers, their instrument, their source and the minimum group size (a campaign's
     own; 5, the default, for a CSV)."""
@@ -453,10 +475,14 @@ def _validity_input(
     assert responses is not None
     if instrument is None:
         raise InputError("--instrument", "required with --responses")
-    if group is not None:
-        raise InputError("--group", "only with --campaign (a CSV names no departments)")
+    if group not in (None, "language"):
+        raise InputError(
+            "--group", f"{group!r} only with --campaign; a CSV can be grouped by language"
+        )
     loaded = _named_instrument(instrument)
     frame = read_responses_csv(responses, instrument=loaded, team_column=team_column)
+    if group is not None and group not in frame.columns:
+        raise InputError("--group", f"{responses.name} has no {group!r} column")
     return frame, loaded, responses.name, 5
 
 
@@ -481,9 +507,18 @@ def _named_instrument(name: str) -> Instrument:
 def _efa_summary(structure: Any) -> str:
     """The EFA in a few words: its count of factors, or why it could not be run."""
     if structure.n_factors is None:
-        return f"EFA not run ({structure.reason})"
+        return f"EFA not run ({structure.reason or 'no reason given'})"
     smoothed = ", on a smoothed correlation matrix" if structure.smoothed else ""
     return f"EFA: {structure.n_factors} factors for {structure.n_scales} scales{smoothed}"
+
+
+def _figure(value: object, digits: int) -> str:
+    """A figure of the summary table, or a dash where there is none (never 'nan', 'None')."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if number != number else f"{number:.{digits}f}"
 
 
 def _validity_table(outcome: object) -> Table:
@@ -499,20 +534,92 @@ def _validity_table(outcome: object) -> Table:
             f"({assessment.n_excluded} excluded); {_efa_summary(structure)}"
         ),
     )
-    for column in ("scale", "alpha", "CFI", "SRMR", "holds together"):
+    for column in ("scale", "n", "alpha", "CFI", "SRMR", "holds together"):
         table.add_column(column, justify="left" if column == "scale" else "right")
-    alphas = assessment.reliability.set_index("scale")["alpha"]
+    reliability = assessment.reliability.set_index("scale")
     fits = assessment.cfa[assessment.cfa["kind"] == "scale"].set_index("model")
     for row in assessment.summary.to_dict("records"):
         scale = str(row["scale"])
+        concerns = ", ".join(row["concerns"])
+        if not row["judged"]:
+            verdict = f"[yellow]cannot tell: too few respondents[/]{'; ' if concerns else ''}"
+        else:
+            verdict = "yes" if row["holds"] else "[yellow]no: [/]"
         table.add_row(
             scale,
-            f"{alphas[scale]:.2f}",
-            f"{fits.at[scale, 'cfi']:.3f}",
-            f"{fits.at[scale, 'srmr']:.3f}",
-            "yes" if row["holds"] else f"[yellow]no: {', '.join(row['concerns'])}[/]",
+            _figure(reliability.at[scale, "n"], 0),
+            _figure(reliability.at[scale, "alpha"], 2),
+            _figure(fits.at[scale, "cfi"], 3),
+            _figure(fits.at[scale, "srmr"], 3),
+            verdict + (concerns if not row["holds"] else ""),
         )
     return table
+
+
+def _validity_notes(outcome: object) -> list[str]:
+    """What the summary table's figures need said in words: a sample too small to read alpha,
+    a negative alpha, invariance not assessed."""
+    from api.services.validate import ValidityOutcome
+
+    assert isinstance(outcome, ValidityOutcome)
+    assessment = outcome.assessment
+    notes = []
+    reliability = assessment.reliability
+    small = reliability[reliability["small_sample"].astype(bool)]
+    if not small.empty:
+        notes.append(
+            f"Too few respondents to read alpha on {', '.join(small['scale'])}: it rests on"
+            f" fewer than the {assessment.min_alpha_n} it needs ({assessment.n_analysed}"
+            " respondents analysed). On so few, alpha cannot tell an unusable scale from a good"
+            " one: these scales are not judged; collect more answers."
+        )
+    negative = reliability[reliability["alpha"].lt(0)]
+    if not negative.empty:
+        notes.append(
+            f"Negative alpha ({', '.join(negative['scale'])}): the items are on average"
+            " negatively related. They do not measure one thing in this sample, or an item"
+            " worded the other way round is not marked reversed in the instrument"
+            + (" (or it is chance, on so few respondents)." if not small.empty else ".")
+        )
+    if assessment.group is not None and assessment.invariance is not None:
+        large, minimum = assessment.invariance_large_groups, assessment.invariance_min_group_n
+        sizes = ", ".join(f"{name} {size}" for name, size in assessment.invariance_groups)
+        if large < 2:
+            notes.append(
+                f"Invariance across {assessment.group} not assessed: it needs two groups of at"
+                f" least {minimum} respondents, as the team reports do, and {large} of"
+                f" {len(assessment.invariance_groups)} reach it ({sizes or 'no group'})."
+            )
+        else:
+            tested = assessment.invariance[assessment.invariance["reason"].isna()]
+            comparable = int(tested["means_comparable"].astype(bool).sum())
+            notes.append(
+                f"Invariance across {assessment.group}, on the {large} groups of at least"
+                f" {minimum} respondents ({sizes}): means comparable on {comparable} of"
+                f" {len(assessment.invariance)} scales."
+            )
+    notes.extend(_heywood_notes(assessment.cfa))
+    return notes
+
+
+def _heywood_notes(cfa: Any) -> list[str]:
+    """A sentence per CFA model with a variance estimated below zero (a Heywood case)."""
+    notes = []
+    for row in cfa.to_dict("records"):
+        cases = row.get("heywood") or ()
+        if row["reason"] is not None or not cases:
+            continue
+        named = ", ".join(
+            f"{'residual variance of' if c.kind == 'residual' else 'variance of the factor'}"
+            f" {c.name} {c.value:.3f}"
+            for c in cases
+        )
+        notes.append(
+            f"Heywood case in the model of {row['model']}: {named}. A variance cannot be"
+            " negative: the model is misspecified for these items or the sample is too small,"
+            " and its CFI and SRMR do not show a good fit."
+        )
+    return notes
 
 
 @app.command()

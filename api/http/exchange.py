@@ -37,7 +37,9 @@ router = APIRouter(
 )
 def export_csv(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
     """A row per response: unit (small units folded into their parent), language, a column per
-    item. ``-9``: does not apply; blank: not answered. Admins only."""
+    item (``-9``: does not apply; blank: not answered), a ``score_<id>`` column per scale and
+    composite (blank where not scorable), ``careless`` (1: excluded as careless, answers kept)
+    and ``careless_rules``. Admins only."""
     export = exchange.export_answers(session, principal=principal, campaign_id=campaign_id)
     return Response(
         answers_csv(export),
@@ -49,14 +51,26 @@ def export_csv(campaign_id: int, principal: PrincipalDep, session: SessionDep) -
 @router.get(
     "/export.sav", response_class=Response, responses={200: {"content": {SAV_MEDIA_TYPE: {}}}}
 )
-def export_sav(campaign_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
-    """The CSV export as an SPSS file, with variable and value labels and ``-9`` user-missing."""
-    export = exchange.export_answers(session, principal=principal, campaign_id=campaign_id)
-    return Response(
-        answers_sav(export),
-        media_type=SAV_MEDIA_TYPE,
-        headers=_attachment(export, "answers.sav"),
+def export_sav(
+    campaign_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    language: Annotated[
+        str | None,
+        Query(
+            description="The language of the file's labels, one of the campaign's: its first"
+            " when not given (the codebook has them all)"
+        ),
+    ] = None,
+) -> Response:
+    """The CSV export as an SPSS file, with variable and value labels in one language of the
+    campaign and ``-9`` user-missing."""
+    export = exchange.export_answers(
+        session, principal=principal, campaign_id=campaign_id, language=language
     )
+    content = answers_sav(export, language=language)
+    name = "answers.sav" if language is None else f"answers-{language}.sav"
+    return Response(content, media_type=SAV_MEDIA_TYPE, headers=_attachment(export, name))
 
 
 @router.get(

@@ -6,6 +6,13 @@ with dozens of large departments. Outputs are made of a closed campaign's snapsh
 entry is found by the snapshot's fingerprint (``api.services.campaigns.snapshot_fingerprint``: the
 answers in any order, the settings, the chart and names at close), so every output of one
 snapshot shares one analysis and one disclosure decision.
+
+Two campaigns with the same content share one entry, made of whichever was read first: its
+row labels (``CampaignAnalysis.excluded``, the decision's per-respondent arrays) follow that
+campaign's row order, which the other's need not share. What is computed here from a
+campaign's own rows beside the shared analysis finds them by their units and answers
+(``CampaignData.invariance_across_departments``, through ``analysed_respondents``), never by
+those labels.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from analysis import CampaignAnalysis, analyse_campaign, compare_waves, invariance_across_groups
+from analysis.campaign import analysed_respondents
 from api.services.chart_rules import with_teams_under
 from api.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.store import mail as mail_store
@@ -101,8 +102,18 @@ class CampaignData:
     def invariance_across_departments(self, analysis: CampaignAnalysis) -> pd.DataFrame:
         """Whether each scale's means may be compared between teams, tested across the
         departments (each team's parent unit) of at least ``INVARIANCE_MIN_GROUP_N``
-        respondents kept by ``analysis``; no rows when fewer than two are that large."""
-        kept = self.responses.drop(index=analysis.excluded)
+        respondents kept by ``analysis``; no rows when fewer than two are that large.
+
+        The rows kept are found in these responses by their units and answers
+        (``analysed_respondents``: in an atom of ``analysis.decision``, not flagged as
+        careless), not by ``analysis.excluded``: the analysis cache serves one analysis to
+        every campaign with the same content, whose labels name the rows of whichever
+        campaign was analysed first, in its order."""
+        kept = self.responses.loc[
+            analysed_respondents(
+                self.responses, instrument=self.instrument, decision=analysis.decision
+            )
+        ]
         return invariance_across_groups(
             kept.assign(department=self.departments_of(kept["team"])),
             instrument=self.instrument,

@@ -6,11 +6,18 @@ Export
 ------
 One row per response: ``unit_id``, ``unit_name``, ``unit_pooled``, ``language``, then a column
 per item in form order. Codes: the answer on the response scale; ``-9`` for 'does not apply /
-prefer not to say'; blank (CSV) or system-missing (SPSS) for an item left unanswered. Neither
-the response id nor the day of submission is exported: both add a way to link a row to other
-records (a day narrows down who answered) and neither adds anything to an analysis. Rows are
-sorted by unit, then by the answers themselves, so that their order says nothing about the order
-of submission.
+prefer not to say'; blank (CSV) or system-missing (SPSS) for an item left unanswered. Beside
+the items, a column per scale and composite, ``score_<id>``: the respondent's score exactly as
+the results and reports compute it (``analysis.scoring.score_scales``: the mean of the answered
+items after reverse keying, blank where fewer than the scale's minimum are answered), and
+``careless``: 1 for a respondent the analysis excludes as careless (left out of the scales'
+reliability), their answers kept, with ``careless_rules`` naming the screening rules that
+excluded them (``analysis.quality``). Both are functions of the row's own answers (the
+screening's Mahalanobis distance also of the sample's mean and covariance): they single out
+nobody the answers beside them do not. Neither the response id nor the day of submission is
+exported: both add a way to link a row to other records (a day narrows down who answered) and
+neither adds anything to an analysis. Rows are sorted by unit, then by the answers themselves,
+so that their order says nothing about the order of submission.
 
 Only a closed campaign is exported, from its snapshot (409 while it is open), and each row
 carries the label that the campaign's one disclosure decision gives its unit
@@ -30,7 +37,9 @@ Import
 A CSV with the export's columns, read by ``api.services.csv_text.read_csv_table`` (comma- or
 semicolon-separated, within its limits): ``unit_id`` or ``unit_external_id``; ``language``,
 optional, the campaign's first language when absent or blank; ``unit_name`` and
-``unit_pooled``, optional and ignored; a column per item, any subset in any order. A cell
+``unit_pooled``, optional and ignored, as are the export's ``score_<id>``, ``careless`` and
+``careless_rules`` (the analysis derives them again from the answers); a column per item, any
+subset in any order. A cell
 holds an integer on the response scale, ``-9`` or ``na`` for 'does not apply', or nothing for
 'not answered'. Every row passes the rules of an online submission
 (``api.services.campaigns.answer_errors``) and every problem is reported as
@@ -42,15 +51,21 @@ online one carries the day it was submitted.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from analysis.campaign import DEFAULT_POLICY
 from analysis.confidentiality import POOLED_ATOM, Atom, Decision
+from analysis.quality import RULES, screen_respondents
+from analysis.scoring import score_scales
 from api.services import campaigns as services
 from api.services.access import Principal
 from api.services.analysis_cache import ANALYSES
@@ -73,6 +88,13 @@ UNIT_COLUMNS = ("unit_id", "unit_name", "unit_pooled", "language")
 """``unit_pooled`` is 1 on the rows of units under the minimum pooled under ``unit_id`` with
 other small units, 0 on a unit's own rows: a unit can hold both, and telling them apart keeps
 a team shown in the results from being peeled off the pool."""
+CARELESS_COLUMNS = ("careless", "careless_rules")
+"""``careless`` 1 for a respondent the analysis excludes as careless, 0 otherwise;
+``careless_rules`` the screening rules that excluded them (``EXCLUDING_RULES``), blank for 0."""
+EXCLUDING_RULES = tuple(rule for rule in RULES if rule in DEFAULT_POLICY.exclude)
+"""The screening rules whose flags exclude, in ``analysis.quality.RULES``' order."""
+SCORE_PREFIX = "score_"
+"""A scale's or composite's score column is its id behind this prefix (``score_HA``)."""
 UNIT_EXTERNAL_ID = "unit_external_id"
 _NOT_APPLICABLE_CELLS = frozenset({str(NOT_APPLICABLE), "na"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -105,6 +127,12 @@ class ExportRow:
     language: str
     codes: tuple[int | None, ...]
     """One per item in form order: the answer, ``NOT_APPLICABLE``, or None when unanswered."""
+    scores: tuple[float | None, ...] = ()
+    """One per scale then composite (``AnswerExport.score_ids``), None where not scorable."""
+    careless: bool = False
+    """Whether the analysis excludes the respondent as careless."""
+    careless_rules: tuple[str, ...] = ()
+    """The rules of ``EXCLUDING_RULES`` that flagged the respondent (empty when kept)."""
 
 
 @dataclass(frozen=True)
@@ -127,21 +155,41 @@ class AnswerExport:
     """Responses not exported: those of the ``withheld`` units."""
 
     @property
+    def score_ids(self) -> tuple[str, ...]:
+        """The scales, then the composites, in the instrument's order."""
+        return score_ids(self.instrument)
+
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        return tuple(f"{SCORE_PREFIX}{score_id}" for score_id in self.score_ids)
+
+    @property
     def columns(self) -> tuple[str, ...]:
-        return (*UNIT_COLUMNS, *self.instrument.item_ids)
+        return (*UNIT_COLUMNS, *self.instrument.item_ids, *self.score_columns, *CARELESS_COLUMNS)
 
 
-def export_answers(session: Session, *, principal: Principal, campaign_id: int) -> AnswerExport:
+def score_ids(instrument: Instrument) -> tuple[str, ...]:
+    """The ids of the instrument's scales then composites: the export's score columns."""
+    return (*(s.id for s in instrument.scales), *(c.id for c in instrument.composites))
+
+
+def export_answers(
+    session: Session, *, principal: Principal, campaign_id: int, language: str | None = None
+) -> AnswerExport:
     """Every response of the closed campaign that may leave the service, each row under the
-    label the campaign's disclosure decision gives its unit (admins only)."""
+    label the campaign's disclosure decision gives its unit (admins only). ``language``, when
+    given, is the language its file is to be labelled in: one of the campaign's, checked
+    before anything is read (``ValidationFailed`` naming the field)."""
     principal.require_admin()
     with session.begin():
         visible_campaign(session, principal=principal, campaign_id=campaign_id)
     data = services.load_snapshot(session, campaign_id=campaign_id)
+    export_language(data.languages, language)
     decision = ANALYSES.analysis(data).decision
     with session.begin():
         responses = repo.response_contents(session, campaign_id=campaign_id)
     instrument = data.instrument
+    derived = _derived_by_answers(data.responses, instrument=instrument)
     names = {u.id: u.name for u in data.units if u.id is not None}
     atoms = export_labels(decision, units=Counter(unit_id for unit_id, _, _ in responses))
     exported = [
@@ -162,9 +210,14 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
                 unit_name=names[int(atom.unit)],
                 pooled=atom.kind == POOLED_ATOM,
                 language=language,
-                codes=_codes(answers, item_ids=instrument.item_ids),
+                codes=codes,
+                scores=found.scores,
+                careless=found.careless,
+                careless_rules=found.careless_rules,
             )
             for atom, language, answers in exported
+            for codes in [_codes(answers, item_ids=instrument.item_ids)]
+            for found in [derived[_answer_key(codes)]]
         ),
         key=_row_order,
     )
@@ -199,6 +252,24 @@ def export_answers(session: Session, *, principal: Principal, campaign_id: int) 
     )
 
 
+def export_language(languages: Sequence[str], language: str | None) -> str:
+    """The language a file of the export is labelled in: ``language``, which must be one of
+    the campaign's ``languages``, or the campaign's first."""
+    if language is None:
+        return languages[0]
+    if language not in languages:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "language",
+                    f"{language!r} is not a language of the campaign: give one of"
+                    f" {', '.join(languages)}",
+                )
+            ]
+        )
+    return language
+
+
 def export_labels(decision: Decision, *, units: Mapping[int, int]) -> dict[int, Atom | None]:
     """The atom each unit's rows are exported under (its unit's id and name, and whether the
     rows are that unit's own or a pool of smaller units'), None for rows that cannot leave
@@ -213,6 +284,63 @@ def export_labels(decision: Decision, *, units: Mapping[int, int]) -> dict[int, 
         for unit_id, count in sorted(units.items())
         if count > 0
     }
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """What the analysis makes of one response: its scores and whether it is excluded."""
+
+    scores: tuple[float | None, ...]
+    careless: bool
+    careless_rules: tuple[str, ...]
+
+
+def _derived_by_answers(
+    responses: pd.DataFrame, *, instrument: Instrument
+) -> dict[bytes, _Derived]:
+    """Each response's scores and careless flag, by its answers (``_answer_key``), as the
+    analysis computes them: ``score_scales``, and ``screen_respondents`` under the analysis'
+    own policy (``analyse_campaign``'s default), whose ``excluded`` is its exclusion.
+
+    Both are computed here again, not taken from the cached analysis: the cache serves one
+    analysis to every campaign with the same content, its rows in the order of whichever
+    read it first, so its row labels need not match this read's. Both depend on a row's
+    answers only (the Mahalanobis distance on the sample's too, the same for every row): two
+    responses with the same answers get the same values, and the export's rows, read apart
+    from this frame, find theirs by their answers."""
+    if responses.empty:
+        return {}
+    answers = responses[list(instrument.item_ids)].to_numpy(dtype=np.float64)
+    keys = np.where(np.isnan(answers), _MISSING, np.nan_to_num(answers)).astype(np.int64)
+    scores = score_scales(responses, instrument=instrument)[list(score_ids(instrument))]
+    flags = screen_respondents(responses, instrument=instrument, policy=DEFAULT_POLICY).respondents
+    excluded = flags["excluded"].to_numpy(dtype=bool)
+    rules = flags[[f"flag_{rule}" for rule in EXCLUDING_RULES]].to_numpy(dtype=bool)
+    derived: dict[bytes, _Derived] = {}
+    for key, row_scores, careless, flagged in zip(
+        keys, scores.to_numpy(dtype=np.float64).tolist(), excluded.tolist(), rules, strict=True
+    ):
+        derived[key.tobytes()] = _Derived(
+            scores=tuple(None if math.isnan(v) else v for v in row_scores),
+            careless=careless,
+            careless_rules=tuple(
+                rule for rule, hit in zip(EXCLUDING_RULES, flagged, strict=True) if careless and hit
+            ),
+        )
+    return derived
+
+
+_MISSING = np.iinfo(np.int64).min
+"""Stands for a missing answer in ``_answer_key``: no response scale reaches it."""
+
+
+def _answer_key(codes: Sequence[int | None]) -> bytes:
+    """A row's answers as the analysis reads them ('does not apply' is missing as unanswered),
+    as the key of ``_derived_by_answers``."""
+    return np.array(
+        [_MISSING if code is None or code == NOT_APPLICABLE else code for code in codes],
+        dtype=np.int64,
+    ).tobytes()
 
 
 def _codes(answers: Mapping[str, int | None], *, item_ids: Sequence[str]) -> tuple[int | None, ...]:
@@ -322,10 +450,14 @@ def read_responses(table: Sequence[Sequence[str]], *, rules: _Rules) -> list[Res
 def _read_header(header: Sequence[str], *, rules: _Rules) -> tuple[_Layout, list[FieldError]]:
     errors: list[FieldError] = []
     known = {*UNIT_COLUMNS, UNIT_EXTERNAL_ID, *rules.instrument.item_ids}
+    # What the export derives from the answers is read again from them, never taken.
+    derived = {*CARELESS_COLUMNS, *(f"{SCORE_PREFIX}{i}" for i in score_ids(rules.instrument))}
     found: dict[str, int] = {}
     for index, raw in enumerate(header):
         name = raw.strip()
-        if not name:
+        if name in derived and name not in found:
+            found[name] = index
+        elif not name:
             errors.append(FieldError(f"rows[1].(column {index + 1})", "the column has no name"))
         elif name in found:
             errors.append(

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+import pandas as pd
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -88,7 +89,9 @@ class CampaignResults(BaseModel):
     instrument: str
     min_group_size: int
     excluded: int
-    """Respondents excluded as careless, organisation-wide (the policy: the validity report)."""
+    """Respondents excluded as careless, organisation-wide, among those in a group of at
+    least the minimum (the rows an export carries, whose ``careless`` flags add up to it):
+    withheld respondents are in no count (the policy: the validity report)."""
     scales: list[ScaleQuality]
     units: list[UnitResult]
 
@@ -389,6 +392,11 @@ def _checked_unit(
         session, campaign_id=campaign_id
     ):
         raise NotFound("unit", unit_id)
+    if language is None:
+        # The team's own language: the one most of its respondents answered in.
+        return stored_reports.default_language(
+            session, campaign=campaign, kind="team", unit_id=unit_id
+        )
     return report_language(campaign, language)
 
 
@@ -457,7 +465,13 @@ def validity_report_view(
         )
     if data.responses.empty:
         raise Conflict(f"campaign {campaign_id} closed without answers: there is nothing to assess")
-    assessment = _validity_assessment(data)
+    disclosed = disclosed_responses(data)
+    if disclosed.empty:
+        raise Conflict(
+            f"campaign {campaign_id} has no group of at least {data.min_group_size} respondents,"
+            " even pooled up the organisation chart: there is nothing to assess"
+        )
+    assessment = _validity_assessment(data, disclosed)
     fingerprint = data.fingerprint or ""
     view = build_validity_view(
         assessment,
@@ -475,9 +489,23 @@ _validity: OrderedDict[str, ValidityAssessment] = OrderedDict()
 _validity_lock = threading.Lock()
 
 
-def _validity_assessment(data: services.CampaignData) -> ValidityAssessment:
-    """``assess_validity`` of the snapshot (seconds of factor analyses), once per fingerprint
-    for the last few campaigns asked for: the PDF and the HTML of a snapshot share it."""
+def disclosed_responses(data: services.CampaignData) -> pd.DataFrame:
+    """The snapshot's responses in a group of at least the minimum (the rows an export
+    carries): the validity report assesses them only. Its counts of careless respondents,
+    over every response, less the exported flags would tell how many of the withheld ones
+    the screening caught."""
+    decision = ANALYSES.analysis(data).decision
+    teams = data.responses["team"]
+    in_atom = {unit: decision.row_atom(str(unit)) is not None for unit in set(teams)}
+    return data.responses.loc[teams.map(in_atom).to_numpy(dtype=bool)]
+
+
+def _validity_assessment(
+    data: services.CampaignData, responses: pd.DataFrame
+) -> ValidityAssessment:
+    """``assess_validity`` of the snapshot's disclosed ``responses`` (seconds of factor
+    analyses), once per fingerprint for the last few campaigns asked for: the PDF and the HTML
+    of a snapshot share it."""
     key = data.fingerprint or ""
     with _validity_lock:
         found = _validity.get(key)
@@ -485,7 +513,7 @@ def _validity_assessment(data: services.CampaignData) -> ValidityAssessment:
             _validity.move_to_end(key)
             return found
     assessment = assess_validity(
-        data.responses, instrument=data.instrument, min_group_size=data.min_group_size
+        responses, instrument=data.instrument, min_group_size=data.min_group_size
     )
     with _validity_lock:
         _validity[key] = assessment

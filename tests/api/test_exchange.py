@@ -30,6 +30,10 @@ from tests.api.conftest import INSTRUMENT, Org, table_counts
 
 CORE = load_builtin(INSTRUMENT)
 ITEMS = CORE.item_ids
+SCORES = [f"score_{s.id}" for s in CORE.scales] + [f"score_{c.id}" for c in CORE.composites]
+COLUMNS = [*("unit_id", "unit_name", "unit_pooled", "language"), *ITEMS, *SCORES]
+COLUMNS += ["careless", "careless_rules"]
+"""The export's columns: the unit's, the items, the scale scores, the careless flag."""
 CSV_HEADERS = {"Content-Type": "text/csv"}
 ROUTES = [
     ("GET", "export.csv"),
@@ -180,7 +184,7 @@ def test_the_csv_export_codes_does_not_apply_as_minus_nine_and_unanswered_as_bla
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
     header = answer.text.splitlines()[0].split(",")
-    assert header == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
+    assert header == COLUMNS
     rows = _rows(answer.text)
     assert len(rows) == 5
     (row,) = [r for r in rows if r["language"] == "fr"]
@@ -260,7 +264,7 @@ def test_the_spss_file_carries_labels_in_the_first_language_and_minus_nine_as_us
     path.write_bytes(answer.content)
     kept, meta = pyreadstat.read_sav(path, user_missing=True)
     dropped, _ = pyreadstat.read_sav(path)
-    assert list(kept.columns) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
+    assert list(kept.columns) == COLUMNS
     assert meta.column_names_to_labels["HA01"] == CORE.item("HA01").text["fr"]
     assert meta.column_names_to_labels["unit_name"] == "Nom de l'unité"
     scale = CORE.response_scale
@@ -289,7 +293,7 @@ def test_the_codebook_describes_every_variable_in_every_campaign_language(
     assert book["languages"] == ["en", "fr"]
     assert book["folding"] == []
     variables = {v["name"]: v for v in book["variables"]}
-    assert list(variables) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
+    assert list(variables) == COLUMNS
     reverse = variables["HA04"]
     assert CORE.item("HA04").reverse
     assert reverse["reverse"] is True
@@ -321,7 +325,7 @@ def test_the_codebook_comes_as_csv_with_a_column_per_language(
 
     assert answer.headers["content-type"].startswith("text/csv")
     rows = {r["name"]: r for r in _rows(answer.text)}
-    assert list(rows) == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
+    assert list(rows) == COLUMNS
     assert rows["HA04"]["label_fr"] == CORE.item("HA04").text["fr"]
     assert (rows["HA04"]["scale_id"], rows["HA04"]["reverse"]) == ("HA", "true")
     assert rows["HA04"]["values_en"].startswith("1=Strongly disagree; 2=Disagree")
@@ -333,14 +337,11 @@ def test_a_campaign_without_responses_exports_its_columns_only(
     org: Org, team: dict[str, int], tmp_path: Path
 ) -> None:
     campaign = team["campaign"]
-    assert (
-        _get(org, campaign, "export.csv").text
-        == ",".join(["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]) + "\r\n"
-    )
+    assert _get(org, campaign, "export.csv").text == ",".join(COLUMNS) + "\r\n"
     path = tmp_path / "empty.sav"
     path.write_bytes(_get(org, campaign, "export.sav").content)
     frame, _ = pyreadstat.read_sav(path)
-    assert frame.shape == (0, 4 + len(ITEMS))
+    assert frame.shape == (0, len(COLUMNS))
     assert _get(org, campaign, "codebook").json()["folding"] == []
 
 
@@ -383,7 +384,7 @@ def test_small_units_are_pooled_up_the_chart_until_the_pool_reaches_the_minimum(
     ]
     assert (book["withheld"], book["withheld_rows"]) == ([], 0)
     csv_book = {r["name"]: r for r in _rows(_get(org, campaign, "codebook?format=csv").text)}
-    assert csv_book["unit_id"]["notes"] == (
+    assert csv_book["unit_id"]["notes_en"] == (
         f"snapshot: {book['snapshot']}; folded: Field into Acme; Night shift into Acme;"
         " Sales into Acme"
     )
@@ -420,7 +421,8 @@ def test_rows_that_reach_no_pool_are_withheld_and_counted_in_the_codebook(
     assert book["withheld"] == [{"unit_id": small, "unit_name": "Small"}]
     assert book["withheld_rows"] == 3
     notes = {r["name"]: r for r in _rows(_get(org, campaign, "codebook?format=csv").text)}
-    assert notes["unit_id"]["notes"].endswith("; withheld: 3 rows of Small")
+    assert notes["unit_id"]["notes_en"].endswith("; withheld: 3 rows of Small")
+    assert notes["unit_id"]["notes_fr"].endswith("; retenues : 3 réponses de Small")
 
 
 @pytest.mark.parametrize("path", ["export.csv", "export.sav", "codebook", "codebook?format=csv"])

@@ -32,7 +32,9 @@ from tests.api.conftest import INSTRUMENT, Org
 from tests.api.pages import PASSWORD, sign_in
 
 API = "/api/v1"
-ITEMS = load_builtin(INSTRUMENT).item_ids
+CORE = load_builtin(INSTRUMENT)
+ITEMS = CORE.item_ids
+SCORES = [f"score_{s.id}" for s in (*CORE.scales, *CORE.composites)]
 INJECTIONS = (
     "=1+1",
     "=cmd|' /C calc'!A0",
@@ -246,19 +248,31 @@ def test_no_file_handed_out_runs_a_formula_or_splits_a_record(
     assert hostile["console"]("answers.csv").content == answers.content
     assert hostile["console"]("codebook.csv").content == codebook.content
     table = _assert_safe_csv(answers.text, rows=responses, where="answers")
-    assert table[0] == ["unit_id", "unit_name", "unit_pooled", "language", *ITEMS]
+    assert table[0] == [
+        *("unit_id", "unit_name", "unit_pooled", "language"),
+        *ITEMS,
+        *SCORES,
+        *("careless", "careless_rules"),
+    ]
     names = {row[1] for row in table[1:]}
     assert "'=1+1" in names
     assert "'@department" in names  # the small teams, pooled
     assert {row[4] for row in table[1:]} == {"-9"}  # 'does not apply': a number, as it was
-    book = _assert_safe_csv(codebook.text, rows=4 + len(ITEMS), where="codebook")
-    notes = {row[0]: row[-1] for row in book[1:]}["unit_id"]
-    assert "folded:" in notes
+    # The scores and the flag are genuine numbers, the rules plain words.
+    scores = [cell for row in table[1:] for cell in row[4 + len(ITEMS) : -1] if cell]
+    assert scores
+    assert all(NUMBER.fullmatch(cell) for cell in scores)
+    book = _assert_safe_csv(codebook.text, rows=4 + len(ITEMS) + len(SCORES) + 2, where="codebook")
+    for language, folded in (("en", "folded:"), ("fr", "regroupées :")):
+        notes = {row[0]: row for row in book[1:]}["unit_id"][book[0].index(f"notes_{language}")]
+        assert folded in notes
+        assert "into @department" in notes or "dans @department" in notes
     assert any(row[0] == ITEMS[0] and "'-9=" in "".join(row) for row in book[1:])
-    # The SPSS file: its strings, its labels, its file label.
+    # The SPSS file, in each language: its strings, its labels, its file label.
     api_sav = hostile["api"]("export.sav")
+    french_sav = hostile["api"]("export.sav?language=fr")
     console_sav = hostile["console"]("answers.sav")
-    for where, answer in (("API", api_sav), ("console", console_sav)):
+    for where, answer in (("API", api_sav), ("API, fr", french_sav), ("console", console_sav)):
         assert answer.status_code == 200, where
         frame, meta = _sav(answer.content, tmp_path, f"{where}.sav")
         assert len(frame) == responses, where
