@@ -88,6 +88,11 @@ for (k in seq_len(nrow(r))) out(paste0("rwgj.", r$grpid[k]), r$rwg.j[k])
 skipped <- read.csv(file.path(args[2], "lq_skipped.csv"))
 r <- rwg.j(skipped[, items], skipped$COMPID, ranvar = (5^2 - 1) / 12)
 for (k in seq_len(nrow(r))) out(paste0("rwgj_skipped.", r$grpid[k]), r$rwg.j[k])
+# awg and ad.m delete listwise too (checked: equal to their values on the complete rows).
+aw <- awg(skipped[, items], skipped$COMPID, range = c(1, 5))
+for (k in seq_len(nrow(aw))) out(paste0("awg_skipped.", aw$grpid[k]), aw$a.wg[k])
+ad <- ad.m(skipped[, items], skipped$COMPID, type = "mean")
+for (k in seq_len(nrow(ad))) out(paste0("adm_skipped.", ad$grpid[k]), ad$AD.M[k])
 
 # psych::cor.smooth on a pairwise correlation matrix that is not positive definite.
 npd <- read.csv(file.path(args[2], "not_positive_definite.csv"))
@@ -388,6 +393,22 @@ def test_rwg_j_with_skipped_answers_equals_multilevel_under_the_listwise_rule(
     available = rwg_j(items, teams=skipped["COMPID"], options=5).set_index("team")
     assert (available["n"] >= listwise.set_index("team")["n"]).all()
     assert not np.allclose(available["rwg_j"].loc[expected.index], expected, atol=1e-6)
+    # awg and AD_M under the same rule equal multilevel's, which deletes listwise as well.
+    by_team = together.teams.set_index("team")
+    every_answer = agreement(items, teams=skipped["COMPID"], options=5).teams.set_index("team")
+    for key, column in (("awg_skipped", "awg"), ("adm_skipped", "adm")):
+        figures = pd.Series(
+            {
+                int(name.split(".")[1]): value
+                for name, value in r_oracle.values.items()
+                if name.startswith(f"{key}.")
+            }
+        )
+        assert len(figures) == skipped["COMPID"].nunique()
+        np.testing.assert_allclose(
+            by_team[column].loc[figures.index].to_numpy(), figures.to_numpy(), rtol=0, atol=1e-10
+        )
+        assert not np.allclose(every_answer[column].loc[figures.index], figures, atol=1e-6)
 
 
 def test_a_pairwise_matrix_that_is_not_positive_definite_is_smoothed_as_psych_smooths_it(
