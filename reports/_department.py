@@ -34,6 +34,7 @@ from reports._lookups import (
     unit_name,
 )
 from reports.build import _heat_rows, _profile_counts
+from reports.formatting import format_number
 from reports.i18n import texts_for
 from reports.views import (
     Conventions,
@@ -165,6 +166,13 @@ def build_department_view(
         heat_groups=organisation_sections.heat_groups(heat_scales, t=t),
         heat_notes=organisation_sections.heat_notes(
             heat_scales, quality, conventions=conventions, t=t, language=language
+        ),
+        heat_cell_note=(
+            t["org_heat_note_cells"].format(
+                threshold=format_number(conventions.rwg_j, language=language)
+            )
+            if any(any(row.unsupported) for row in heat)
+            else None
         ),
         unplaced=sum(row.profile is None for row in heat),
         snapshot=snapshot,

@@ -502,6 +502,8 @@ class DepartmentReportView:
     heat_caveats: tuple[tuple[str, ...], ...] = ()
     heat_groups: tuple[HeatGroup, ...] = ()
     heat_notes: tuple[str, ...] = ()
+    heat_cell_note: str | None = None
+    """Why some cells of the heat table are pale (their teams' own reports grey them), if any."""
     unplaced: int = 0
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot the report is made of."""

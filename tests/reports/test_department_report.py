@@ -3,6 +3,7 @@ the subtree's, its teams follow the disclosure decision, and it renders in both 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from datetime import UTC, datetime
@@ -223,6 +224,33 @@ def test_every_heat_cell_shown_is_the_analysis_shown_mean(
                 assert mean == analysed_mean
     assert shown_cells > 0
     assert {row.team_id for row in view.heat} == {"team-001", "team-002", "team-004", "team-007"}
+
+
+def test_a_heat_cell_its_team_report_greys_is_pale_with_the_reason(
+    campaign: CampaignAnalysis, instrument: Instrument
+) -> None:
+    # One verdict for every report: a cell shown and supported has its team's agreement made
+    # too low for the mean to be read as shared; the department's heat table then pales it.
+    before = _view(campaign, instrument, "org")
+    ids = [scale.scale_id for scale in before.heat_scales]
+    team, scale = next(
+        (row.team_id, ids[i])
+        for row in before.heat
+        for i, mean in enumerate(row.means)
+        if mean is not None and not row.unsupported[i]
+        and instrument.scale(ids[i]).level == "team"
+    )  # fmt: skip
+    low = (campaign.teams["team"].astype(str) == team) & (campaign.teams["scale"] == scale)
+    assert low.sum() == 1
+    teams = campaign.teams.copy()
+    teams.loc[low, "rwg_j"] = 0.1
+    view = _view(dataclasses.replace(campaign, teams=teams), instrument, "org")
+    row = next(r for r in view.heat if r.team_id == team)
+    assert row.unsupported[ids.index(scale)]
+    assert view.heat_cell_note is not None
+    html = render_department_html(view)
+    assert "unsupported-cell" in html
+    assert view.heat_cell_note.split(":")[0] in html
 
 
 def test_the_root_has_no_rest_to_compare_with(
