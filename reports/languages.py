@@ -1,8 +1,11 @@
 """Which language a report is written in.
 
-A team's report is in the language most of its respondents answered in (each response
-stores the language of its form), ties broken by the order of the campaign's languages; a team
-nobody answered, and the organisation's report, take the campaign's first language.
+A team's report is in the language set on its unit, when the unit has one and it is one of
+the campaign's languages; otherwise in the language most of its respondents answered in (each
+response stores the language of its form), ties broken by the order of the campaign's
+languages. A team nobody answered (and that sets none), a department's report and the
+organisation's take the campaign's first language. ``team_language`` is the one place that
+rule is written; every output that picks a team report's language reads it.
 """
 
 from __future__ import annotations
@@ -22,3 +25,14 @@ def majority_language(answered: Iterable[str], languages: Sequence[str]) -> str:
         return languages[0]
     most = max(counts.values())
     return next(language for language in languages if counts[language] == most)
+
+
+def team_language(answered: Iterable[str], languages: Sequence[str], *, chosen: str | None) -> str:
+    """The language of a team's report: ``chosen`` (the one set on its unit) when it is one of
+    ``languages`` (the campaign's), else ``majority_language`` of its respondents' languages
+    ``answered``."""
+    if not languages:
+        raise ValueError("languages: a campaign has at least one language")
+    if chosen is not None and chosen in languages:
+        return chosen
+    return majority_language(answered, languages)

@@ -637,13 +637,19 @@ def report(
         int | None, typer.Option(min=1, help="Processes rendering; default: one per CPU.")
     ] = None,
     language: Annotated[
-        str | None, typer.Option(help="en or fr; default: the campaign's first language.")
+        str | None,
+        typer.Option(
+            help="en or fr, for every report; default: each team's own (the one set on its"
+            " unit, else the one most of its respondents answered in), the campaign's first"
+            " for the departments and the organisation."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Render again the reports already written.")] = False,
 ) -> None:
     """Write the report of every eligible team of a campaign, of every department above them,
-    and the organisation's, into a folder with an index; a second run resumes where the first
-    stopped. With --units, a unit above the teams gets its department report."""
+    and the organisation's, into a folder with an index naming each report's language; a
+    second run resumes where the first stopped. With --units, a unit above the teams gets its
+    department report."""
     from api.jobs.batch import ReportFormat, render_campaign_reports
 
     if report_format not in tuple(ReportFormat):

@@ -97,9 +97,10 @@ def import_units(
     response: Response,
     dry_run: bool = False,
 ) -> UnitImport:
-    """An org chart as CSV with the header ``external_id,name,parent_external_id`` (and an
-    optional ``kind``), as an update of the stored chart: a row whose ``external_id`` is a
-    unit's already changes its name, kind (left blank: kept) and parent (blank: the root);
+    """An org chart as CSV with the header ``external_id,name,parent_external_id`` (and the
+    optional ``kind`` and ``report_language``), as an update of the stored chart: a row whose
+    ``external_id`` is a unit's already changes its name, kind (left blank: kept), parent
+    (blank: the root) and report language (blank: kept; a new unit's: its respondents' own);
     other rows add units; units the file does not name are left as they are (``left_alone``).
     Rows are numbered as in a spreadsheet; any bad row refuses the file (422), nothing stored.
     Cells are separated by commas or semicolons, lines end with CR LF, LF or CR; at most
@@ -130,8 +131,10 @@ def import_units(
 def update_unit(
     unit_id: int, data: UnitUpdate, principal: PrincipalDep, session: SessionDep
 ) -> UnitPublic:
-    """Rename a unit, move it (``parent_id``; null: the root) or change its kind, keeping the
-    chart's rules: one root, the organisation; organisation > department > team, a team with
+    """Rename a unit, move it (``parent_id``; null: the root), change its kind or set the
+    language of its team report (``report_language``, one of the instruments' languages; null:
+    the language most of its respondents answered in; left out: kept), keeping the chart's
+    rules: one root, the organisation; organisation > department > team, a team with
     no units under it; never under itself, one of its own units or an archived unit (422).
     An archived unit no longer changes (409). Each change is in the audit log."""
     principal.require_admin()

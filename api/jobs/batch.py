@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from api.services.campaigns import CampaignData
+    from api.store.models import StoredReport
 
 ASSETS = "assets"
 """The folder, beside the HTML reports, that holds the fonts they share (written once)."""
@@ -137,6 +138,8 @@ class _Task:
     name: str
     file: str
     kind: Kind = "team"
+    language: str | None = None
+    """The report's language; None: the run's (``_RenderContext.language``)."""
 
     @property
     def unit(self) -> str:
@@ -163,14 +166,22 @@ def render_campaign_reports(
     """Render the reports of the campaign's teams (or of ``units`` only, then without the
     organisation report) into ``out_dir``, with its ``index.json`` and ``index.html``.
 
+    Every report is in ``language`` when one is given. Otherwise each team's report is in the
+    team's own language (``api.services.stored_reports.report_languages``: the one set on its
+    unit, else the one most of its respondents answered in), and the departments' and the
+    organisation's in the campaign's first.
+
     Refuses, before writing anything, a campaign that does not exist (``NotFound``), a unit
     that is not one of the campaign's or a language the campaign lacks (``ValidationFailed``).
     """
     data, previous = load_waves(engine, campaign_id)
     chosen_language = _checked_language(data, language)
-    tasks = _tasks(data, units, fmt=fmt)
+    own = {} if language else own_languages(engine, campaign_id)
+    tasks = _tasks(data, units, fmt=fmt, languages=own)
     _record_read(engine, campaign_id)
-    fingerprint = input_fingerprint(data, language=chosen_language, fmt=fmt, previous=previous)
+    fingerprint = input_fingerprint(
+        data, language=chosen_language, fmt=fmt, previous=previous, team_languages=own
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == ReportFormat.html:
         write_assets(out_dir / ASSETS)
@@ -267,6 +278,18 @@ def load_waves(engine: Engine, campaign_id: int) -> tuple[CampaignData, Campaign
     return data, previous
 
 
+def own_languages(engine: Engine, campaign_id: int) -> dict[str, str]:
+    """The language of each team's report, by its id as the analysis knows it, by the rule
+    every output reads (``stored_reports.report_languages``); a team left out is in the
+    campaign's first."""
+    from api.services import stored_reports
+    from api.store.db import session_scope
+
+    with session_scope(engine) as session:
+        found = stored_reports.report_languages(session, campaign_id=campaign_id)
+    return {str(unit): language for unit, language in found.items()}
+
+
 def _copied_from_store(
     engine: Engine,
     data: CampaignData,
@@ -284,20 +307,24 @@ def _copied_from_store(
 
     if data.fingerprint is None:
         return {}
+    stored: dict[tuple[str, str, int], StoredReport] = {}
     with session_scope(engine) as session:
-        stored = stored_reports.stored_in(
-            session, campaign_id=data.campaign_id, snapshot=data.fingerprint,
-            language=language, fmt=str(fmt),
-        )  # fmt: skip
+        for wanted in {task.language or language for task in tasks}:
+            found_in = stored_reports.stored_in(
+                session, campaign_id=data.campaign_id, snapshot=data.fingerprint,
+                language=wanted, fmt=str(fmt),
+            )  # fmt: skip
+            stored.update({(wanted, *key): report for key, report in found_in.items()})
     copied = {}
     for task in tasks:
-        found = stored.get((task.kind, task.unit_id or 0))
+        written_in = task.language or language
+        found = stored.get((written_in, task.kind, task.unit_id or 0))
         if found is None:
             continue
         if found.content is None:
             copied[task.key] = ReportEntry(
                 task.unit_id, task.name, "suppressed", None, None, found.reason, None,
-                fingerprint, task.kind,
+                fingerprint, task.kind, written_in,
             )  # fmt: skip
             continue
         content = found.content
@@ -307,7 +334,7 @@ def _copied_from_store(
         write_atomically(out_dir / task.file, content)
         copied[task.key] = ReportEntry(
             task.unit_id, task.name, "written", task.file, hashlib.sha256(content).hexdigest(),
-            None, None, fingerprint, task.kind,
+            None, None, fingerprint, task.kind, written_in,
         )  # fmt: skip
     return copied
 
@@ -320,10 +347,18 @@ def _record_read(engine: Engine, campaign_id: int) -> None:
         services.record_read(session, campaign_id=campaign_id)
 
 
-def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat) -> list[_Task]:
-    """A report per chosen team, by name; then a department report per chosen unit above the
-    teams but the chart's root (whose report is the organisation's), by name; the
-    organisation's last, unless units were chosen."""
+def _tasks(
+    data: CampaignData,
+    units: Sequence[int] | None,
+    *,
+    fmt: ReportFormat,
+    languages: dict[str, str] | None = None,
+) -> list[_Task]:
+    """A report per chosen team, by name, in its language of ``languages`` (by team id; a team
+    left out: the run's); then a department report per chosen unit above the teams but the
+    chart's root (whose report is the organisation's), by name; the organisation's last,
+    unless units were chosen."""
+    own = languages or {}
     names = {str(u.id): u.name for u in data.units}
     chosen = _chosen_teams(data, units)
     chart = data.chart()
@@ -331,7 +366,12 @@ def _tasks(data: CampaignData, units: Sequence[int] | None, *, fmt: ReportFormat
     answered = set(data.responses["team"].astype(str))
     invited = data.invited_by_team()
     tasks = [
-        _Task(team_id, names[team_id], _file_name(team_id, names[team_id], fmt))
+        _Task(
+            team_id,
+            names[team_id],
+            _file_name(team_id, names[team_id], fmt),
+            language=own.get(team_id),
+        )
         for team_id in chosen
         # A department taking part for its own staff has a team report of them; with no one
         # of its own invited or answering, it has its department report only.
@@ -386,16 +426,20 @@ def input_fingerprint(
     language: str,
     fmt: ReportFormat,
     previous: CampaignData | None = None,
+    team_languages: dict[str, str] | None = None,
 ) -> str:
     """SHA-256 of everything the reports are made of: the campaign's settings, the answers
     (in any row order: the store does not keep one), the units' names and places, the invited
-    counts, the language, the format, the version of transversal, and the previous wave's
-    campaign and answers (the reports print the change since it)."""
+    counts, the language, each team's own language where it has one (``team_languages``: a
+    unit given another report language changes what is rendered), the format, the version of
+    transversal, and the previous wave's campaign and answers (the reports print the change
+    since it)."""
     settings = {
         "campaign": [data.campaign_id, data.campaign_name, data.organisation_name],
         "instrument": data.instrument.ref,
         "min_group_size": data.min_group_size,
         "language": language,
+        "team_languages": sorted((team_languages or {}).items()),
         "format": str(fmt),
         "version": _version(),
         "columns": [str(c) for c in data.responses.columns],
@@ -504,7 +548,7 @@ def _rendered(
             try:
                 yield future.result()
             except Exception as exc:  # a worker died: the task fails, the others go on
-                yield _failed(futures[future], exc, context.fingerprint)
+                yield _failed(futures[future], exc, context.fingerprint, context.language)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -519,13 +563,13 @@ def _render(task: _Task) -> ReportEntry:
     except SuppressedTeamError as refused:
         return ReportEntry(
             task.unit_id, task.name, "suppressed", None, None, refused.reason, None,
-            context.fingerprint, task.kind,
+            context.fingerprint, task.kind, task.language or context.language,
         )  # fmt: skip
     except Exception as exc:  # one team's failure must not stop the others
-        return _failed(task, exc, context.fingerprint)
+        return _failed(task, exc, context.fingerprint, context.language)
     return ReportEntry(
         task.unit_id, task.name, "written", task.file, hashlib.sha256(content).hexdigest(),
-        None, None, context.fingerprint, task.kind,
+        None, None, context.fingerprint, task.kind, task.language or context.language,
     )  # fmt: skip
 
 
@@ -551,7 +595,7 @@ def _view(
         "units": context.units,
         "organisation_name": context.organisation_name,
         "campaign_name": context.campaign_name,
-        "language": context.language,
+        "language": task.language or context.language,
         "generated_at": context.generated_at,
         "invited": context.invited,
         "snapshot": context.snapshot,
@@ -612,8 +656,9 @@ def render_both(
     return render_team_pdf(view), render_team_html(view)
 
 
-def _failed(task: _Task, exc: BaseException, fingerprint: str) -> ReportEntry:
+def _failed(task: _Task, exc: BaseException, fingerprint: str, language: str) -> ReportEntry:
     error = f"{type(exc).__name__}: {exc}"
     return ReportEntry(
-        task.unit_id, task.name, "failed", None, None, None, error, fingerprint, task.kind
-    )
+        task.unit_id, task.name, "failed", None, None, None, error, fingerprint, task.kind,
+        task.language or language,
+    )  # fmt: skip

@@ -47,6 +47,8 @@ class ReportEntry:
     fingerprint: str
     kind: Kind = "team"
     """Which report of the unit: its team's, or its department's (over the teams under it)."""
+    language: str | None = None
+    """The report's language (None in an index written before it was recorded)."""
 
 
 def write_atomically(path: Path, content: bytes) -> None:
@@ -151,7 +153,8 @@ def _index_row(entry: ReportEntry) -> str:
     unit = "" if entry.unit_id is None else str(entry.unit_id)
     return (
         f'<tr class="{entry.status}"><td>{unit}</td><td>{html.escape(entry.name)}</td>'
-        f"<td>{entry.kind}</td><td>{entry.status}</td><td>{detail}</td></tr>"
+        f"<td>{entry.kind}</td><td>{html.escape(entry.language or '')}</td>"
+        f"<td>{entry.status}</td><td>{detail}</td></tr>"
     )
 
 
@@ -165,7 +168,7 @@ body {{ font-family: sans-serif; margin: 2em; color: #1F2933; }}
 table {{ border-collapse: collapse; }}
 th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #D9DEE4; }}
 tr.suppressed td, tr.failed td {{ color: #6B7480; }}
-tr.failed td:nth-child(3) {{ color: #B42318; font-weight: bold; }}
+tr.failed td:nth-child(5) {{ color: #B42318; font-weight: bold; }}
 </style>
 </head>
 <body>
@@ -173,7 +176,8 @@ tr.failed td:nth-child(3) {{ color: #B42318; font-weight: bold; }}
 <p>Generated {generated}.</p>
 <table>
 <thead>
-<tr><th>unit</th><th>name</th><th>kind</th><th>status</th><th>file, or why there is none</th></tr>
+<tr><th>unit</th><th>name</th><th>kind</th><th>language</th><th>status</th>
+<th>file, or why there is none</th></tr>
 </thead>
 <tbody>
 {rows}

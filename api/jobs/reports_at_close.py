@@ -53,12 +53,14 @@ class _Stored:
     plan: list[tuple[Kind, int]]
     languages: list[str]
     team_languages: tuple[tuple[int, str], ...] = ()
-    """Each answered team's own language (the one most of its respondents answered in),
-    rendered first; empty in an analysis stored before it was kept."""
+    """Each team's own language as the analysis was stored (``report_languages``: the one set
+    on its unit, else the one most of its respondents answered in), rendered first; empty in
+    an analysis stored before it was kept. Every language is stored either way: a unit given
+    another language later is served it."""
 
     def ordered(self, kind: Kind, unit_id: int) -> list[str]:
-        """The campaign's languages with the unit's own first: a team's report in the
-        language its members answered in is the one stored first."""
+        """The campaign's languages with the unit's own first: a team's report in its own
+        language is the one stored first."""
         own = dict(self.team_languages).get(unit_id) if kind == "team" else None
         first = own if own in self.languages else self.languages[0]
         return [first, *(language for language in self.languages if language != first)]

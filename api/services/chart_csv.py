@@ -1,6 +1,7 @@
 """An organisation chart as CSV, as the API's import and HR's console take it: the header
-``external_id,name,parent_external_id`` and an optional ``kind``, comma- or
-semicolon-separated, read by ``api.services.csv_text.read_csv_records`` with its limits."""
+``external_id,name,parent_external_id`` and the optional ``kind`` and ``report_language``
+(a blank cell: not set), comma- or semicolon-separated, read by
+``api.services.csv_text.read_csv_records`` with its limits."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from api.services.chart_import import UnitImportRow
 from api.services.csv_text import read_csv_records
 from api.services.errors import FieldError, ValidationFailed
 
-CHART_COLUMNS = ("external_id", "name", "parent_external_id", "kind")
+CHART_COLUMNS = ("external_id", "name", "parent_external_id", "kind", "report_language")
 REQUIRED_COLUMNS = CHART_COLUMNS[:3]
 
 
@@ -22,7 +23,7 @@ def read_chart_csv(text: str) -> list[UnitImportRow]:
     errors: list[FieldError] = []
     for record in read_csv_records(text, required=REQUIRED_COLUMNS):
         cells = record.cells
-        kind = cells.get("kind", "")
+        optional = {name: cells.get(name, "") for name in CHART_COLUMNS[3:]}
         try:
             rows.append(
                 UnitImportRow.model_validate(
@@ -30,7 +31,7 @@ def read_chart_csv(text: str) -> list[UnitImportRow]:
                         "external_id": cells["external_id"],
                         "name": cells["name"],
                         "parent_external_id": cells["parent_external_id"] or None,
-                        **({"kind": kind} if kind else {}),
+                        **{name: value for name, value in optional.items() if value},
                     }
                 )
             )

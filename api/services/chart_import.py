@@ -7,18 +7,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.services.chart_rules import ChartUnit, breaches, stored_chart, unit_key
 from api.services.errors import FieldError
-from api.store.models import Unit, UnitKind, UnitPublic
+from api.store.models import Unit, UnitKind, UnitPublic, a_report_language
 
 
 class UnitImportRow(BaseModel):
     """A row of an organisation chart: units refer to their parent by the org's own ids.
 
-    A row whose ``external_id`` is a stored unit's updates that unit (its name, kind and
-    parent); ``kind`` left out keeps a stored unit's kind, and makes a new unit a team."""
+    A row whose ``external_id`` is a stored unit's updates that unit (its name, kind, parent
+    and report language); ``kind`` left out keeps a stored unit's kind, and makes a new unit a
+    team; ``report_language`` left out keeps a stored unit's, and leaves a new unit's unset
+    (its respondents' own)."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
@@ -26,6 +28,9 @@ class UnitImportRow(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind | None = None
     parent_external_id: str | None = None
+    report_language: str | None = Field(default=None, max_length=10)
+
+    _language = field_validator("report_language")(a_report_language)
 
 
 class UnitBefore(BaseModel):
@@ -36,6 +41,9 @@ class UnitBefore(BaseModel):
     parent_id: int | None
     parent_external_id: str | None = Field(
         description="The parent's external id; none at the root, or for a parent without one."
+    )
+    report_language: str | None = Field(
+        default=None, description="The unit's report language; none: its respondents' own."
     )
 
 
@@ -48,6 +56,10 @@ class UnitImportLine(BaseModel):
     name: str
     kind: UnitKind
     parent_external_id: str | None
+    report_language: str | None = Field(
+        default=None,
+        description="The unit's report language once imported; none: its respondents' own.",
+    )
     before: UnitBefore | None = Field(description="The stored unit; none for a unit added.")
 
 
@@ -56,6 +68,7 @@ class ImportCounts(BaseModel):
     renamed: int
     moved: int
     kind_changed: int
+    report_language_changed: int = 0
     unchanged: int
     left_alone: int
 
@@ -79,6 +92,7 @@ class UnitImport(BaseModel):
     renamed: list[UnitImportLine]
     moved: list[UnitImportLine]
     kind_changed: list[UnitImportLine]
+    report_language_changed: list[UnitImportLine] = Field(default_factory=list)
     unchanged: list[UnitImportLine]
     left_alone: list[UnitPublic] = Field(
         description="The organisation's units the file does not name (archived ones aside):"
@@ -115,7 +129,8 @@ class ImportPlan:
         renamed = [x for x in lines if x.before and x.before.name != x.name]
         moved = [x for x in lines if _moved(x, self.stored)]
         kinds = [x for x in lines if x.before and x.before.kind != x.kind]
-        changed = {x.row for x in renamed + moved + kinds}
+        languages = [x for x in lines if x.before and x.before.report_language != x.report_language]
+        changed = {x.row for x in renamed + moved + kinds + languages}
         added = [x for x in lines if x.before is None]
         unchanged = [x for x in lines if x.before and x.row not in changed]
         return UnitImport(
@@ -125,6 +140,7 @@ class ImportPlan:
                 renamed=len(renamed),
                 moved=len(moved),
                 kind_changed=len(kinds),
+                report_language_changed=len(languages),
                 unchanged=len(unchanged),
                 left_alone=len(self.left_alone),
             ),
@@ -132,6 +148,7 @@ class ImportPlan:
             renamed=renamed,
             moved=moved,
             kind_changed=kinds,
+            report_language_changed=languages,
             unchanged=unchanged,
             left_alone=[_public(u) for u in self.left_alone],
             errors=[ImportProblem(field=e.field, reason=e.reason) for e in self.errors],
@@ -303,6 +320,7 @@ def _lines(file: _Rows, stored: dict[str, Unit], units: Sequence[Unit]) -> list[
                 kind=UnitKind(unit.kind),
                 parent_id=unit.parent_id,
                 parent_external_id=None if parent is None else parent.external_id,
+                report_language=unit.report_language,
             )
         lines.append(
             UnitImportLine(
@@ -312,6 +330,7 @@ def _lines(file: _Rows, stored: dict[str, Unit], units: Sequence[Unit]) -> list[
                 name=row.name,
                 kind=row.kind or (before.kind if before else UnitKind.team),
                 parent_external_id=row.parent_external_id,
+                report_language=row.report_language or (before.report_language if before else None),
                 before=before,
             )
         )

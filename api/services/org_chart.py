@@ -65,9 +65,10 @@ def import_chart(
     """Import an organisation chart as an update of the stored one, or with ``dry_run`` only
     say what it would change, storing nothing.
 
-    A row whose ``external_id`` is a stored unit's updates its name, kind and parent; other
-    rows add units, whose parents may come later in ``rows`` or be stored already; units the
-    file does not name are left as they are. Errors number the rows from ``first_row`` (2 for
+    A row whose ``external_id`` is a stored unit's updates its name, kind, parent and report
+    language (a blank language keeps the unit's); other rows add units, whose parents may come
+    later in ``rows`` or be stored already; units the file does not name are left as they
+    are. Errors number the rows from ``first_row`` (2 for
     a CSV file with a header line, so that the numbers are the spreadsheet's): an id used twice,
     an unknown or archived parent, a cycle or a broken rule of the chart refuses the whole
     import (``ValidationFailed``); a dry run lists them in its answer. Each unit renamed, moved
@@ -112,9 +113,12 @@ def _import(
                     external_id=row.external_id,
                     name=row.name,
                     kind=row.kind or UnitKind.team,
+                    report_language=row.report_language,
                 )
                 repo.add(session, unit)
             else:
+                if row.report_language is not None:  # a blank cell keeps the unit's
+                    unit.report_language = row.report_language
                 _change(
                     session,
                     unit,
@@ -186,10 +190,11 @@ def update_unit(
     data: UnitUpdate,
     actor: str = SYSTEM,
 ) -> Unit:
-    """Rename a unit, move it under another parent (null: to the root) or give it another kind,
-    keeping the rules of the chart: never under itself or a unit under it, never under an
-    archived unit. An archived unit no longer changes (``Conflict``). Each change is in the
-    audit log; a change to nothing changes nothing."""
+    """Rename a unit, move it under another parent (null: to the root), give it another kind
+    or set its report language (null: its respondents' own), keeping the rules of the chart:
+    never under itself or a unit under it, never under an archived unit. An archived unit no
+    longer changes (``Conflict``). Each change of name, kind or parent is in the audit log; a
+    change to nothing changes nothing."""
     with session.begin():
         units = repo.list_units(session, organisation_id=organisation_id)
         unit = _own_unit(units, unit_id)
@@ -214,6 +219,7 @@ def update_unit(
             )
         if errors:
             raise ValidationFailed(errors)
+        unit.report_language = changes.get("report_language", unit.report_language)
         _change(session, unit, name=name, kind=kind, parent_id=parent_id, actor=actor)
         return unit
 

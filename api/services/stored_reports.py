@@ -25,14 +25,16 @@ from api.store import repositories as core
 from api.store import stored_reports as repo
 from api.store.models import (
     Campaign,
+    CampaignUnit,
     ReportRun,
     ReportRunStatus,
     Response,
     StoredReport,
+    Unit,
     utc_now,
 )
 from api.store.stored_reports import StoredKey
-from reports.languages import majority_language
+from reports.languages import team_language
 
 FORMATS = ("pdf", "html")
 WRITTEN = "written"
@@ -332,14 +334,21 @@ def served(
 def report_languages(
     session: Session, *, campaign_id: int, unit_id: int | None = None
 ) -> dict[int, str]:
-    """The language of each answered unit's team report (of ``unit_id`` alone, if given): the
-    language most of its respondents answered in, ties broken by the campaign's order of
-    languages (``reports.languages.majority_language``). The organisation's report, and a unit
-    nobody answered, are in the campaign's first language."""
+    """The language of the team report of each unit of the campaign that was answered or sets
+    one (of ``unit_id`` alone, if given), by ``reports.languages.team_language``: the unit's
+    own ``report_language`` when it sets one of the campaign's languages, else the language
+    most of its respondents answered in, ties broken by the campaign's order of languages.
+    The organisation's and the departments' reports, and a unit nobody answered that sets no
+    language, are in the campaign's first language."""
     with session.begin():
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             return {}
+        languages = list(campaign.languages)
+        chosen = _chosen_languages(session, campaign_id=campaign_id, unit_id=unit_id)
+        set_here = {unit: language for unit, language in chosen.items() if language in languages}
+        if unit_id is not None and unit_id in set_here:
+            return set_here  # the unit's own: its respondents' languages are not counted
         statement = (
             select(Response.unit_id, Response.language, func.count())
             .where(col(Response.campaign_id) == campaign_id)
@@ -351,13 +360,31 @@ def report_languages(
         for unit, language, count in session.exec(statement).all():
             answered.setdefault(unit, []).extend([language] * count)
         return {
-            unit: majority_language(found, campaign.languages) for unit, found in answered.items()
+            unit: team_language(answered.get(unit, ()), languages, chosen=chosen.get(unit))
+            for unit in sorted(answered.keys() | set_here.keys())
         }
 
 
+def _chosen_languages(session: Session, *, campaign_id: int, unit_id: int | None) -> dict[int, str]:
+    """The report language set on each unit of the campaign that sets one."""
+    statement = (
+        select(Unit.id, Unit.report_language)
+        .join(CampaignUnit, col(CampaignUnit.unit_id) == col(Unit.id))
+        .where(CampaignUnit.campaign_id == campaign_id, col(Unit.report_language).is_not(None))
+    )
+    if unit_id is not None:
+        statement = statement.where(col(Unit.id) == unit_id)
+    return {
+        unit: language
+        for unit, language in session.exec(statement).all()
+        if unit is not None and language is not None
+    }
+
+
 def default_language(session: Session, *, campaign: Campaign, kind: str, unit_id: int) -> str:
-    """The language a unit's report is read in when the reader names none: a team's own
-    (``report_languages``); the campaign's first for the organisation and the departments."""
+    """The language a unit's report is read in when the reader names none: a team's own, by
+    the rule of ``report_languages`` (the one set on its unit, else its respondents'); the
+    campaign's first for the organisation and the departments."""
     if kind == "team":
         assert campaign.id is not None
         own = report_languages(session, campaign_id=campaign.id, unit_id=unit_id)

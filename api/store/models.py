@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import AwareDatetime, field_validator
@@ -27,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from instrument import builtin_refs, load_builtin
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -140,10 +143,51 @@ class OrganisationPublic(OrganisationBase):
 # -- units --------------------------------------------------------------------------------------
 
 
+@cache
+def report_language_choices() -> tuple[str, ...]:
+    """The languages a unit's reports can be set to: those of the instruments transversal
+    ships, the list a campaign's languages are checked against (its instrument's), in their
+    order. Read when first asked, not at import."""
+    found: dict[str, None] = {}
+    for ref in builtin_refs():
+        found.update(dict.fromkeys(load_builtin(ref).languages))
+    return tuple(found)
+
+
+def a_report_language(value: str | None) -> str | None:
+    """A unit's report language: null, or one of ``report_language_choices``."""
+    choices = report_language_choices()
+    if value is not None and value not in choices:
+        raise ValueError(
+            f"{value!r} is not a language of the instruments: give one of"
+            f" {', '.join(choices)}, or null for the language most of its respondents answered in"
+        )
+    return value
+
+
+def _report_language_schema(schema: dict[str, Any]) -> None:
+    """The JSON schema of a unit's ``report_language``: null, or one of the languages."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string":
+            branch["enum"] = list(report_language_choices())
+
+
+REPORT_LANGUAGE_DESCRIPTION = (
+    "The language of the unit's team report, when it is one of the campaign's languages;"
+    " null: the language most of its respondents answered in."
+)
+
+
 class UnitBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind = Field(default=UnitKind.team, sa_type=String(20))
     external_id: str | None = Field(default=None, max_length=100)
+    report_language: str | None = Field(
+        default=None,
+        max_length=10,
+        description=REPORT_LANGUAGE_DESCRIPTION,
+        schema_extra={"json_schema_extra": _report_language_schema},
+    )
 
 
 class UnitCreate(UnitBase):
@@ -153,17 +197,25 @@ class UnitCreate(UnitBase):
 
     _named = field_validator("name")(not_blank)
     _numbers = field_validator("parent_id", mode="before")(not_a_boolean)
+    _language = field_validator("report_language")(a_report_language)
 
 
 class UnitUpdate(SQLModel):
-    """Changes to a unit: its name, its kind, its parent (null: the root). Fields left out
-    keep their value."""
+    """Changes to a unit: its name, its kind, its parent (null: the root), its report language
+    (null: the language most of its respondents answered in). Fields left out keep their
+    value."""
 
     model_config = NAMED
 
     name: str | None = Field(default=None, min_length=1, max_length=200, schema_extra=NEVER_NULL)
     kind: UnitKind | None = Field(default=None, schema_extra=NEVER_NULL)
     parent_id: int | None = None
+    report_language: str | None = Field(
+        default=None,
+        max_length=10,
+        description=REPORT_LANGUAGE_DESCRIPTION + " Left out: kept.",
+        schema_extra={"json_schema_extra": _report_language_schema},
+    )
 
     @field_validator("name", "kind", mode="before")
     @classmethod
@@ -174,6 +226,7 @@ class UnitUpdate(SQLModel):
 
     _named = field_validator("name")(not_blank)
     _numbers = field_validator("parent_id", mode="before")(not_a_boolean)
+    _language = field_validator("report_language")(a_report_language)
 
 
 class Unit(UnitBase, table=True):

@@ -371,6 +371,16 @@ def test_the_fingerprint_follows_the_answers_not_their_order(stored: StoredCampa
     assert fingerprint(replace(data, min_group_size=6)) != fingerprint(data)
     assert fingerprint(data, language="fr") != fingerprint(data)
     assert fingerprint(data, fmt="html") != fingerprint(data)
+    # Each team's own language (the one set on its unit, else its respondents'):
+    team = str(next(iter(stored.eligible.values())))
+
+    def with_own(language: str) -> str:
+        return input_fingerprint(
+            data, language="en", fmt=ReportFormat.pdf, team_languages={team: language}
+        )
+
+    assert with_own("fr") != fingerprint(data)
+    assert with_own("fr") != with_own("en")
 
 
 @pytest.fixture

@@ -273,6 +273,7 @@ UPDATE_COUNTS = {
     "renamed": 1,
     "moved": 1,
     "kind_changed": 1,
+    "report_language_changed": 0,
     "unchanged": 2,
     "left_alone": 1,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -501,6 +502,92 @@ def test_transversal_report_writes_the_stored_reports(
             )
         )
     assert (out / "organisation.pdf").read_bytes() == stored
+
+
+def _report_command(scene: Scene, out: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``transversal report`` of the scene's campaign into ``out``, naming no language: what
+    it says."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url_of(scene.engine))
+    get_settings.cache_clear()
+    try:
+        made = runner.invoke(
+            cli, ["report", "--campaign", str(scene.campaign_id), "--out", str(out),
+                  "--workers", "1"],
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert made.exit_code == 0, made.output
+    return " ".join(made.output.split())
+
+
+def test_a_language_set_on_the_unit_comes_before_its_respondents_in_the_api_and_the_batch(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick_layout: None
+) -> None:
+    """The day ward answered in French only, and its unit says English; the night ward's tie
+    would give English, and its unit says French. Read without a language, from the API and
+    from ``transversal report``, each team's report is in its unit's language; the
+    organisation's stays in the campaign's first. A unit given another language afterwards
+    changes what the batch writes."""
+    day, night, small = scene.units[FRENCH_ONLY], scene.units["t1"], scene.units["t3"]
+    for unit, language in ((day, "en"), (night, "fr")):
+        changed = scene.client.patch(
+            f"/api/v1/units/{unit}", json={"report_language": language}, headers=scene.headers
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["report_language"] == language
+    with Session(scene.engine) as session:
+        assert stored_reports.report_languages(session, campaign_id=scene.campaign_id) == {
+            day: "en",
+            night: "fr",
+            small: "en",
+        }
+    base = f"/api/v1/campaigns/{scene.campaign_id}/units"
+    # Rendered on request (nothing stored yet), then as stored at close.
+    for _ in range(2):
+        served = scene.client.get(f"{base}/{day}/report.html", headers=scene.headers)
+        assert served.status_code == 200
+        assert 'lang="en"' in served.text
+        served = scene.client.get(f"{base}/{night}/report.html", headers=scene.headers)
+        assert 'lang="fr"' in served.text
+        scene.jobs.reports.enqueue_sweep()
+    assert _run(scene.engine, scene.campaign_id).status == ReportRunStatus.done
+
+    _no_analysis(monkeypatch)
+    out = tmp_path / "out"
+    said = _report_command(scene, out, monkeypatch)
+    assert "4 as stored at close" in said
+    entries = {
+        (e["kind"], e["unit_id"]): e
+        for e in json.loads((out / "index.json").read_text())["reports"]
+    }
+    assert {key: e["language"] for key, e in entries.items()} == {
+        ("team", day): "en",
+        ("team", night): "fr",
+        ("team", small): "en",
+        ("organisation", None): "en",
+    }
+    for unit, language in ((day, "en"), (night, "fr")):
+        written = (out / entries[("team", unit)]["file"]).read_bytes()
+        assert written == f"%PDF-stand-in TeamReportView {language}".encode()
+    assert (out / "organisation.pdf").read_bytes().endswith(b" en")
+    assert "<td>fr</td>" in (out / "index.html").read_text(encoding="utf-8")
+
+    # The day ward's unit now says French: the next run writes its report in French.
+    changed = scene.client.patch(
+        f"/api/v1/units/{day}", json={"report_language": "fr"}, headers=scene.headers
+    )
+    assert changed.status_code == 200
+    _report_command(scene, out, monkeypatch)
+    again = {
+        (e["kind"], e["unit_id"]): e
+        for e in json.loads((out / "index.json").read_text())["reports"]
+    }
+    assert again[("team", day)]["language"] == "fr"
+    assert again[("team", day)]["fingerprint"] != entries[("team", day)]["fingerprint"]
+    written = (out / again[("team", day)]["file"]).read_bytes()
+    assert written == b"%PDF-stand-in TeamReportView fr"
 
 
 WAITING_WORKER = """

@@ -216,6 +216,66 @@ def test_rename_move_and_change_of_kind_are_stored_audited_and_shown_in_the_tree
     ]
 
 
+def _language_options(html: str) -> list[tuple[str, str, bool]]:
+    """The report language's options: value, text, selected."""
+    select_ = html[html.index('id="report_language" name="report_language"') :]
+    select_ = select_[: select_.index("</select>")]
+    return [
+        (value, _text(text), bool(selected))
+        for value, selected, text in re.findall(
+            r'<option value="(\w*)"(?: lang="\w+")?( selected)?>(.*?)</option>', select_, re.S
+        )
+    ]
+
+
+def test_the_report_language_is_set_and_cleared_through_the_units_page(
+    browser: TestClient, people: dict[str, Any], engine: Engine
+) -> None:
+    csrf = _hr(browser)
+    ids = _ids(people)
+    page = browser.get(f"/console/chart/units/{ids['t1']}")
+    majority = EN["chart_edit.report_language_majority"]
+    assert EN["chart_edit.report_language_label"] in _text(page.text)
+    assert _language_options(page.text) == [
+        ("", majority, True),
+        ("en", "English", False),
+        ("fr", "Français", False),
+    ]
+    unit = {"name": "Night ward", "kind": "team", "parent": str(ids["d"])}
+    saved = _save(browser, csrf, ids["t1"], **unit, report_language="fr")
+    assert saved.status_code == 303
+    assert _stored(engine, ids["t1"]).report_language == "fr"
+    page = browser.get(f"/console/chart/units/{ids['t1']}")
+    assert ("fr", "Français", True) in _language_options(page.text)
+    # A form without the field (a page from before it) keeps the language.
+    assert _save(browser, csrf, ids["t1"], **unit).status_code == 303
+    assert _stored(engine, ids["t1"]).report_language == "fr"
+    cleared = _save(browser, csrf, ids["t1"], **unit, report_language="")
+    assert cleared.status_code == 303
+    assert _stored(engine, ids["t1"]).report_language is None
+
+
+def test_a_report_language_not_offered_is_refused_beside_its_field(
+    browser: TestClient, people: dict[str, Any], engine: Engine
+) -> None:
+    csrf = _hr(browser)
+    ids = _ids(people)
+    unit = {"name": "Night ward", "kind": "team", "parent": str(ids["d"])}
+    for lang, texts in (("en", EN), ("fr", FR)):
+        with unchanged(engine):
+            refused = _save(browser, csrf, ids["t1"], lang, **unit, report_language="de")
+        assert refused.status_code == 422
+        message = texts["chart_edit.error_report_language"]
+        assert (
+            _field_error(refused.text, "report_language")
+            == f"{_text(texts['common.error_prefix'])} {message}"
+        )
+        assert _summary(refused.text) == [("report_language", message)]
+        assert 'aria-describedby="report_language-hint report_language-error"' in refused.text
+        # The other fields keep what was typed.
+        assert re.search(r'id="name" name="name" type="text" value="Night ward"', refused.text)
+
+
 # -- the chart's rules, beside their fields ---------------------------------------------------
 
 

@@ -1,9 +1,9 @@
-"""Editing one unit of the organisation chart in HR's console: rename it, give it another kind
-or move it under another unit (``org_chart.update_unit``), or archive it once a page has said
-what archiving does (``org_chart.archive_unit``). Nothing is stored until the chart's rules
-hold; their reasons are shown beside the fields, in the page's language (``chart_reasons``).
-The services write the audit log. Admins only: for anyone else, as for a unit that is not the
-organisation's, the page does not exist."""
+"""Editing one unit of the organisation chart in HR's console: rename it, give it another kind,
+move it under another unit or set the language of its team report (``org_chart.update_unit``),
+or archive it once a page has said what archiving does (``org_chart.archive_unit``). Nothing is
+stored until the chart's rules hold; their reasons are shown beside the fields, in the page's
+language (``chart_reasons``). The services write the audit log. Admins only: for anyone else,
+as for a unit that is not the organisation's, the page does not exist."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ from api.services import collection, org_chart
 from api.services.accounts import Visit
 from api.services.chart_rules import under
 from api.services.errors import Conflict, NotFound, ValidationFailed
-from api.store.models import CampaignStatus, Unit, UnitKind, UnitUpdate
+from api.store.models import (
+    CampaignStatus,
+    Unit,
+    UnitKind,
+    UnitUpdate,
+    report_language_choices,
+)
 from api.web.console.chart import CHART_PAGE, _require_admin
 from api.web.console.chart_reasons import (
     FORM_FIELDS,
@@ -41,6 +47,9 @@ MAX_NAME = 200
 """As ``UnitBase.name``."""
 MAX_ID_DIGITS = 15
 """Longer is no unit's id (and would overflow the database's integer)."""
+FIELDS = (*FORM_FIELDS, "report_language")
+"""The form's fields, in the order of the page: the chart's, then the report's language
+(``""``: the language most of its respondents answered in)."""
 
 
 def _id(text: str) -> int | None:
@@ -131,7 +140,7 @@ def _unit_page(
     # The top of the chart is offered where it may be chosen: while no other organisation holds
     # it, and to the unit at the top now (a chart from before the rules may have two).
     root_free = not [u for u in roots(units) if u.id != unit.id]
-    problems = sorted(problems, key=lambda p: FORM_FIELDS.index(p.field))
+    problems = sorted(problems, key=lambda p: FIELDS.index(p.field))
     return _page(
         request,
         visit,
@@ -140,6 +149,7 @@ def _unit_page(
         unit=_unit_view(unit),
         typed=typed,
         kinds=[str(k) for k in UnitKind],
+        report_languages=list(report_language_choices()),
         parents=_parents(units, unit, typed=typed["parent"]),
         root_option=root_free or unit.parent_id is None or typed["parent"] == "",
         problems=problems,
@@ -157,6 +167,7 @@ def unit_form(unit_id: str, request: Request, session: SessionDep, visit: VisitD
         "name": unit.name,
         "kind": str(unit.kind),
         "parent": "" if unit.parent_id is None else str(unit.parent_id),
+        "report_language": unit.report_language or "",
     }
     return _unit_page(request, visit, units, unit, typed=typed, problems=[])
 
@@ -172,6 +183,8 @@ def _form_problems(typed: dict[str, str], *, texts: Translator) -> list[Problem]
         problems.append(Problem("kind", texts("chart_edit.error_kind_missing")))
     if typed["parent"] and _id(typed["parent"]) is None:
         problems.append(Problem("parent", texts("chart_edit.error_no_parent")))
+    if typed["report_language"] and typed["report_language"] not in report_language_choices():
+        problems.append(Problem("report_language", texts("chart_edit.error_report_language")))
     return problems
 
 
@@ -183,18 +196,24 @@ async def save_unit(
     units = _chart_units(session, visit)
     unit = _unit(units, unit_id)
     texts = Translator(_language(request, visit))
-    typed = {name: fields.get(name, "").strip() for name in FORM_FIELDS}
+    typed = {name: fields.get(name, "").strip() for name in FIELDS}
     problems = _form_problems(typed, texts=texts)
     if not problems:
         parent_id = _id(typed["parent"])
+        changes: dict[str, object] = {
+            "name": typed["name"],
+            "kind": UnitKind(typed["kind"]),
+            "parent_id": parent_id,
+        }
+        # A form without the field (a page from before it) keeps the unit's language.
+        if "report_language" in fields:
+            changes["report_language"] = typed["report_language"] or None
         try:
             org_chart.update_unit(
                 session,
                 organisation_id=visit.principal.organisation_id,
                 unit_id=unit.id or 0,
-                data=UnitUpdate(
-                    name=typed["name"], kind=UnitKind(typed["kind"]), parent_id=parent_id
-                ),
+                data=UnitUpdate.model_validate(changes),
                 actor=visit.principal.actor,
             )
         except ValidationFailed as refused:
