@@ -117,14 +117,14 @@ def _import(
                 )
                 repo.add(session, unit)
             else:
-                if row.report_language is not None:  # a blank cell keeps the unit's
-                    unit.report_language = row.report_language
                 _change(
                     session,
                     unit,
                     name=row.name,
                     kind=row.kind or UnitKind(unit.kind),
                     parent_id=None if parent is None else parent.id,
+                    # A blank cell keeps the unit's.
+                    report_language=row.report_language or unit.report_language,
                     actor=actor,
                 )
             by_external[row.external_id] = unit
@@ -133,13 +133,22 @@ def _import(
 
 
 def _change(
-    session: Session, unit: Unit, *, name: str, kind: UnitKind, parent_id: int | None, actor: str
+    session: Session,
+    unit: Unit,
+    *,
+    name: str,
+    kind: UnitKind,
+    parent_id: int | None,
+    report_language: str | None,
+    actor: str,
 ) -> None:
-    """Give a stored unit its new name, kind and parent, each change in the audit log."""
+    """Give a stored unit its new name, kind, parent and report language, each change in the
+    audit log."""
     changes = {
         AuditAction.unit_renamed: ("name", name),
         AuditAction.unit_kind_changed: ("kind", kind),
         AuditAction.unit_moved: ("parent_id", parent_id),
+        AuditAction.unit_report_language_changed: ("report_language", report_language),
     }
     for action, (field, value) in changes.items():
         if getattr(unit, field) == value:
@@ -193,7 +202,8 @@ def update_unit(
     """Rename a unit, move it under another parent (null: to the root), give it another kind
     or set its report language (null: its respondents' own), keeping the rules of the chart:
     never under itself or a unit under it, never under an archived unit. An archived unit no
-    longer changes (``Conflict``). Each change of name, kind or parent is in the audit log; a
+    longer changes (``Conflict``). Each change of name, kind, parent or report language is in the
+    audit log; a
     change to nothing changes nothing."""
     with session.begin():
         units = repo.list_units(session, organisation_id=organisation_id)
@@ -219,8 +229,15 @@ def update_unit(
             )
         if errors:
             raise ValidationFailed(errors)
-        unit.report_language = changes.get("report_language", unit.report_language)
-        _change(session, unit, name=name, kind=kind, parent_id=parent_id, actor=actor)
+        _change(
+            session,
+            unit,
+            name=name,
+            kind=kind,
+            parent_id=parent_id,
+            report_language=changes.get("report_language", unit.report_language),
+            actor=actor,
+        )
         return unit
 
 

@@ -393,7 +393,7 @@ def _checked_unit(
     ):
         raise NotFound("unit", unit_id)
     if language is None:
-        # The team's own language: the one most of its respondents answered in.
+        # The team's own language: the one set on its unit, else its respondents' majority.
         return stored_reports.default_language(
             session, campaign=campaign, kind="team", unit_id=unit_id
         )

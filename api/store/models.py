@@ -481,6 +481,8 @@ class AuditAction(StrEnum):
     unit_moved = "unit_moved"
     """A unit was given another parent."""
     unit_kind_changed = "unit_kind_changed"
+    unit_report_language_changed = "unit_report_language_changed"
+    """The language a unit's team report is written in was set, changed or cleared."""
     unit_archived = "unit_archived"
     campaign_deleted = "campaign_deleted"
     """A draft deleted with its units and invitations (``count``: the invitations removed); its

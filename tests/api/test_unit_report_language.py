@@ -40,6 +40,12 @@ def _languages(engine: Engine) -> dict[str, str | None]:
         return {unit.name: unit.report_language for unit in session.scalars(select(Unit)).all()}
 
 
+def _language_changes(org: Org) -> list[int | None]:
+    """The units whose report language the audit log says was changed, in order."""
+    log = _ok(org.client.get(f"{API}/audit", headers=org.headers()))
+    return [e["unit_id"] for e in log if e["action"] == "unit_report_language_changed"]
+
+
 def _organisation(org: Org) -> int:
     acme = _ok(
         org.client.post(
@@ -126,6 +132,8 @@ def test_patch_sets_keeps_and_clears_the_report_language(org: Org, engine: Engin
     cleared = _ok(org.client.patch(url, json={"report_language": None}, headers=org.headers()))
     assert cleared["report_language"] is None
     assert _languages(engine)["Night ward"] is None
+    # Set and cleared: each change in the audit log, the refused one and the rename not.
+    assert _language_changes(org) == [ward["id"], ward["id"]]
 
 
 def test_the_chart_csv_sets_the_report_language_and_a_blank_cell_keeps_it(
@@ -153,6 +161,9 @@ def test_the_chart_csv_sets_the_report_language_and_a_blank_cell_keeps_it(
         org.client.post(f"{API}/units/import", content=again, headers={**CSV, **org.headers()}), 201
     )
     assert _languages(engine) == {"Acme": None, "Night ward": "fr", "Day ward": "en"}
+    # The change of an imported unit is in the audit log (a new unit's first is not a change).
+    day = org.client.get(f"{API}/units", headers=org.headers()).json()
+    assert _language_changes(org) == [u["id"] for u in day if u["external_id"] == "day"]
 
 
 def test_a_chart_csv_with_another_language_is_refused_by_line_and_column(

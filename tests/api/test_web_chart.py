@@ -145,6 +145,25 @@ def test_a_good_csv_is_previewed_then_applied(
     assert "Pharmacy" in _text(browser.get("/console/chart").text)
 
 
+def test_a_preview_shows_each_unit_given_another_report_language(
+    browser: TestClient, people: dict[str, Any], engine: Engine, org: Any
+) -> None:
+    csrf = _hr(browser)
+    pasted = (
+        "external_id,name,parent_external_id,kind,report_language\n"
+        "t1,Night ward,d,,fr\n"  # set
+        "t2,Day ward,d,,\n"  # a blank cell keeps it
+    )
+    preview = browser.post("/console/chart/preview", data={"csrf": csrf, "csv": pasted})
+    assert preview.status_code == 200
+    counts = dict(re.findall(r"<dt[^>]*>([^<]+)</dt><dd[^>]*>(\d+)</dd>", preview.text))
+    assert counts[EN["chart.count_report_language_changed"]] == "1"
+    assert counts[EN["chart.count_unchanged"]] == "1"
+    assert EN["chart.heading_report_language_changed"] in preview.text
+    majority = EN["chart_edit.report_language_majority"]
+    assert f"{majority} → {EN['language.fr']}" in _text(preview.text)
+
+
 @pytest.mark.parametrize("who", ["lead", "works"])
 def test_only_hr_sees_or_imports_the_chart(
     browser: TestClient,
