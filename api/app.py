@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from api.jobs.queue import Jobs
 from api.services.access import Forbidden, Unauthenticated
 from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+from api.store.submissions import close_loop_connections
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,11 @@ def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> Fas
                 app.state.jobs = Jobs.from_settings(app.state.engine, get_settings())
         else:
             app.state.engine = engine
-        yield
+        try:
+            yield
+        finally:
+            # The connections the submissions kept on this loop (PostgreSQL's).
+            await close_loop_connections(app.state.engine)
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: fastapi-offline serves the
     # same pages with the assets it ships, so they also work on a machine without internet.

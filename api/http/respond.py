@@ -58,13 +58,22 @@ async def submit(
     'does not apply'. The token is used up. The response is stored in the language the
     respondent read: the body's, else ``?language=``, else the draft's, else the campaign's
     first."""
-    # On a SQLite file with no other writer, at once on the event loop (its statements take
-    # microseconds; the hop to a thread and back took as long). Otherwise one hop to a worker
-    # thread for the whole transaction, and no dependency (a sync one takes a hop of its own,
-    # a session two); a few transactions at a time (``_writers``).
+    # At once on the event loop where the database allows: a SQLite file with no other
+    # writer (its statements take microseconds; the hop to a thread and back took as long),
+    # or PostgreSQL, whose round trips are awaited. Otherwise one hop to a worker thread for
+    # the whole transaction, and no dependency (a sync one takes a hop of its own, a session
+    # two); a few transactions at a time (``_writers``).
     engine = get_engine(request)
-    if not collection.submit_without_waiting(engine, token=token, data=data, language=language):
-        store = partial(collection.submit_with, engine, token=token, data=data, language=language)
+    fast = await collection.submit_on_loop(engine, token=token, data=data, language=language)
+    if fast is not collection.Fast.stored:
+        store = partial(
+            collection.submit_with,
+            engine,
+            token=token,
+            data=data,
+            language=language,
+            settle_first=fast is collection.Fast.settle_first,
+        )
         await to_thread.run_sync(store, limiter=_writers(engine))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated
+from enum import Enum, StrEnum
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictInt, StringConstraints
 from sqlalchemy import Engine
@@ -32,7 +32,9 @@ from api.store.models import (
 from api.store.submissions import (
     SubmissionTransaction,
     WouldWait,
+    submission_on_loop,
     submission_transaction,
+    submits_on_loop,
     transaction_without_waiting,
 )
 from instrument import Instrument, load_builtin
@@ -266,36 +268,56 @@ def submit(session: Session, *, token: str, data: AnswersIn, language: str | Non
             raise Conflict(_USED)
 
 
+class Fast(Enum):
+    """How far a submission got on a path that runs on the event loop."""
+
+    stored = "stored"
+    """Stored (a refusal is raised as ``submit`` raises it)."""
+    elsewhere = "elsewhere"
+    """Not tried, nothing changed: for ``submit_with`` in a worker thread (another database,
+    SQLite's write lock taken by another connection)."""
+    settle_first = "settle_first"
+    """Nothing changed: the campaign is not plainly open, for ``submit_with`` with
+    ``settle_first``, which moves it on its schedule first."""
+
+
 def submit_with(
-    engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
+    engine: Engine,
+    *,
+    token: str,
+    data: AnswersIn,
+    language: str | None = None,
+    settle_first: bool = False,
 ) -> None:
     """``submit`` in a transaction of its own on ``engine``: the same reads, rules and writes,
     sent on the pool's connection without a session (``api.store.submissions``), the path of
-    the API's submissions. A campaign that is not plainly open takes ``submit``'s path, which
-    moves it on its schedule first."""
+    the API's submissions. A campaign that is not plainly open (or ``settle_first``: a
+    path of the event loop found it so) takes ``submit``'s path, which moves it on its
+    schedule first."""
     _same_language(data, language)
-    with submission_transaction(engine) as transaction:
-        if _store_if_plainly_open(transaction, token=token, data=data, language=language):
-            return
+    if not settle_first:
+        with submission_transaction(engine) as transaction:
+            if _store_if_plainly_open(transaction, token=token, data=data, language=language):
+                return
     with Session(engine, expire_on_commit=False) as session:
         submit(session, token=token, data=data, language=language)
 
 
 def submit_without_waiting(
     engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
-) -> bool:
+) -> Fast:
     """``submit_with`` where it needs no waiting (on a SQLite file, when no other connection
-    is writing and the campaign is plainly open), for the event loop to run at once: True
-    when the submission was stored, or refused as ``submit`` refuses it; False, with
-    nothing changed, when it is for ``submit_with`` in a worker thread instead."""
+    is writing), for the event loop to run at once."""
     _same_language(data, language)
     try:
         with transaction_without_waiting(engine) as transaction:
             if transaction is None:
-                return False
-            return _store_if_plainly_open(transaction, token=token, data=data, language=language)
+                return Fast.elsewhere
+            if _store_if_plainly_open(transaction, token=token, data=data, language=language):
+                return Fast.stored
+            return Fast.settle_first
     except WouldWait:
-        return False
+        return Fast.elsewhere
 
 
 def _store_if_plainly_open(
@@ -305,24 +327,54 @@ def _store_if_plainly_open(
     would; False, with nothing written, when its campaign is not plainly open (for
     ``submit``'s path, which moves the campaign on its schedule first)."""
     found = transaction.invitation_and_campaign(token_hash=digest(token))
+    accepted = _accepted_if_plainly_open(found, data=data, language=language)
+    if accepted is None:
+        return False
+    if not transaction.store(**accepted):
+        raise Conflict(_USED)
+    transaction.commit()
+    return True
+
+
+async def submit_on_loop(
+    engine: Engine, *, token: str, data: AnswersIn, language: str | None = None
+) -> Fast:
+    """``submit_with`` on the event loop where the database allows: at once on a SQLite file
+    with no other writer (``submit_without_waiting``), awaited on PostgreSQL
+    (``submits_on_loop``); ``Fast.elsewhere``, with nothing changed, where it must wait in a
+    worker thread instead."""
+    if not submits_on_loop(engine):
+        return submit_without_waiting(engine, token=token, data=data, language=language)
+    _same_language(data, language)
+    async with submission_on_loop(engine) as transaction:
+        found = await transaction.invitation_and_campaign(token_hash=digest(token))
+        accepted = _accepted_if_plainly_open(found, data=data, language=language)
+        if accepted is None:
+            return Fast.settle_first
+        if not await transaction.store(**accepted):
+            raise Conflict(_USED)
+    return Fast.stored
+
+
+def _accepted_if_plainly_open(
+    found: tuple[Invitation, Campaign] | None, *, data: AnswersIn, language: str | None
+) -> dict[str, Any] | None:
+    """What to store for the invitation and campaign ``found`` by a submission's token (the
+    arguments of ``store``), or the refusal ``submit`` gives; None when the campaign is not
+    plainly open (``submit``'s path moves it on its schedule first)."""
     if found is None:
         raise NotFound("invitation", "for this token")
     invitation, campaign = found
     if invitation.used:
         raise Conflict(_USED)
     if campaign.status != CampaignStatus.open or _opening(campaign) != Opening.open:
-        return False
-    response = _answers_of(invitation, campaign, data, complete=True, asked=language)
-    stored = transaction.store(
-        invitation_id=_id(invitation),
-        campaign_id=invitation.campaign_id,
-        response=response,
-        day=utc_now().date(),
-    )
-    if not stored:
-        raise Conflict(_USED)
-    transaction.commit()
-    return True
+        return None
+    return {
+        "invitation_id": _id(invitation),
+        "campaign_id": invitation.campaign_id,
+        "response": _answers_of(invitation, campaign, data, complete=True, asked=language),
+        "day": utc_now().date(),
+    }
 
 
 def _accepted_answers(

@@ -14,6 +14,7 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -44,9 +45,20 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     options = {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE, **options}
     engine = create_engine(url, **options)
+    _CONNECT_ARGS[engine] = dict(options.get("connect_args", {}))
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+_CONNECT_ARGS: WeakKeyDictionary[Engine, dict[str, Any]] = WeakKeyDictionary()
+
+
+def connect_arguments(engine: Engine) -> tuple[list[Any], dict[str, Any]]:
+    """The driver's ``connect()`` arguments for a connection like those of ``engine``'s pool:
+    the URL's, and the ``connect_args`` it was made with (``make_engine``)."""
+    arguments, options = engine.dialect.create_connect_args(engine.url)
+    return list(arguments), {**options, **_CONNECT_ARGS.get(engine, {})}
 
 
 PING_AFTER_IDLE = 5.0

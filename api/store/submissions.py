@@ -12,6 +12,10 @@ Errors of the driver come out as SQLAlchemy's (``sqlalchemy.exc.DBAPIError`` and
 subclasses), as from any other statement of the service, and a connection found broken is
 dropped from the pool.
 
+On PostgreSQL, ``submission_on_loop`` sends the same statements from the event loop, awaited on
+psycopg's asynchronous connections kept for it (``_LoopConnections``): no hop to a worker
+thread and back, and no worker thread waiting for the interpreter's lock behind the loop.
+
 On a SQLite file, ``transaction_without_waiting`` gives the same transaction on a connection
 of its own that never waits for another writer, for the event loop to run at once: the hop to
 a worker thread and back cost a submission about as much as its statements (SQLite answers in
@@ -21,15 +25,18 @@ nothing kept, and the caller takes the worker thread's path, which waits its tur
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import psycopg
 from sqlalchemy import Engine, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -121,44 +128,67 @@ def _statements(dialect: Dialect) -> _Statements:
     return found
 
 
+class _Submission:
+    """A submission's statements for one dialect, apart from the connection that sends them:
+    what to send (``read``, ``writes``) and how to read what comes back (``found``), shared by
+    the transaction of a worker thread and the one of the event loop."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.statements = _statements(dialect)
+
+    def read(self, *, token_hash: str) -> tuple[str, Any]:
+        read = self.statements.read
+        return read.sql, read.parameters({"token_hash": token_hash})
+
+    def found(self, raw: Sequence[Any] | None) -> tuple[Invitation, Campaign] | None:
+        return None if raw is None else repo.submission_row(self.statements.read.row(raw))
+
+    def writes(
+        self, *, invitation_id: int, campaign_id: int, response: ResponseCreate, day: date
+    ) -> list[tuple[str, Any]]:
+        """The statements that use the invitation up and store the response, in order; each
+        must change one row, or the invitation was used already (and nothing is changed: the
+        first is the guard, and PostgreSQL's is one statement for both)."""
+        row = repo.response_row(campaign_id, response, day)
+        statements = self.statements
+        if statements.use_and_store is not None:
+            values = {f"response_{name}": value for name, value in row.items()}
+            together = statements.use_and_store
+            return [(together.sql, together.parameters({"invitation_id": invitation_id, **values}))]
+        use, insert = statements.use, statements.insert
+        return [
+            (use.sql, use.parameters({"invitation_id": invitation_id})),
+            (insert.sql, insert.parameters(row)),
+        ]
+
+
 class SubmissionTransaction:
     """One submission's transaction: ``invitation_and_campaign``, then ``store`` and
     ``commit``. Without ``commit`` nothing it wrote is kept, except on PostgreSQL, where
     ``store`` is one statement kept as soon as it is run (see ``submission_transaction``)."""
 
     def __init__(self, dialect: Dialect, connection: Any) -> None:
-        self._dialect = dialect
         self._connection = connection
         self._cursor = connection.cursor()
-        self._statements = _statements(dialect)
+        self._submission = _Submission(dialect)
 
     def invitation_and_campaign(self, *, token_hash: str) -> tuple[Invitation, Campaign] | None:
         """As ``repositories.invitation_and_campaign`` with ``lock``."""
-        read = self._statements.read
-        self._cursor.execute(read.sql, read.parameters({"token_hash": token_hash}))
-        raw = self._cursor.fetchone()
-        return None if raw is None else repo.submission_row(read.row(raw))
+        self._cursor.execute(*self._submission.read(token_hash=token_hash))
+        return self._submission.found(self._cursor.fetchone())
 
     def store(
         self, *, invitation_id: int, campaign_id: int, response: ResponseCreate, day: date
     ) -> bool:
         """As ``repositories.store_submission``: False, with nothing changed, if the
         invitation was used already."""
-        row = repo.response_row(campaign_id, response, day)
-        statements = self._statements
-        if statements.use_and_store is not None:
-            values = {f"response_{name}": value for name, value in row.items()}
-            together = statements.use_and_store
-            self._cursor.execute(
-                together.sql, together.parameters({"invitation_id": invitation_id, **values})
-            )
-            return bool(self._cursor.rowcount == 1)
-        self._cursor.execute(
-            statements.use.sql, statements.use.parameters({"invitation_id": invitation_id})
+        writes = self._submission.writes(
+            invitation_id=invitation_id, campaign_id=campaign_id, response=response, day=day
         )
-        if self._cursor.rowcount != 1:
-            return False
-        self._cursor.execute(statements.insert.sql, statements.insert.parameters(row))
+        for sql, parameters in writes:
+            self._cursor.execute(sql, parameters)
+            if self._cursor.rowcount != 1:
+                return False
         return True
 
     def commit(self) -> None:
@@ -297,3 +327,159 @@ def transaction_without_waiting(engine: Engine) -> Iterator[SubmissionTransactio
                 connection.rollback()
     finally:
         own.lock.release()
+
+
+class AsyncSubmissionTransaction:
+    """A submission on PostgreSQL sent from the event loop (``submission_on_loop``): the
+    statements of ``SubmissionTransaction`` there, each a transaction of its own, awaited
+    instead of waited for in a worker thread."""
+
+    def __init__(self, dialect: Dialect, connection: Any) -> None:
+        self._connection = connection
+        self._submission = _Submission(dialect)
+
+    async def invitation_and_campaign(
+        self, *, token_hash: str
+    ) -> tuple[Invitation, Campaign] | None:
+        cursor = self._connection.cursor()
+        await cursor.execute(*self._submission.read(token_hash=token_hash))
+        return self._submission.found(await cursor.fetchone())
+
+    async def store(
+        self, *, invitation_id: int, campaign_id: int, response: ResponseCreate, day: date
+    ) -> bool:
+        writes = self._submission.writes(
+            invitation_id=invitation_id, campaign_id=campaign_id, response=response, day=day
+        )
+        cursor = self._connection.cursor()
+        for sql, parameters in writes:
+            await cursor.execute(sql, parameters)
+            if cursor.rowcount != 1:
+                return False
+        return True
+
+
+class _LoopConnections:
+    """PostgreSQL connections in autocommit for the submissions of one event loop, kept open
+    between them: up to ``size`` in use at once, the others waiting their turn. One that sat
+    idle for ``PING_AFTER_IDLE`` seconds is tested before it is used again, and one found
+    broken, or left in a statement (its request cancelled), is closed."""
+
+    def __init__(self, engine: Engine, size: int) -> None:
+        self._engine = engine
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[tuple[Any, float]] = []
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        async with self._slots:
+            connection = await self._take()
+            try:
+                yield connection
+            finally:
+                if connection.broken or connection.closed:
+                    # The server went away (restarted): the idle ones are likely gone too.
+                    await _close(connection)
+                    await self.close()
+                elif connection.info.transaction_status != _IDLE:
+                    await _close(connection)  # left in a statement: its request was cancelled
+                else:
+                    self._idle.append((connection, time.monotonic()))
+
+    async def _take(self) -> Any:
+        from api.store.db import PING_AFTER_IDLE, connect_arguments
+
+        while self._idle:
+            connection, since = self._idle.pop()
+            if time.monotonic() - since < PING_AFTER_IDLE:
+                return connection
+            try:
+                await connection.execute("SELECT 1")
+                return connection
+            except psycopg.Error:
+                await _close(connection)
+        arguments, options = connect_arguments(self._engine)
+        return await psycopg.AsyncConnection.connect(*arguments, **options, autocommit=True)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            await _close(connection)
+
+    def __del__(self) -> None:
+        # The loop is gone (a test client's): end the sessions without it.
+        for connection, _ in self._idle:
+            connection.pgconn.finish()
+
+
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
+async def _close(connection: Any) -> None:
+    with suppress(psycopg.Error):
+        await connection.close()
+
+
+_ON_LOOP: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections]]
+_ON_LOOP = WeakKeyDictionary()
+
+
+_LAST: tuple[Engine, asyncio.AbstractEventLoop, _LoopConnections] | None = None
+"""The connections last asked for, found again without the two weak dictionaries' lookups
+(a server has one engine and one loop)."""
+
+LOOP_CONNECTIONS = 16
+"""Connections a process keeps for its event loop's submissions on one PostgreSQL database,
+beside the pool's (``db.POOL_SIZE`` and as many more): enough that the database is kept busy
+while the loop serves other requests between a statement and its answer; with 8 the
+submissions waited for a connection more often, and 64 did no better."""
+
+
+def _loop_connections(engine: Engine, *, create: bool = True) -> _LoopConnections | None:
+    global _LAST
+    loop = asyncio.get_running_loop()
+    last = _LAST
+    if last is not None and last[0] is engine and last[1] is loop:
+        return last[2]
+    by_loop = _ON_LOOP.setdefault(engine, WeakKeyDictionary())
+    found = by_loop.get(loop)
+    if found is None and create:
+        found = by_loop[loop] = _LoopConnections(engine, LOOP_CONNECTIONS)
+    if found is not None:
+        _LAST = (engine, loop, found)
+    return found
+
+
+def submits_on_loop(engine: Engine) -> bool:
+    """Whether ``submission_on_loop`` sends ``engine``'s submissions from the event loop:
+    on PostgreSQL, whose round trips are awaited there."""
+    return engine.dialect.name == "postgresql"
+
+
+@asynccontextmanager
+async def submission_on_loop(engine: Engine) -> AsyncIterator[AsyncSubmissionTransaction]:
+    """A submission's transaction on PostgreSQL, sent from the running event loop on a
+    connection kept for it (``_LoopConnections``): each statement a transaction of its own,
+    as in ``submission_transaction``, so there is nothing to commit. A driver error is
+    raised as SQLAlchemy raises it."""
+    dialect = engine.dialect
+    connections = _loop_connections(engine)
+    assert connections is not None
+    connection = None
+    try:
+        async with connections.connection() as connection:
+            yield AsyncSubmissionTransaction(dialect, connection)
+    except psycopg.Error as error:
+        # None: no connection could be opened.
+        broken = connection is None or dialect.is_disconnect(error, connection, None)  # type: ignore[arg-type]
+        raise DBAPIError.instance(
+            None, None, error, psycopg.Error, connection_invalidated=broken, dialect=dialect
+        ) from error
+
+
+async def close_loop_connections(engine: Engine) -> None:
+    """Close the connections ``submission_on_loop`` keeps for ``engine`` on the running
+    loop (the server is stopping)."""
+    connections = _loop_connections(engine, create=False)
+    if connections is not None:
+        await connections.close()

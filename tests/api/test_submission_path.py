@@ -4,6 +4,7 @@ the outputs that results polling is served from, made once."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,15 +12,17 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from api.services import collection
 from api.services.analysis_cache import OutputCache
-from api.services.collection import MAX_ANSWERS, MAX_ITEM_ID_LENGTH, AnswersIn
-from api.services.errors import Conflict, NotFound
+from api.services.collection import MAX_ANSWERS, MAX_ITEM_ID_LENGTH, AnswersIn, Fast
+from api.services.errors import Conflict, NotFound, ValidationFailed
 from api.services.org_chart import UnitImportRow
+from api.store import db, submissions
 from api.store.models import Campaign, Invitation, Response, utc_now
-from api.store.submissions import transaction_without_waiting
+from api.store.submissions import close_loop_connections, transaction_without_waiting
 from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 
@@ -144,11 +147,11 @@ def test_a_submission_is_stored_at_once_where_no_other_writer_holds_the_database
     before = table_counts(engine)
     done = collection.submit_without_waiting(engine, token=token, data=data)
     if engine.dialect.name != "sqlite":
-        # PostgreSQL's round trips would hold the event loop: always a worker thread's path.
-        assert done is False
+        # PostgreSQL's round trips would hold the event loop: awaited there instead.
+        assert done is Fast.elsewhere
         assert table_counts(engine) == before
         return
-    assert done is True
+    assert done is Fast.stored
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 1
         used = session.scalar(select(func.count()).where(Invitation.used))  # type: ignore[arg-type]
@@ -172,7 +175,7 @@ def test_a_submission_finding_the_write_lock_taken_waits_for_it_in_a_thread(
     try:
         started = time.monotonic()
         done = collection.submit_without_waiting(engine, token=token, data=AnswersIn(answers=ALL))
-        assert done is False
+        assert done is Fast.elsewhere
         assert time.monotonic() - started < 1  # refused at once, not after the busy timeout
         assert table_counts(engine) == before
         with ThreadPoolExecutor(1) as pool:
@@ -187,6 +190,103 @@ def test_a_submission_finding_the_write_lock_taken_waits_for_it_in_a_thread(
         other.close()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def _on_loop(engine: Engine, token: str, **answers: int | None) -> Fast:
+    return asyncio.run(_submitted_on_loop(engine, token, AnswersIn(answers={**ALL, **answers})))
+
+
+async def _submitted_on_loop(engine: Engine, token: str, data: AnswersIn) -> Fast:
+    try:
+        return await collection.submit_on_loop(engine, token=token, data=data)
+    finally:
+        await close_loop_connections(engine)
+
+
+def _idle_on_loop(engine: Engine) -> list[tuple[object, float]]:
+    async def idle() -> list[tuple[object, float]]:
+        connections = submissions._loop_connections(engine)
+        assert connections is not None
+        return list(connections._idle)
+
+    return asyncio.run(idle())
+
+
+def test_a_submission_on_the_event_loop_is_stored_or_refused_as_submit_does(
+    engine: Engine, staged: tuple[int, list[str]]
+) -> None:
+    # Awaited on PostgreSQL; at once on a SQLite file with no other writer.
+    campaign_id, tokens = staged
+    assert _on_loop(engine, tokens[0]) is Fast.stored
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+        used = session.scalar(select(func.count()).where(Invitation.used))  # type: ignore[arg-type]
+        assert used == 1
+    # Refused as ``submit`` refuses it, with nothing written.
+    stored = table_counts(engine)
+    with pytest.raises(Conflict):
+        _on_loop(engine, tokens[0])
+    with pytest.raises(NotFound):
+        _on_loop(engine, "tr_no-such-token")
+    with pytest.raises(ValidationFailed):
+        _on_loop(engine, tokens[1], **{next(iter(ALL)): 99})
+    assert table_counts(engine) == stored
+    # A campaign past its close is left to the path that settles it first.
+    with Session(engine) as session:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)  # type: ignore[arg-type]
+            .values(closes_at=utc_now() - timedelta(minutes=1))
+        )
+        session.commit()
+    assert _on_loop(engine, tokens[1]) is Fast.settle_first
+    assert table_counts(engine) == stored
+
+
+def _backend_of(connection: object) -> int:
+    return int(connection.info.backend_pid)  # type: ignore[attr-defined]
+
+
+def test_a_loop_connection_the_server_dropped_is_never_used_again(
+    engine: Engine, staged: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's connections kept on the event loop")
+    tokens = staged[1]
+
+    async def submit(token: str) -> Fast:
+        return await collection.submit_on_loop(engine, token=token, data=AnswersIn(answers=ALL))
+
+    async def scenario() -> None:
+        try:
+            assert await submit(tokens[0]) is Fast.stored
+            connections = submissions._loop_connections(engine)
+            assert connections is not None
+            [(kept, _)] = connections._idle
+            with engine.connect() as killer:
+                killer.execute(select(func.pg_terminate_backend(_backend_of(kept))))
+            # Idle past the threshold (0 here): tested before use, found dead, replaced.
+            monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)
+            assert await submit(tokens[1]) is Fast.stored
+            [(replaced, _)] = connections._idle
+            assert replaced is not kept
+            # Dropped just after use: that one request fails, with nothing stored, and the
+            # connection is not kept; the next request opens another.
+            monkeypatch.setattr(db, "PING_AFTER_IDLE", 60.0)
+            with engine.connect() as killer:
+                killer.execute(select(func.pg_terminate_backend(_backend_of(replaced))))
+            stored = table_counts(engine)
+            with pytest.raises(DBAPIError):
+                await submit(tokens[2])
+            assert table_counts(engine) == stored
+            assert connections._idle == []
+            assert await submit(tokens[2]) is Fast.stored
+        finally:
+            await close_loop_connections(engine)
+
+    asyncio.run(scenario())
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 3
 
 
 def test_an_in_memory_database_is_never_written_beside_the_pool() -> None:
