@@ -394,8 +394,22 @@ EN: dict[str, str] = {
     "validity_efa_intro": (
         "An exploratory factor analysis of all {items} items, with the number of factors chosen"
         " by parallel analysis, looks for the structure in the answers without being told the "
-        "scales. It found {found} factors; the instrument intends {intended} scales. KMO = "
-        "{kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p {p}."
+        "scales. It found {found} factors; the instrument intends {intended} scales."
+    ),
+    "validity_efa_kmo": (
+        "KMO = {kmo} (sampling adequacy; above .80 is conventionally good), Bartlett p {p}."
+    ),
+    "validity_efa_kmo_smoothed": (
+        "Bartlett p {p}. KMO is not given: it is read from the partial correlations of a valid"
+        " correlation matrix, and on a smoothed one it measures the smoothing, not the"
+        " sampling adequacy (R's psych::KMO gives no figure on such answers until it smooths"
+        " them)."
+    ),
+    "validity_efa_few": (
+        "{n} respondents for {items} items, {ratio} per item: an exploratory factor analysis"
+        " needs at least {minimum} respondents per item to find factors that hold from one"
+        " sample to the next. Read the number of factors and the table below as a first look,"
+        " to be checked on a larger campaign."
     ),
     "validity_efa_smoothed": (
         "The items' correlations were computed pair by pair, each on the people who answered"
@@ -595,7 +609,9 @@ EN: dict[str, str] = {
     "greyed_legend": "Greyed figures: the statistics do not support them as they stand",
     "previous_wave": "Previous wave",
     "change": "Change",
-    "no_previous_wave": "no previous wave",
+    "no_previous_wave_note": (
+        "No previous wave: the change since the last campaign is shown from the second campaign on."
+    ),
     "trend_not_shown": "not shown: {reason}",
     "trend_missing": "not in the previous wave",
     "trend_reason.shifted": "the scale's meaning shifted between waves",

@@ -435,9 +435,24 @@ FR: dict[str, str] = {
     "validity_efa_intro": (
         "Une analyse factorielle exploratoire des {items} items, dont le nombre de facteurs est"
         " choisi par analyse parallèle, cherche la structure des réponses sans connaître les "
-        "échelles. Elle trouve {found} facteurs ; l'instrument prévoit {intended} échelles. KMO"
-        " = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de "
-        "Bartlett {p}."
+        "échelles. Elle trouve {found} facteurs ; l'instrument prévoit {intended} échelles."
+    ),
+    "validity_efa_kmo": (
+        "KMO = {kmo} (adéquation de l'échantillon ; au-delà de 0,80, bonne par convention), p de"
+        " Bartlett {p}."
+    ),
+    "validity_efa_kmo_smoothed": (
+        "p de Bartlett {p}. Le KMO n'est pas donné : il se lit sur les corrélations partielles"
+        " d'une matrice de corrélation valide et, sur une matrice lissée, il mesure le lissage,"
+        " non l'adéquation de l'échantillon (psych::KMO dans R ne donne aucun chiffre sur de"
+        " telles réponses avant de les lisser)."
+    ),
+    "validity_efa_few": (
+        "{n} répondants pour {items} items, soit {ratio} par item : une analyse factorielle"
+        " exploratoire demande au moins {minimum} répondants par item pour trouver des"
+        " facteurs qui se retrouvent d'un échantillon à l'autre. Lisez le nombre de facteurs et"
+        " le tableau ci-dessous comme un premier aperçu, à vérifier sur une campagne plus"
+        " large."
     ),
     "validity_efa_smoothed": (
         "Les corrélations entre items ont été calculées paire par paire, chacune sur les"
@@ -657,7 +672,10 @@ FR: dict[str, str] = {
     "greyed_legend": "Chiffres grisés : les statistiques ne les étayent pas tels quels",
     "previous_wave": "Vague précédente",
     "change": "Évolution",
-    "no_previous_wave": "pas de vague précédente",
+    "no_previous_wave_note": (
+        "Pas de vague précédente : l'évolution depuis la dernière campagne s'affiche à partir"
+        " de la deuxième campagne."
+    ),
     "trend_not_shown": "non affiché : {reason}",
     "trend_missing": "absente de la vague précédente",
     "trend_reason.shifted": "le sens de l'échelle a changé entre les vagues",

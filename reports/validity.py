@@ -26,6 +26,11 @@ from reports.i18n import texts_for
 from reports.render import PDF_VARIANT, environment
 from reports.views import Estimate
 
+EFA_MIN_PER_ITEM = 5
+"""Respondents per item below which the validity report calls its exploratory factor analysis
+a first look: the floor of the usual rules of thumb (5 to 10 respondents per item); on fewer,
+the factors found move from sample to sample."""
+
 
 @dataclass(frozen=True, slots=True)
 class ScreeningRow:
@@ -141,6 +146,7 @@ class ValidityReportView:
     bartlett_p: float | None
     structure_reason: str | None
     efa_smoothed: bool
+    """The pairwise correlations were smoothed before the EFA: its KMO is not given."""
     factors: tuple[FactorRow, ...]
     fits: tuple[FitRow, ...]
     agreement: tuple[AgreementRow, ...]
@@ -148,6 +154,7 @@ class ValidityReportView:
     group_label: str | None
     invariance: tuple[InvarianceRow, ...]
     conventions: ValidityConventions
+    efa_min_per_item: int = EFA_MIN_PER_ITEM
     min_alpha_n: int = MIN_ALPHA_N
     """The fewest respondents alpha is read on (``analysis.reliability.MIN_ALPHA_N``)."""
     invariance_min_group_n: int = INVARIANCE_MIN_GROUP_N
@@ -158,6 +165,11 @@ class ValidityReportView:
     invariance_group_count: int = 0
     snapshot: str | None = None
     """The fingerprint of the closed campaign's snapshot, when the data is a campaign's."""
+
+    @property
+    def efa_few_respondents(self) -> bool:
+        """Fewer respondents per item than the EFA needs to be read as more than a first look."""
+        return self.n_factors is not None and self.n_analysed < EFA_MIN_PER_ITEM * self.n_items
 
 
 def build_validity_view(

@@ -129,12 +129,14 @@ def test_organisation_level_exclusions_and_the_rules_are_in_the_appendix(
     assert _normal(t["confidentiality_distributions"].format(k=k)) in appendix
 
 
-def test_without_a_previous_wave_the_column_says_so(
+def test_without_a_previous_wave_a_note_says_so_and_the_columns_are_gone(
     report: tuple[TeamReportView, list[str]],
 ) -> None:
     view, pages = report
     assert not view.has_previous
-    assert _normal(TEXTS[view.language]["no_previous_wave"]) in " ".join(pages)
+    assert _normal(TEXTS[view.language]["no_previous_wave_note"]) in " ".join(pages)
+    # Said once under the table, not in two empty columns on every row.
+    assert TEXTS[view.language]["previous_wave"] not in " ".join(pages)
 
 
 def test_the_change_since_the_previous_wave_is_printed(

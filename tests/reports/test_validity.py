@@ -14,6 +14,7 @@ from analysis.cfa import NegativeVariance
 from instrument import Instrument, load_builtin
 from reports import build_validity_view, render_validity_pdf
 from reports.i18n import texts_for
+from reports.validity import EFA_MIN_PER_ITEM
 
 SECTIONS = (
     "validity_summary_title",
@@ -113,6 +114,33 @@ def test_an_efa_on_a_smoothed_matrix_is_said_to_be(
         )
         assert view.efa_smoothed is said
         assert (sentence[:60] in _text(render_validity_pdf(view))) is said
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_kmo_is_not_given_on_a_smoothed_matrix_and_a_small_sample_is_called_a_first_look(
+    assessment: ValidityAssessment, instrument: Instrument, language: str
+) -> None:
+    # The demo's campaign (about 100 respondents, 60 items) printed KMO = 0.06 from its
+    # smoothed matrix, a figure of the smoothing (R's psych::KMO gives NaN there until it
+    # smooths), and no word on a sample of fewer than two respondents per item.
+    t = texts_for(language)
+    kmo = _opening(t["validity_efa_kmo"])
+    no_kmo = " ".join(t["validity_efa_kmo_smoothed"].split("{p}")[1].split())[:60]
+    few = " ".join(t["validity_efa_few"].split("{ratio}")[1].split("{minimum}")[0].split())
+    smoothed = replace(assessment, structure=replace(assessment.structure, smoothed=True))
+    for case, is_smoothed in ((assessment, False), (smoothed, True)):
+        view = build_validity_view(
+            case,
+            instrument=instrument,
+            language=language,
+            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+            source="answers.csv",
+        )
+        for n_analysed in (view.n_items, EFA_MIN_PER_ITEM * view.n_items):
+            text = _text(render_validity_pdf(replace(view, n_analysed=n_analysed)))
+            assert (kmo in text) is not is_smoothed
+            assert (no_kmo in text) is is_smoothed
+            assert (few in text) is (n_analysed < EFA_MIN_PER_ITEM * view.n_items)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
