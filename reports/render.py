@@ -22,7 +22,12 @@ from weasyprint import HTML
 from reports import charts, formatting
 from reports.fetcher import STATIC_SCHEME, PackagedFilesFetcher, chart_uri
 from reports.i18n import PROFILES, texts_for
-from reports.views import DepartmentReportView, OrganisationReportView, TeamReportView
+from reports.views import (
+    DepartmentReportView,
+    OrganisationReportView,
+    TeamReportView,
+    heat_by_department,
+)
 
 _HEAT = ("#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4A98CA", "#2171B5", "#08519C")
 """Sequential blues (ColorBrewer), from the bottom of the response scale to the top; the sixth
@@ -242,6 +247,7 @@ def environment() -> SandboxedEnvironment:
         heat=_heat,
         css_string=_css_string,
         stacked_gradient=_stacked_gradient,
+        by_department=heat_by_department,
     )
     return env
 

@@ -432,6 +432,23 @@ class OrganisationReportView:
     up to the minimum."""
 
 
+def heat_by_department(rows: tuple[HeatRow, ...]) -> tuple[tuple[str, tuple[HeatRow, ...]], ...]:
+    """The heat table's rows in runs of one department, for a heading row per department
+    instead of its name under every team; empty (each row names its own) unless every row
+    names its department and each department's rows come together."""
+    runs: list[tuple[str, list[HeatRow]]] = []
+    for row in rows:
+        if row.department_name is None:
+            return ()
+        if runs and runs[-1][0] == row.department_name:
+            runs[-1][1].append(row)
+        else:
+            runs.append((row.department_name, [row]))
+    if len({name for name, _ in runs}) != len(runs):
+        return ()
+    return tuple((name, tuple(found)) for name, found in runs)
+
+
 # -- department report ---------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
@@ -13,8 +14,8 @@ from instrument.model import Instrument
 from reports.build import build_organisation_view
 from reports.formatting import format_number, format_percent
 from reports.i18n import TEXTS
-from reports.render import render_organisation_pdf
-from reports.views import OrganisationReportView, UnitInfo
+from reports.render import render_organisation_html, render_organisation_pdf
+from reports.views import OrganisationReportView, UnitInfo, heat_by_department
 from tests.reports import fakes
 from tests.reports.test_render import _normal, _pages
 
@@ -228,3 +229,26 @@ def test_a_large_organisation_splits_the_heat_table_with_its_header_on_every_pag
     for row in view.heat:
         assert row.team_name in heat
     assert "Finance 2" not in heat
+
+
+def test_the_heat_table_heads_each_department_once_when_its_teams_come_together(
+    report: Report,
+) -> None:
+    view = report[0]
+    runs = heat_by_department(view.heat)
+    departments = [row.department_name for row in view.heat]
+    assert all(departments), "the fakes place every team in a department"
+    assert [name for name, _ in runs] == list(dict.fromkeys(departments))
+    html = render_organisation_html(view)
+    assert html.count('class="department-heading"') == len(runs)
+    # Its name is the heading's, not repeated under each of its teams.
+    assert '<div class="level">' not in html.split('class="heat"')[1].split("</table>")[0]
+    # Teams of one department apart from each other: each row names its own.
+    first, second = view.heat[0], view.heat[-1]
+    apart = (
+        first,
+        replace(second, department_name="Elsewhere"),
+        replace(view.heat[1], department_name=first.department_name),
+    )
+    assert heat_by_department(apart) == ()
+    assert heat_by_department((replace(first, department_name=None),)) == ()
