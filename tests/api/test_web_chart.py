@@ -161,7 +161,7 @@ def test_a_preview_shows_each_unit_given_another_report_language(
     assert counts[EN["chart.count_unchanged"]] == "1"
     assert EN["chart.heading_report_language_changed"] in preview.text
     majority = EN["chart_edit.report_language_majority"]
-    assert f"{majority} → {EN['language.fr']}" in _text(preview.text)
+    assert f"{majority} → {EN['language.fr']}" in unescape(_text(preview.text))
 
 
 @pytest.mark.parametrize("who", ["lead", "works"])
