@@ -71,10 +71,8 @@ def test_an_item_id_longer_than_the_bound_is_refused() -> None:
     assert AnswersIn.model_validate({"answers": {"H" * MAX_ITEM_ID_LENGTH: 4}}).answers
 
 
-def test_a_campaign_still_open_past_its_close_takes_no_submission(
-    org: Org, engine: Engine, staged: tuple[int, list[str]]
-) -> None:
-    campaign_id, tokens = staged
+def _past_its_close(engine: Engine, campaign_id: int) -> None:
+    """The campaign still open, its close a minute ago (no reader has settled it yet)."""
     with Session(engine) as session:
         session.execute(
             update(Campaign)
@@ -82,6 +80,13 @@ def test_a_campaign_still_open_past_its_close_takes_no_submission(
             .values(closes_at=utc_now() - timedelta(minutes=1))
         )
         session.commit()
+
+
+def test_a_campaign_still_open_past_its_close_takes_no_submission(
+    org: Org, engine: Engine, staged: tuple[int, list[str]]
+) -> None:
+    campaign_id, tokens = staged
+    _past_its_close(engine, campaign_id)
     refused = org.client.post(f"{API}/respond/{tokens[0]}", json={"answers": ALL})
     assert refused.status_code == 409
     assert "closed" in refused.json()["detail"]
@@ -232,13 +237,7 @@ def test_a_submission_on_the_event_loop_is_stored_or_refused_as_submit_does(
         _on_loop(engine, tokens[1], **{next(iter(ALL)): 99})
     assert table_counts(engine) == stored
     # A campaign past its close is left to the path that settles it first.
-    with Session(engine) as session:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)  # type: ignore[arg-type]
-            .values(closes_at=utc_now() - timedelta(minutes=1))
-        )
-        session.commit()
+    _past_its_close(engine, campaign_id)
     assert _on_loop(engine, tokens[1]) is Fast.settle_first
     assert table_counts(engine) == stored
 

@@ -110,14 +110,14 @@ def _field_error(html: str, field: str) -> str:
     return _text(found.group(1))
 
 
-def _options(html: str) -> list[tuple[str, str, bool]]:
-    """The parent select's options: value, text, selected."""
-    select_ = html[html.index('<select class="input') :]
+def _options(html: str, select: str = "parent") -> list[tuple[str, str, bool]]:
+    """The options of a select (the parent's, unless named): value, text, selected."""
+    select_ = html[html.index(f'id="{select}" name="{select}"') :]
     select_ = select_[: select_.index("</select>")]
     return [
         (value, _text(text), bool(selected))
         for value, selected, text in re.findall(
-            r'<option value="(\d*)"( selected)?>(.*?)</option>', select_, re.S
+            r'<option value="(\w*)"(?: lang="\w+")?( selected)?>(.*?)</option>', select_, re.S
         )
     ]
 
@@ -216,18 +216,6 @@ def test_rename_move_and_change_of_kind_are_stored_audited_and_shown_in_the_tree
     ]
 
 
-def _language_options(html: str) -> list[tuple[str, str, bool]]:
-    """The report language's options: value, text, selected."""
-    select_ = html[html.index('id="report_language" name="report_language"') :]
-    select_ = select_[: select_.index("</select>")]
-    return [
-        (value, _text(text), bool(selected))
-        for value, selected, text in re.findall(
-            r'<option value="(\w*)"(?: lang="\w+")?( selected)?>(.*?)</option>', select_, re.S
-        )
-    ]
-
-
 def test_the_report_language_is_set_and_cleared_through_the_units_page(
     browser: TestClient, people: dict[str, Any], engine: Engine
 ) -> None:
@@ -236,7 +224,7 @@ def test_the_report_language_is_set_and_cleared_through_the_units_page(
     page = browser.get(f"/console/chart/units/{ids['t1']}")
     majority = EN["chart_edit.report_language_majority"]
     assert EN["chart_edit.report_language_label"] in _text(page.text)
-    assert _language_options(page.text) == [
+    assert _options(page.text, "report_language") == [
         ("", majority, True),
         ("en", "English", False),
         ("fr", "Français", False),
@@ -246,7 +234,7 @@ def test_the_report_language_is_set_and_cleared_through_the_units_page(
     assert saved.status_code == 303
     assert _stored(engine, ids["t1"]).report_language == "fr"
     page = browser.get(f"/console/chart/units/{ids['t1']}")
-    assert ("fr", "Français", True) in _language_options(page.text)
+    assert ("fr", "Français", True) in _options(page.text, "report_language")
     # A form without the field (a page from before it) keeps the language.
     assert _save(browser, csrf, ids["t1"], **unit).status_code == 303
     assert _stored(engine, ids["t1"]).report_language == "fr"

@@ -14,7 +14,7 @@ from analysis.cfa import NegativeVariance
 from instrument import Instrument, load_builtin
 from reports import build_validity_view, render_validity_pdf
 from reports.i18n import texts_for
-from reports.validity import EFA_MIN_PER_ITEM
+from reports.validity import EFA_MIN_PER_ITEM, ValidityReportView
 
 SECTIONS = (
     "validity_summary_title",
@@ -38,6 +38,19 @@ def assessment(instrument: Instrument) -> ValidityAssessment:
     return assess_validity(organisation.responses, instrument=instrument, parallel_iterations=2)
 
 
+def _view(
+    assessment: ValidityAssessment, instrument: Instrument, language: str
+) -> ValidityReportView:
+    """The view of an assessment of ``answers.csv``, generated on a fixed day."""
+    return build_validity_view(
+        assessment,
+        instrument=instrument,
+        language=language,
+        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
+        source="answers.csv",
+    )
+
+
 def _text(pdf: bytes) -> str:
     return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(pdf)).pages)
 
@@ -46,13 +59,7 @@ def _text(pdf: bytes) -> str:
 def test_the_pdf_has_every_section_and_every_scale(
     assessment: ValidityAssessment, instrument: Instrument, language: str
 ) -> None:
-    view = build_validity_view(
-        assessment,
-        instrument=instrument,
-        language=language,
-        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-        source="answers.csv",
-    )
+    view = _view(assessment, instrument, language)
     text = _text(render_validity_pdf(view))
     t = texts_for(language)
     for key in SECTIONS:
@@ -65,13 +72,7 @@ def test_the_pdf_has_every_section_and_every_scale(
 def test_the_french_report_is_in_french(
     assessment: ValidityAssessment, instrument: Instrument
 ) -> None:
-    view = build_validity_view(
-        assessment,
-        instrument=instrument,
-        language="fr",
-        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-        source="answers.csv",
-    )
+    view = _view(assessment, instrument, "fr")
     text = _text(render_validity_pdf(view))
     assert "Fidélité" in text
     assert "novembre" in text
@@ -82,13 +83,7 @@ def test_the_french_report_is_in_french(
 def test_the_view_holds_plain_values(
     assessment: ValidityAssessment, instrument: Instrument
 ) -> None:
-    view = build_validity_view(
-        assessment,
-        instrument=instrument,
-        language="en",
-        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-        source="answers.csv",
-    )
+    view = _view(assessment, instrument, "en")
     assert len(view.reliability) == len(instrument.scales)
     assert all(isinstance(row.alpha.value, float) for row in view.reliability if row.alpha)
     assert view.n_analysed == view.n_respondents - view.n_excluded
@@ -105,13 +100,7 @@ def test_an_efa_on_a_smoothed_matrix_is_said_to_be(
     t = texts_for(language)
     sentence = " ".join(t["validity_efa_smoothed"].split())
     for case, said in ((assessment, False), (smoothed, True)):
-        view = build_validity_view(
-            case,
-            instrument=instrument,
-            language=language,
-            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-            source="answers.csv",
-        )
+        view = _view(case, instrument, language)
         assert view.efa_smoothed is said
         assert (sentence[:60] in _text(render_validity_pdf(view))) is said
 
@@ -129,13 +118,7 @@ def test_kmo_is_not_given_on_a_smoothed_matrix_and_a_small_sample_is_called_a_fi
     few = " ".join(t["validity_efa_few"].split("{ratio}")[1].split("{minimum}")[0].split())
     smoothed = replace(assessment, structure=replace(assessment.structure, smoothed=True))
     for case, is_smoothed in ((assessment, False), (smoothed, True)):
-        view = build_validity_view(
-            case,
-            instrument=instrument,
-            language=language,
-            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-            source="answers.csv",
-        )
+        view = _view(case, instrument, language)
         for n_analysed in (view.n_items, EFA_MIN_PER_ITEM * view.n_items):
             text = _text(render_validity_pdf(replace(view, n_analysed=n_analysed)))
             assert (kmo in text) is not is_smoothed
@@ -153,13 +136,7 @@ def test_a_heywood_case_is_said_in_words_beside_its_fit(
     item = instrument.scale(scale).items[0]
     cfa.at[first, "heywood"] = (NegativeVariance("residual", item, -0.0907),)
     improper = replace(assessment, cfa=cfa)
-    view = build_validity_view(
-        improper,
-        instrument=instrument,
-        language=language,
-        generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-        source="answers.csv",
-    )
+    view = _view(improper, instrument, language)
     said = [fit.heywood for fit in view.fits if fit.heywood]
     assert len(said) == 1
     assert item in said[0]
@@ -184,13 +161,7 @@ def test_bartletts_p_reads_as_a_comparison_not_an_equation(
     assessment: ValidityAssessment, instrument: Instrument
 ) -> None:
     for language, said in (("en", "Bartlett p < 0.001"), ("fr", "Bartlett < 0,001")):
-        view = build_validity_view(
-            assessment,
-            instrument=instrument,
-            language=language,
-            generated_at=datetime(2025, 11, 21, tzinfo=UTC),
-            source="answers.csv",
-        )
+        view = _view(assessment, instrument, language)
         assert view.bartlett_p is not None
         assert view.bartlett_p < 0.001
         text = _text(render_validity_pdf(view))
