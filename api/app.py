@@ -26,7 +26,14 @@ from api.http.rate_limit import RateLimit
 if TYPE_CHECKING:
     from api.jobs.queue import Jobs
 from api.services.access import Forbidden, Unauthenticated
-from api.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+from api.services.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ServiceError,
+    ValidationFailed,
+    model_reason,
+)
 from api.store.submissions import close_loop_connections
 
 logger = logging.getLogger(__name__)
@@ -242,8 +249,5 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # A model's own rule says its reason in full; pydantic prefixes it with "Value error, ".
-        errors = [
-            FieldError(_field(e), str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()
-        ]
+        errors = [FieldError(_field(e), model_reason(e)) for e in exc.errors()]
         return _error(422, f"{len(errors)} problem(s) with the request", errors)

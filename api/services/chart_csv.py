@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from api.services.chart_import import UnitImportRow
 from api.services.csv_text import read_csv_records
-from api.services.errors import FieldError, ValidationFailed
+from api.services.errors import FieldError, ValidationFailed, model_reason
 
 CHART_COLUMNS = ("external_id", "name", "parent_external_id", "kind", "report_language")
 REQUIRED_COLUMNS = CHART_COLUMNS[:3]
@@ -37,7 +37,7 @@ def read_chart_csv(text: str) -> list[UnitImportRow]:
             )
         except ValidationError as exc:
             errors += [
-                FieldError(f"rows[{record.line}].{'.'.join(map(str, e['loc']))}", e["msg"])
+                FieldError(f"rows[{record.line}].{'.'.join(map(str, e['loc']))}", model_reason(e))
                 for e in exc.errors()
             ]
     if errors:

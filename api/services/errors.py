@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class ServiceError(Exception):
@@ -29,6 +31,12 @@ class FieldError:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}"
+
+
+def model_reason(error: Mapping[str, Any]) -> str:
+    """The reason of one of pydantic's errors as a person reads it: a model's own rule says
+    its reason in full, which pydantic prefixes with "Value error, "."""
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 class ValidationFailed(ServiceError):

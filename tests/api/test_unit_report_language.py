@@ -176,7 +176,8 @@ def test_a_chart_csv_with_another_language_is_refused_by_line_and_column(
     refused = org.client.post(f"{API}/units/import", content=text, headers={**CSV, **org.headers()})
     problems = _refused(refused)
     assert [field for field, _ in problems] == ["rows[3].report_language"]
-    assert NOT_A_LANGUAGE.format("de") in problems[0][1]
+    # The model's reason in full, as the API's body gives it, without pydantic's prefix.
+    assert problems[0][1].startswith(NOT_A_LANGUAGE.format("de"))
     assert _languages(engine) == {}
 
 

@@ -246,3 +246,48 @@ def test_a_console_form_with_problems_passes_axe_and_downloads_links_once_right(
     rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 3
     assert rows[1].split(",")[3].startswith(f"{organisation.url}/r/tvi_")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_chart_preview_passes_axe_and_reflows(
+    organisation: LiveServer,
+    new_page: NewPage,
+    screenshot: Callable[[Page, str], Path],
+    lang: str,
+) -> None:
+    # A page reached only by posting a CSV: one with a unit renamed, one moved, one given a
+    # report language and one added, then one with a problem by row.
+    texts = catalogue(lang)
+    header = "external_id,name,parent_external_id,kind,report_language\n"
+    changed = (
+        header
+        + "org,Acme Care,,organisation,\n"
+        + "n,Nursing and care,org,department,\n"
+        + "t1,Night ward,org,,fr\n"
+        + "t2,Day ward,n,,\n"
+        + "t3,Pharmacy,n,,en\n"
+    )
+    mistaken = changed + "t4,Kitchen,nowhere,,de\n"
+    page = new_page()
+    _sign_in(page, organisation, "hr@acme.example", lang)
+    problems: list[str] = []
+    widths = sorted(audit_widths())
+    cases = (("chart-preview", changed, False), ("chart-refused", mistaken, True))
+    for name, csv, refused in cases:
+        page.goto(f"{organisation.url}/console/chart?lang={lang}")
+        page.get_by_label(texts["chart.csv_label"]).fill(csv)
+        with page.expect_navigation():
+            page.get_by_role("button", name=texts["chart.preview_button"]).click()
+        assert page.locator(".error-summary").is_visible() is refused
+        assert (texts["chart.heading_report_language_changed"] in page.content()) is not refused
+        for width in widths:
+            at_width(page, width)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{name} at {width} px: {scroll} px wide"
+            if width == 1280:
+                found = axe_audit(page)
+                if found:
+                    problems.append(f"{name} ({lang}): {found.summary()}")
+            if width != 320:
+                keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
+    assert not problems, "\n".join(problems)
