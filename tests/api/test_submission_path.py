@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -27,6 +29,7 @@ from instrument import load_builtin
 from tests.api.conftest import INSTRUMENT, Org, stage_campaign, table_counts
 
 API = "/api/v1"
+T = TypeVar("T")
 ALL = dict.fromkeys(load_builtin(INSTRUMENT).item_ids, 4)
 
 
@@ -198,7 +201,15 @@ def test_a_submission_finding_the_write_lock_taken_waits_for_it_in_a_thread(
 
 
 def _on_loop(engine: Engine, token: str, **answers: int | None) -> Fast:
-    return asyncio.run(_submitted_on_loop(engine, token, AnswersIn(answers={**ALL, **answers})))
+    data = AnswersIn(answers={**ALL, **answers})
+    return _in_a_loop_of_its_own(_submitted_on_loop(engine, token, data))
+
+
+def _in_a_loop_of_its_own(work: Coroutine[Any, Any, T]) -> T:
+    """``work`` run to its end on a new event loop, in a thread of its own: this thread may
+    already run a loop (a browser test's, earlier in the same worker)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 async def _submitted_on_loop(engine: Engine, token: str, data: AnswersIn) -> Fast:
@@ -206,15 +217,6 @@ async def _submitted_on_loop(engine: Engine, token: str, data: AnswersIn) -> Fas
         return await collection.submit_on_loop(engine, token=token, data=data)
     finally:
         await close_loop_connections(engine)
-
-
-def _idle_on_loop(engine: Engine) -> list[tuple[object, float]]:
-    async def idle() -> list[tuple[object, float]]:
-        connections = submissions._loop_connections(engine)
-        assert connections is not None
-        return list(connections._idle)
-
-    return asyncio.run(idle())
 
 
 def test_a_submission_on_the_event_loop_is_stored_or_refused_as_submit_does(
@@ -283,7 +285,7 @@ def test_a_loop_connection_the_server_dropped_is_never_used_again(
         finally:
             await close_loop_connections(engine)
 
-    asyncio.run(scenario())
+    _in_a_loop_of_its_own(scenario())
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 3
 
