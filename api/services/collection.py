@@ -362,12 +362,8 @@ def _accepted_if_plainly_open(
     """What to store for the invitation and campaign ``found`` by a submission's token (the
     arguments of ``store``), or the refusal ``submit`` gives; None when the campaign is not
     plainly open (``submit``'s path moves it on its schedule first)."""
-    if found is None:
-        raise NotFound("invitation", "for this token")
-    invitation, campaign = found
-    if invitation.used:
-        raise Conflict(_USED)
-    if campaign.status != CampaignStatus.open or _opening(campaign) != Opening.open:
+    invitation, campaign = _unused(found)
+    if not _plainly_open(campaign):
         return None
     return {
         "invitation_id": _id(invitation),
@@ -472,15 +468,27 @@ def _invitation(session: Session, token: str, *, lock: bool = False) -> tuple[In
     # An unknown token and a used one take the same path up to here: one lookup by digest, with
     # the campaign in the same statement.
     found = repo.invitation_and_campaign(session, token_hash=digest(token), lock=lock)
+    invitation, campaign = _unused(found)
+    if not _plainly_open(campaign):
+        # Its schedule may have moved it since: read it into the session and ``settle`` it.
+        campaign = require_campaign(session, invitation.campaign_id)
+    return invitation, campaign
+
+
+def _unused(found: tuple[Invitation, Campaign] | None) -> tuple[Invitation, Campaign]:
+    """The invitation and campaign a token's digest found, refused as every path refuses
+    them: no invitation (``NotFound``), or one used already (``Conflict``)."""
     if found is None:
         raise NotFound("invitation", "for this token")
     invitation, campaign = found
     if invitation.used:
         raise Conflict(_USED)
-    if campaign.status != CampaignStatus.open or _opening(campaign) != Opening.open:
-        # Its schedule may have moved it since: read it into the session and ``settle`` it.
-        campaign = require_campaign(session, invitation.campaign_id)
     return invitation, campaign
+
+
+def _plainly_open(campaign: Campaign) -> bool:
+    """Open, and within its dates as stored: nothing its schedule has to settle first."""
+    return campaign.status == CampaignStatus.open and _opening(campaign) == Opening.open
 
 
 def _id(invitation: Invitation) -> int:
