@@ -434,27 +434,10 @@ def test_kmo_and_a_cfa_equal_psych_and_lavaan(r_oracle: Oracle) -> None:
     assert result.overall == pytest.approx(r_results["kmo.overall"], abs=1e-10)
     for i in range(9):
         assert result.items.iloc[i] == pytest.approx(r_results[f"kmo.item.{i + 1}"], abs=1e-10)
-    fit = fit_cfa(
-        data,
-        {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]},
-    )
+    fit = fit_cfa(data, HS_MODEL)
     assert fit.converged
     assert fit.df == r_results["cfa.df"]
-    pairs = {
-        "chi2": "chisq",
-        "pvalue": "pvalue",
-        "baseline_chi2": "baseline.chisq",
-        "cfi": "cfi",
-        "tli": "tli",
-        "rmsea": "rmsea",
-        "rmsea_ci_low": "rmsea.ci.lower",
-        "rmsea_ci_high": "rmsea.ci.upper",
-        "srmr": "srmr",
-        "loglik": "logl",
-        "aic": "aic",
-        "bic": "bic",
-    }
-    for ours, theirs in pairs.items():
+    for ours, theirs in FIT_MEASURES.items():
         expected = r_results[f"cfa.{theirs}"]
         assert getattr(fit, ours) == pytest.approx(expected, rel=1e-5, abs=1e-5), ours
     loadings = fit.loadings.set_index("item")["loading"]

@@ -8,7 +8,6 @@ import pytest
 
 from instrument.loader import load_builtin
 from instrument.model import Instrument
-from reports.build import build_organisation_view
 from reports.views import OrganisationReportView, TeamReportView, UnitInfo
 from tests.reports import fakes
 
@@ -48,15 +47,6 @@ def organisation_view(
     instrument: Instrument, analysis: fakes.FakeAnalysis
 ) -> Callable[[str], OrganisationReportView]:
     def build(language: str = "en") -> OrganisationReportView:
-        return build_organisation_view(
-            analysis,
-            instrument=instrument,
-            units=fakes.UNITS,
-            organisation_name=fakes.ORGANISATION,
-            campaign_name=fakes.CAMPAIGN,
-            language=language,
-            generated_at=fakes.GENERATED_AT,
-            invited=fakes.INVITED,
-        )
+        return fakes.organisation_view(analysis, instrument, language=language)
 
     return build

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from instrument.model import Instrument
-from reports.build import build_team_view
-from reports.views import TeamReportView, UnitInfo
+from reports.build import build_organisation_view, build_team_view
+from reports.views import OrganisationReportView, TeamReportView, UnitInfo
 
 MIN_GROUP_SIZE = 5
 GENERATED_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -317,4 +317,25 @@ def team_view(
         invited=INVITED,
         previous=previous,
         invariance=invariance,
+    )
+
+
+def organisation_view(
+    analysis: FakeAnalysis,
+    instrument: Instrument,
+    *,
+    language: str = "en",
+    units: dict[str, UnitInfo] | None = None,
+    invited: dict[str, int] | None = None,
+) -> OrganisationReportView:
+    """The organisation report view built from a fake analysis, in the fake campaign."""
+    return build_organisation_view(
+        analysis,
+        instrument=instrument,
+        units=units or UNITS,
+        organisation_name=ORGANISATION,
+        campaign_name=CAMPAIGN,
+        language=language,
+        generated_at=GENERATED_AT,
+        invited=invited or INVITED,
     )

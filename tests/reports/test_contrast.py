@@ -16,7 +16,6 @@ from weasyprint.formatting_structure import boxes
 
 from instrument.model import Instrument
 from reports import charts, render
-from reports.build import build_organisation_view
 from reports.fetcher import PackagedFilesFetcher
 from reports.views import Estimate, Placement, PlanePoint, ResponseRange
 from tests.reports import fakes
@@ -123,16 +122,7 @@ def _text_boxes(box: Any, chain: list[Any]) -> Any:
 @pytest.fixture(scope="module")
 def heat_tables(analysis: fakes.FakeAnalysis, instrument: Instrument) -> list[list[Any]]:
     """The chains of boxes, from the heat table down, to every word printed in it."""
-    view = build_organisation_view(
-        analysis,
-        instrument=instrument,
-        units=fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language="en",
-        generated_at=fakes.GENERATED_AT,
-        invited=fakes.INVITED,
-    )
+    view = fakes.organisation_view(analysis, instrument, language="en")
     html = render.render_organisation_html(view)
     document = HTML(string=html, url_fetcher=PackagedFilesFetcher()).render()
     chains: list[list[Any]] = []

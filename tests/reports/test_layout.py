@@ -21,7 +21,7 @@ from weasyprint.formatting_structure import boxes
 import tests.reports.test_department_report as department
 from analysis.campaign import CampaignAnalysis
 from instrument.model import Instrument
-from reports.build import build_organisation_view, build_team_view
+from reports.build import build_team_view
 from reports.fetcher import PackagedFilesFetcher
 from reports.render import render_department_html, render_organisation_html, render_team_html
 from tests.reports import fakes
@@ -82,16 +82,7 @@ def laid(
         )
         html = render_team_html(team)
     elif kind == "organisation":
-        view = build_organisation_view(
-            analysis,
-            instrument=instrument,
-            units=fakes.UNITS,
-            organisation_name=fakes.ORGANISATION,
-            campaign_name=fakes.CAMPAIGN,
-            language=language,
-            generated_at=fakes.GENERATED_AT,
-            invited=fakes.INVITED,
-        )
+        view = fakes.organisation_view(analysis, instrument, language=language)
         html = render_organisation_html(view)
     else:
         campaign = request.getfixturevalue("department_campaign")

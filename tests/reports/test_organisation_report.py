@@ -11,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 
 from instrument.model import Instrument
-from reports.build import build_organisation_view
 from reports.formatting import format_number, format_percent
 from reports.i18n import TEXTS
 from reports.render import render_organisation_html, render_organisation_pdf
@@ -39,15 +38,8 @@ def _view(
     units: dict[str, UnitInfo] | None = None,
     invited: dict[str, int] | None = None,
 ) -> OrganisationReportView:
-    return build_organisation_view(
-        analysis,
-        instrument=instrument,
-        units=units or fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language=language,
-        generated_at=fakes.GENERATED_AT,
-        invited=invited or fakes.INVITED,
+    return fakes.organisation_view(
+        analysis, instrument, language=language, units=units, invited=invited
     )
 
 

@@ -15,7 +15,6 @@ from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from instrument.model import Instrument
-from reports.build import build_organisation_view
 from reports.fetcher import CHART_PREFIX, PackagedFilesFetcher, StaticURLRefused, chart_uri
 from reports.formatting import format_interval, format_number, format_percent, format_signed
 from reports.i18n import TEXTS
@@ -63,16 +62,7 @@ def team_pdfs(
 def organisation_report(
     request: pytest.FixtureRequest, analysis: fakes.FakeAnalysis, instrument: Instrument
 ) -> tuple[OrganisationReportView, bytes]:
-    view = build_organisation_view(
-        analysis,
-        instrument=instrument,
-        units=fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language=request.param,
-        generated_at=fakes.GENERATED_AT,
-        invited=fakes.INVITED,
-    )
+    view = fakes.organisation_view(analysis, instrument, language=request.param)
     return view, render_organisation_pdf(view)
 
 

@@ -15,10 +15,9 @@ import pandas as pd
 import pytest
 
 from instrument.model import Instrument
-from reports.build import build_organisation_view
 from reports.formatting import format_number
 from reports.i18n import TEXTS
-from reports.views import OrganisationReportView, TeamReportView
+from reports.views import TeamReportView
 from tests.reports import fakes
 
 TEAM = "14"
@@ -56,21 +55,6 @@ def _team(analysis: fakes.FakeAnalysis, instrument: Instrument, **kw: str) -> Te
     return fakes.team_view(analysis, instrument, TEAM, **kw)
 
 
-def _organisation(
-    analysis: fakes.FakeAnalysis, instrument: Instrument, language: str = "en"
-) -> OrganisationReportView:
-    return build_organisation_view(
-        analysis,
-        instrument=instrument,
-        units=fakes.UNITS,
-        organisation_name=fakes.ORGANISATION,
-        campaign_name=fakes.CAMPAIGN,
-        language=language,
-        generated_at=fakes.GENERATED_AT,
-        invited=fakes.INVITED,
-    )
-
-
 def _named_as(view: TeamReportView, key: str) -> set[str]:
     """The scale names the summary's sentence ``key`` lists in its ``{scales}``."""
     head, tail = TEXTS[view.language][key].split("{scales}")
@@ -89,7 +73,7 @@ def test_a_team_is_not_clearly_lower_where_the_organisation_says_team_means_do_n
     campaign = dataclasses.replace(
         campaign, icc=_set(campaign.icc, campaign.icc["scale"] == "VA", icc2=0.41)
     )
-    organisation = _organisation(campaign, instrument, language)
+    organisation = fakes.organisation_view(campaign, instrument, language=language)
     column = [s.scale_id for s in organisation.scales].index("VA")
     t = TEXTS[language]
     said = t["org_caveat_icc2"].split(":")[0]
@@ -215,7 +199,7 @@ def test_the_heat_table_greys_a_cell_the_team_report_greys(
         rwg_j=0.43,
     )  # fmt: skip
     campaign = dataclasses.replace(analysis, teams=teams)
-    organisation = _organisation(campaign, instrument)
+    organisation = fakes.organisation_view(campaign, instrument)
     team = _team(campaign, instrument)
     row = next(r for r in organisation.heat if r.team_id == TEAM)
     greyed = {s.scale.scale_id for s in team.scales if s.shown and not s.supported}

@@ -346,3 +346,21 @@ def at_width(page: Page, width: int) -> None:
     if viewport["width"] != width:
         page.set_viewport_size({"width": width, "height": viewport["height"]})
     assert page.evaluate("window.innerWidth") == width
+
+
+def check_every_width(
+    page: Page, name: str, problems: list[str], screenshot: Callable[[Page, str], Path]
+) -> None:
+    """``page`` as it is now at each of ``audit_widths()``, narrowest first: no sideways scroll
+    (asserted), axe at 1280 px (its findings added to ``problems``, named ``name``), a kept
+    screenshot at every width but 320 px."""
+    for width in sorted(audit_widths()):
+        at_width(page, width)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name} at {width} px: {scroll} px wide"
+        if width == 1280:
+            found = axe_audit(page)
+            if found:
+                problems.append(f"{name}: {found.summary()}")
+        if width != 320:
+            keep_screenshot(screenshot, page, f"{name}-{width}")

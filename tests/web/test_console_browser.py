@@ -30,6 +30,7 @@ from tests.web.conftest import (
     at_width,
     audit_widths,
     axe_audit,
+    check_every_width,
     keep_screenshot,
 )
 
@@ -212,16 +213,7 @@ def test_every_console_page_passes_axe_and_reflows(
             assert response is not None
             assert response.status == status, name
             assert page.locator("html").get_attribute("lang") == lang
-            for width in widths:
-                at_width(page, width)
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll <= width, f"{name} at {width} px: {scroll} px wide"
-                if width == 1280:
-                    found = axe_audit(page)
-                    if found:
-                        problems.append(f"{name} ({lang}): {found.summary()}")
-                if width != 320:
-                    keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
+            check_every_width(page, f"{name}-{lang}", problems, screenshot)
         page.context.close()
     assert not problems, "\n".join(problems)
 
@@ -271,7 +263,6 @@ def test_the_chart_preview_passes_axe_and_reflows(
     page = new_page()
     _sign_in(page, organisation, "hr@acme.example", lang)
     problems: list[str] = []
-    widths = sorted(audit_widths())
     cases = (("chart-preview", changed, False), ("chart-refused", mistaken, True))
     for name, csv, refused in cases:
         page.goto(f"{organisation.url}/console/chart?lang={lang}")
@@ -280,14 +271,5 @@ def test_the_chart_preview_passes_axe_and_reflows(
             page.get_by_role("button", name=texts["chart.preview_button"]).click()
         assert page.locator(".error-summary").is_visible() is refused
         assert (texts["chart.heading_report_language_changed"] in page.content()) is not refused
-        for width in widths:
-            at_width(page, width)
-            scroll = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= width, f"{name} at {width} px: {scroll} px wide"
-            if width == 1280:
-                found = axe_audit(page)
-                if found:
-                    problems.append(f"{name} ({lang}): {found.summary()}")
-            if width != 320:
-                keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
+        check_every_width(page, f"{name}-{lang}", problems, screenshot)
     assert not problems, "\n".join(problems)
