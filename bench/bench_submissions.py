@@ -55,8 +55,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Response
-from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy import Engine, text
 
 from api.services import campaigns, collection, org_chart
@@ -240,31 +238,6 @@ def _free_port() -> int:
         return port
 
 
-class BareAnswers(BaseModel):
-    """The submission's body, validated as ``AnswersIn`` validates it."""
-
-    answers: dict[str, StrictInt | None]
-    language: str | None = Field(default=None, min_length=2, max_length=2)
-
-
-def bare_app() -> FastAPI:
-    """A FastAPI app with one route like the submission's: a token in the path, a body of
-    answers validated as strictly as the real one, 204; no database."""
-    app = FastAPI()
-
-    @app.post("/bare/{token}", status_code=204)
-    def submit(token: str, data: BareAnswers, language: str | None = None) -> Response:
-        return Response(status_code=204)
-
-    return app
-
-
-def _serve_bare(port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(bare_app(), host=HOST, port=port)  # as ``transversal serve`` runs its app
-
-
 @contextmanager
 def _server(
     kind: str, *, url: str, folder: Path, log: Path, jobs: bool, rate_limits: bool
@@ -277,7 +250,7 @@ def _server(
         command = [str(Path(sys.executable).with_name("transversal")), "serve"]
         command += ["--host", HOST, "--port", str(port), "--jobs" if jobs else "--no-jobs"]
     else:
-        command = [sys.executable, __file__, "--serve-bare", str(port)]
+        command = [sys.executable, str(Path(__file__).with_name("bare_endpoint.py")), str(port)]
     environment = {
         **os.environ,
         "DATABASE_URL": url,
@@ -563,11 +536,7 @@ def main() -> None:
     )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare endpoint")
     parser.add_argument("--keep", type=Path, help="keep the server logs in this folder")
-    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        _serve_bare(args.serve_bare)
-        return
     kind = "postgresql" if args.database == "postgres" else args.database
 
     per_run = {"closed": args.requests, "open": int(args.rate * args.seconds)}
