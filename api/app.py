@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.collector import tune_for_serving
 from api.http.access_log import install_redaction
 from api.http.guard import RequestGuard
 from api.http.rate_limit import RateLimit
@@ -63,10 +64,14 @@ DOCS_CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> FastAPI:
+def create_app(
+    engine: Engine | None = None, *, jobs: Jobs | None = None, served: bool = False
+) -> FastAPI:
     """The application; without an engine it opens ``DATABASE_URL`` at start-up, migrates it
     and queues its jobs on the queue the settings name. ``jobs``: the queue the app's pages
-    and routes queue work on (closing a campaign queues its reports), if any."""
+    and routes queue work on (closing a campaign queues its reports), if any. ``served``: the
+    app is the process' own (``transversal serve``), whose collector it tunes once started
+    (``api.collector``); not for an app among others, as in tests."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,6 +89,8 @@ def create_app(engine: Engine | None = None, *, jobs: Jobs | None = None) -> Fas
                 app.state.jobs = Jobs.from_settings(app.state.engine, get_settings())
         else:
             app.state.engine = engine
+        if served:
+            tune_for_serving()
         try:
             yield
         finally:
@@ -147,6 +154,12 @@ class DocsPolicy:
 MAX_ERRORS = 100
 """The most problems an error body lists; ``detail`` counts them all. A request with 100,000
 bad values gets an answer of a few kilobytes, not one as large as itself."""
+
+
+def served_app() -> FastAPI:
+    """The app of one of ``transversal serve --workers``' processes (uvicorn's factory): the
+    settings' database and queue, its collector tuned once started."""
+    return create_app(served=True)
 
 
 def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> JSONResponse:

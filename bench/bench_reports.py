@@ -35,7 +35,8 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from analysis import CampaignAnalysis, simulate_organisation
-from api.jobs.batch import ReportFormat, collector_tuned, render_campaign_reports
+from api.collector import rendering
+from api.jobs.batch import ReportFormat, render_campaign_reports
 from api.services.campaigns import CampaignData, close_campaign, load_snapshot
 from api.store.db import make_engine, session_scope
 from instrument import load_builtin
@@ -87,7 +88,7 @@ def _time_one_report(engine: Engine, campaign_id: int, *, fmt: ReportFormat, rep
     print(f"analysed the campaign in {time.perf_counter() - started:.1f} s (once, not timed)")
     team_id = str(analysis.team_sizes.loc[analysis.team_sizes["eligible"], "team"].iat[0])
     units, invited = data.report_units(), data.invited_by_team()
-    for collector, tuning in (("default", nullcontext()), ("tuned", collector_tuned())):
+    for collector, tuning in (("default", nullcontext()), ("tuned", rendering())):
         with tuning:
             _time_team_report(data, analysis, team_id, units, invited, fmt, repeat, collector)
 

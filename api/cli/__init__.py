@@ -298,11 +298,11 @@ def serve(
         if not running:
             console.print("jobs are not run here: run `transversal worker` for them")
         if workers == 1:
-            uvicorn.run(create_app(engine, jobs=queue), host=host, port=port)
+            uvicorn.run(create_app(engine, jobs=queue, served=True), host=host, port=port)
         else:
             # Each process builds its app from the settings, as this one did its engine and
             # its queue: the same DATABASE_URL and QUEUE_URL, so one database and one queue.
-            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+            uvicorn.run("api.app:served_app", factory=True, host=host, port=port, workers=workers)
 
 
 def _refusing(action: Callable[[], T]) -> T:

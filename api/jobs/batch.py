@@ -12,7 +12,6 @@ the same fingerprint skips the files still on disk unchanged.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import json
 import os
@@ -20,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis import CampaignAnalysis
+from api import collector
 from api.jobs.batch_index import (
     DEPARTMENT,
     INDEX_PAGE,
@@ -485,40 +484,7 @@ def _start_worker(context: _RenderContext | None) -> None:
 
 def _start_pool_worker(context: _RenderContext) -> None:
     _start_worker(context)
-    _tune_collector()
-
-
-_RENDERING_THRESHOLDS = (5_000, 10, 10)
-"""The collector's thresholds while rendering: WeasyPrint makes and drops boxes by the hundred
-thousand, and the default (700 allocations) collects the youngest objects some hundred times a
-report."""
-
-
-def _tune_collector() -> tuple[int, int, int]:
-    """Sets the collector up for rendering; returns the thresholds it had.
-
-    The analysis and the names stay alive for the whole run: frozen, the collector's full passes
-    no longer walk them (some 300,000 objects for 1,000 teams). With both changes a report takes
-    a tenth to a fifth less time in a process that holds a campaign of 1,000 teams (1.70 to
-    1.53 s and 1.96 to 1.67 s, ``bench/bench_reports.py``); memory grows by some 50 MB a
-    process.
-    """
-    before = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*_RENDERING_THRESHOLDS)
-    return before
-
-
-@contextmanager
-def collector_tuned() -> Iterator[None]:
-    """The collector tuned for rendering in this process for the time of the block."""
-    before = _tune_collector()
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
+    collector.tune_for_rendering()
 
 
 def _rendered(
@@ -531,7 +497,7 @@ def _rendered(
     if workers == 1:
         _start_worker(context)
         try:
-            with collector_tuned():
+            with collector.rendering():
                 yield from map(_render, tasks)
         finally:
             _start_worker(None)

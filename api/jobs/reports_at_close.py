@@ -30,6 +30,7 @@ from typing import Any
 from huey import crontab
 from sqlalchemy import Engine
 
+from api import collector
 from api.jobs import batch
 from api.jobs.batch_index import Kind
 from api.services import stored_reports as services
@@ -210,7 +211,7 @@ class ReportsAtClose:
             services.claim_unit(session, run=run, kind=kind, unit_id=unit_id)
         rendered = []
         written = False
-        with batch.collector_tuned():
+        with collector.rendering():
             for language in missing:
                 try:
                     pdf, html = batch.render_both(kind, unit_id, stored.context, language=language)

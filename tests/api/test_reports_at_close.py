@@ -35,6 +35,7 @@ from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from analysis import simulate_organisation
+from api import collector
 from api.app import create_app
 from api.cli import app as cli
 from api.jobs import batch
@@ -161,7 +162,7 @@ def quick_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     """The jobs build every report's view as they do (a unit under the minimum is refused
     there), and lay it out as a stand-in: for tests whose subject is what becomes of a report,
     not its pages (``test_closing_stores_every_report...`` renders them for real). Nor do they
-    tune the collector for a layout that is not made (``batch.collector_tuned``: a full
+    tune the collector for a layout that is not made (``collector.rendering``: a full
     collection of this process' heap, a fraction of a second, before every unit)."""
 
     def pdf(view: Any) -> bytes:
@@ -176,7 +177,7 @@ def quick_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     for kind in ("team", "department", "organisation"):
         monkeypatch.setattr(batch, f"render_{kind}_pdf", pdf)
         monkeypatch.setattr(batch, f"render_{kind}_html", html)
-    monkeypatch.setattr(batch, "collector_tuned", nullcontext)
+    monkeypatch.setattr(collector, "rendering", nullcontext)
 
 
 def _rows(engine: Engine, campaign_id: int) -> list[StoredReport]:
