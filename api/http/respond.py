@@ -26,25 +26,8 @@ class DraftSaved(BaseModel):
     total: int
 
 
-@router.get("/{token}")
-def get_form(
-    token: str, session: SessionDep, language: str | None = None
-) -> collection.RespondForm:
-    """The questionnaire in the chosen language, with the answers saved so far."""
-    return collection.respond_form(session, token=token, language=language)
-
-
-@router.put("/{token}/draft", responses=error_responses(400, 413))
-def save_draft(
-    token: str, data: collection.AnswersIn, session: SessionDep, language: str | None = None
-) -> DraftSaved:
-    """Save partial answers, to resume later with the same link. The language the respondent
-    reads, in the body or as ``?language=``, is kept with the draft."""
-    answered = collection.save_draft(session, token=token, data=data, language=language)
-    form = collection.respond_form(session, token=token)
-    return DraftSaved(answered=answered, total=form.total)
-
-
+# The submission first: the request that comes by the thousand then matches the first route it is
+# tried against, instead of matching the form's path in part and going on.
 @router.post(
     "/{token}",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -76,6 +59,25 @@ async def submit(
         )
         await to_thread.run_sync(store, limiter=_writers(engine))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{token}")
+def get_form(
+    token: str, session: SessionDep, language: str | None = None
+) -> collection.RespondForm:
+    """The questionnaire in the chosen language, with the answers saved so far."""
+    return collection.respond_form(session, token=token, language=language)
+
+
+@router.put("/{token}/draft", responses=error_responses(400, 413))
+def save_draft(
+    token: str, data: collection.AnswersIn, session: SessionDep, language: str | None = None
+) -> DraftSaved:
+    """Save partial answers, to resume later with the same link. The language the respondent
+    reads, in the body or as ``?language=``, is kept with the draft."""
+    answered = collection.save_draft(session, token=token, data=data, language=language)
+    form = collection.respond_form(session, token=token)
+    return DraftSaved(answered=answered, total=form.total)
 
 
 _WRITERS: WeakKeyDictionary[Engine, CapacityLimiter] = WeakKeyDictionary()

@@ -36,7 +36,9 @@ from datetime import date
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import Engine, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -399,7 +401,11 @@ class _LoopConnections:
             except psycopg.Error:
                 await _close(connection)
         arguments, options = connect_arguments(self._engine)
-        return await psycopg.AsyncConnection.connect(*arguments, **options, autocommit=True)
+        connection = await psycopg.AsyncConnection.connect(*arguments, **options, autocommit=True)
+        # The answers' JSON: orjson's, ten times quicker than the standard library's (on
+        # PostgreSQL the JSONB stored is the same whatever the spacing of the text sent).
+        set_json_dumps(orjson.dumps, context=connection)
+        return connection
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
