@@ -6,7 +6,8 @@ the 429 a held client gets (``api.services.rate_limits`` decides).
 - any other path under ``/api/`` sent with ``Authorization``: a key (``key``), failed when
   answered 401 (a wrong or revoked key), counted per client;
 - ``POST /signin``: a sign-in (``sign-in``), failed when answered 401 (a wrong address or
-  password, or a locked account), counted per client and per the address typed.
+  password, or a locked account), counted per client and per the address typed; or, from a
+  browser whose cookie ``DEVICE_COOKIE`` marks it trusted for that address, per that browser.
 
 A link that exists but was used, or whose campaign is closed, is no guess and is not counted;
 nor is a request without a key. A held request is answered before any route runs: the API's
@@ -23,16 +24,28 @@ tests set their own, with their own clock).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.services.rate_limits import Attempt, Hold, Kind, RateLimiter, account_of, client_of
+from api.services.rate_limits import (
+    DEVICE_COOKIE,
+    Attempt,
+    Hold,
+    Kind,
+    RateLimiter,
+    account_of,
+    client_of,
+    device_key,
+    trusted_device,
+)
 
 API_PATHS = "/api/"
 RESPOND_API = "/api/v1/respond/"
@@ -85,11 +98,12 @@ class RateLimit:
         if guard is None or limiter is None or not limiter.limits_kind(guard.kind):
             await self.app(scope, receive, send)
             return
-        account = None
+        account = device = None
         if guard.kind == Kind.sign_in:
             account, receive = await _account_named(scope, receive)
+            device = await _trusted_device(scope, account)
         client = scope.get("client")
-        attempt = Attempt(guard.kind, client_of(client[0] if client else None), account)
+        attempt = Attempt(guard.kind, client_of(client[0] if client else None), account, device)
         if limiter.stale():  # once a second at most: one read, off the event loop
             await run_in_threadpool(limiter.refresh)
         held = limiter.check(attempt, read=False)
@@ -123,6 +137,21 @@ def _limiter(scope: Scope) -> RateLimiter | None:
     return limiter
 
 
+async def _trusted_device(scope: Scope, account: str | None) -> str | None:
+    """The browser's id if its cookie marks it trusted for ``account``; the installation's
+    key is read once (off the event loop) and kept in ``app.state.device_key``."""
+    headers = dict(scope.get("headers", ()))
+    mark = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(DEVICE_COOKIE)
+    if not account or not mark:
+        return None
+    state: Any = scope["app"].state
+    key: bytes | None = getattr(state, "device_key", None)
+    if key is None:
+        key = await run_in_threadpool(device_key, state.engine)
+        state.device_key = key
+    return trusted_device(key, mark, account=account, now=int(time.time()))
+
+
 def _refusal(scope: Scope, guard: Guarded, held: Hold) -> Response:
     headers = {"Retry-After": str(held.retry_after)}
     if guard.page:
@@ -131,7 +160,7 @@ def _refusal(scope: Scope, guard: Guarded, held: Hold) -> Response:
         if present is not None:
             return present(scope, kind, held.retry_after)
         return PlainTextResponse("Too many failed attempts", status_code=429, headers=headers)
-    who = "this account" if held.scope == "account" else "this client"
+    who = {"account": "this account", "device": "this browser"}.get(held.scope, "this client")
     reason = {
         Kind.token: f"too many links that do not exist were tried from {who}",
         Kind.key: f"too many wrong API keys were sent from {who}",

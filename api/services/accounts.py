@@ -4,7 +4,10 @@ Passwords are kept only as argon2id hashes (argon2-cffi's defaults, RFC 9106's s
 recommended profile). A sign-in with an unknown address costs the same hash as one with a known
 address and says the same thing, so the form tells nobody which addresses have accounts.
 ``MAX_FAILURES`` failed sign-ins in a row lock an account for ``LOCK_MINUTES``: a guesser gets
-a handful of tries a quarter of an hour, whatever the address.
+a handful of tries a quarter of an hour, whatever the address. The lock does not hold a browser
+that has signed in to the account before (a trusted device, ``api.services.rate_limits``), so
+a guesser cannot lock the owner out; that browser's own failures are held by the guessing
+limits, and still count towards the lock for everyone else.
 
 A session is a random token in an HttpOnly cookie; the database keeps its SHA-256, the
 anti-forgery token of its forms, and its end: ``IDLE_HOURS`` after the last request, and
@@ -245,9 +248,13 @@ class SignInRefused(Exception):
     """Wrong address or password, or a locked or disabled account: one message for all."""
 
 
-def sign_in(session: Session, *, email: str, password: str) -> SignedIn:
+def sign_in(
+    session: Session, *, email: str, password: str, trusted_device: bool = False
+) -> SignedIn:
     """A session for the account, or ``SignInRefused``. Failures are counted (and the lock
-    set) in their own transaction, which commits although the sign-in fails."""
+    set) in their own transaction, which commits although the sign-in fails.
+    ``trusted_device``: the browser has signed in to this account before, and the lock does
+    not hold it."""
     email = email.strip().lower()
     now = utc_now()
     with session.begin():
@@ -255,7 +262,8 @@ def sign_in(session: Session, *, email: str, password: str) -> SignedIn:
         if account is None or account.id is None:
             _verify(_NOBODY, password)
             raise SignInRefused
-        if account.disabled_at is not None or _after_now(account.locked_until):
+        locked = _after_now(account.locked_until) and not trusted_device
+        if account.disabled_at is not None or locked:
             _verify(_NOBODY, password)
             raise SignInRefused
         if not _verify(account.password_hash, password):

@@ -6,7 +6,18 @@ Three kinds of attempt are counted, each in buckets of its own:
 - a respondent link that does not exist (``token``), per client;
 - an API key that is wrong or revoked (``key``), per client;
 - a failed sign-in (``sign-in``), per client and per account name (the address typed, whether
-  or not it has an account), so that guesses at one account from many addresses are held too.
+  or not it has an account), so that guesses at one account from many addresses are held too;
+  or, from a browser that has signed in to that account before (a trusted device, below), per
+  that browser only.
+
+A per-account count lets anyone who knows an address hold its account: five wrong passwords
+from anywhere, and its owner could not sign in for the window. So a successful sign-in leaves a
+mark in the browser (``device_mark``: the time it was made and a MAC over it and the account
+name, under a key of the installation), good for ``DEVICE_DAYS``. A sign-in to that account
+from a browser holding a good mark (``trusted_device``) counts its failures in a bucket of that
+browser's own, and neither the account's count nor its client's holds it; nor does the
+account's lock (``accounts.sign_in``). A guesser has no mark for the account, and a mark
+stolen from the owner's browser gives no more guesses than the account's own limit.
 
 Only failures are counted. A bucket's window opens with its first failure and lasts the kind's
 window; once the bucket holds the limit, every further attempt of the kind from that client (or
@@ -27,6 +38,7 @@ and losing them for a while must not stop the survey.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import logging
 import time
@@ -36,13 +48,15 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from api.services.access import installation_key
 from api.settings import Settings
 from api.store.rate_limits import Count, DatabaseCounts, RedisCounts
 
 logger = logging.getLogger(__name__)
 
-Scope = Literal["client", "account"]
+Scope = Literal["client", "account", "device"]
 UNKNOWN_CLIENT = "unknown"
 """The client of a request whose address the server does not know (a Unix socket)."""
 
@@ -55,11 +69,13 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Attempt:
-    """A request that may fail: its kind, its client and, for a sign-in, the account name."""
+    """A request that may fail: its kind, its client and, for a sign-in, the account name and
+    the browser's trusted mark for it (``trusted_device``), if it has one."""
 
     kind: Kind
     client: str
     account: str | None = None
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,9 +150,53 @@ def account_of(email: str) -> str:
     return email.strip().lower()[:254]
 
 
+DEVICE_COOKIE = "__Host-transversal-device"
+"""The cookie that holds a browser's mark (``device_mark``)."""
+DEVICE_KEY = "sign-in-devices"
+"""The name of the installation's key that signs the trusted devices' marks."""
+DEVICE_DAYS = 90
+"""How long a browser's mark of a successful sign-in keeps it trusted for the account."""
+
+
+def device_mark(key: bytes, *, account: str, issued: int) -> str:
+    """The mark a browser keeps of a successful sign-in to ``account`` (as ``account_of``
+    reads it) at ``issued`` (seconds since the epoch): no account name in it, only the time
+    and a MAC that binds the two."""
+    return f"{issued}.{_device_mac(key, account=account, issued=issued)}"
+
+
+def trusted_device(key: bytes, mark: str | None, *, account: str, now: int) -> str | None:
+    """The browser's id for the limits (its mark's MAC) if ``mark`` was made by this
+    installation for ``account`` less than ``DEVICE_DAYS`` ago; None for any other mark."""
+    if not mark or len(mark) > 200:
+        return None
+    issued_text, _, mac = mark.partition(".")
+    if not issued_text.isdigit() or len(issued_text) > 12:
+        return None
+    issued = int(issued_text)
+    if not now - DEVICE_DAYS * 86_400 < issued <= now + 60:
+        return None
+    if not hmac.compare_digest(mac, _device_mac(key, account=account, issued=issued)):
+        return None
+    return mac
+
+
+def device_key(engine: Engine) -> bytes:
+    """The installation's key for the marks, the same on every replica (made on first use)."""
+    with Session(engine) as session:
+        return installation_key(session, name=DEVICE_KEY)
+
+
+def _device_mac(key: bytes, *, account: str, issued: int) -> str:
+    message = f"sign-in device\0{account}\0{issued}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def buckets(attempt: Attempt, limits: Limits) -> list[Bucket]:
     """The buckets an attempt counts in and is checked against; none when its kind is off."""
-    if attempt.kind == Kind.sign_in:
+    if attempt.kind == Kind.sign_in and attempt.device and attempt.account:
+        found = [_bucket(attempt, "device", limits.sign_ins_per_account, limits.sign_in_window)]
+    elif attempt.kind == Kind.sign_in:
         found = [_bucket(attempt, "client", limits.sign_ins_per_client, limits.sign_in_window)]
         if attempt.account:
             found.append(
@@ -149,7 +209,7 @@ def buckets(attempt: Attempt, limits: Limits) -> list[Bucket]:
 
 
 def _bucket(attempt: Attempt, scope: Scope, limit: int, window: int) -> Bucket:
-    value = attempt.account if scope == "account" else attempt.client
+    value = {"account": attempt.account, "device": attempt.device}.get(scope, attempt.client)
     # A digest: the store never holds an address or an account name in clear.
     name = hashlib.sha256(f"{attempt.kind}\0{scope}\0{value}".encode()).hexdigest()
     return Bucket(name=name, scope=scope, limit=limit, window=window)

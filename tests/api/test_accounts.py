@@ -96,6 +96,25 @@ def test_failed_sign_ins_lock_the_account_and_say_nothing_of_it(org: Org, engine
         ).token
 
 
+def test_the_lock_does_not_hold_a_browser_trusted_for_the_account(org: Org, engine: Engine) -> None:
+    _account(engine, org)
+    with Session(engine, expire_on_commit=False) as session:
+        for _ in range(accounts.MAX_FAILURES):  # a guesser locks the account
+            with pytest.raises(SignInRefused):
+                accounts.sign_in(session, email="hr@acme.example", password="wrong guess!!!")
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(session, email="hr@acme.example", password=PASSWORD)
+        # The owner's browser, trusted since an earlier sign-in, is let in; a wrong password
+        # from it is still refused.
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(
+                session, email="hr@acme.example", password="wrong guess!!!", trusted_device=True
+            )
+        assert accounts.sign_in(
+            session, email="hr@acme.example", password=PASSWORD, trusted_device=True
+        ).token
+
+
 def test_a_session_ends_when_idle_too_long_or_signed_out(org: Org, engine: Engine) -> None:
     _account(engine, org)
     with Session(engine, expire_on_commit=False) as session:

@@ -6,6 +6,7 @@ credential from elsewhere still works, and the window passes (on a clock of the 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,8 @@ from api.services import accounts
 from api.services.accounts import AccountCreate
 from api.services.org_chart import UnitImportRow
 from api.services.rate_limits import (
+    DEVICE_COOKIE,
+    DEVICE_DAYS,
     HELD_REFRESH_SECONDS,
     Attempt,
     FailureCounts,
@@ -29,6 +32,8 @@ from api.services.rate_limits import (
     Limits,
     RateLimiter,
     client_of,
+    device_key,
+    device_mark,
     rate_limiter,
 )
 from api.settings import Settings, get_settings
@@ -289,6 +294,99 @@ def test_guesses_at_many_accounts_from_one_address_hold_the_address(
     assert held.headers["retry-after"] == "120"
     assert "la connexion leur est suspendue" in page_text(held.text)
     assert _sign_in(app, RESPONDENT, EMAIL, PASSWORD).status_code == 303
+
+
+def _browser_sign_in(browser: TestClient, email: str, password: str) -> httpx.Response:
+    form = browser.get("/signin")
+    return browser.post(
+        "/signin",
+        data={"csrf": form_token(form.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+
+
+def _with_mark(app: FastAPI, client: tuple[str, int], mark: str) -> TestClient:
+    browser = _client(app, client)
+    # The cookie jar files a host without a dot under ".local".
+    browser.cookies.set(DEVICE_COOKIE, mark, domain="testserver.local", path="/")
+    return browser
+
+
+def _guess_until_held(app: FastAPI, email: str) -> None:
+    """A guesser, from many addresses, until the account is held."""
+    for n in range(LIMITS.sign_ins_per_account):
+        assert _sign_in(app, (f"192.0.2.{n + 1}", 1000), email, "wrong guess").status_code == 401
+    assert _sign_in(app, ("192.0.2.99", 1000), email, PASSWORD).status_code == 429
+
+
+def test_a_guesser_cannot_hold_the_owner_out_of_a_browser_that_signed_in_before(
+    org: Org, app: FastAPI, engine: Engine
+) -> None:
+    _account(engine, org)
+    with _client(app, RESPONDENT) as owner:
+        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+        mark = owner.cookies.get(DEVICE_COOKIE)
+        assert mark
+        assert EMAIL not in mark  # no account name in the mark
+        owner.cookies.delete("__Host-transversal-session")
+        _guess_until_held(app, EMAIL)
+        # Held for a browser that never signed in, even at the owner's address...
+        assert _sign_in(app, RESPONDENT, EMAIL, PASSWORD).status_code == 429
+        # ...but not for the owner's own, wherever it is.
+        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+    with _with_mark(app, ("192.0.2.1", 1000), mark) as travelling:
+        assert _browser_sign_in(travelling, EMAIL, PASSWORD).status_code == 303
+
+
+def test_no_mark_but_a_good_one_for_the_account_lets_a_browser_past_the_hold(
+    org: Org, app: FastAPI, engine: Engine
+) -> None:
+    _account(engine, org)
+    _account(engine, org, email="guesser@acme.example")
+    with _client(app, ATTACKER) as guesser:
+        assert _browser_sign_in(guesser, "guesser@acme.example", PASSWORD).status_code == 303
+        own = guesser.cookies.get(DEVICE_COOKIE)
+    assert own
+    _guess_until_held(app, EMAIL)
+    key = device_key(engine)
+    now = int(time.time())
+    issued, _, mac = own.partition(".")
+    refused = {
+        "the guesser's own mark, for another account": own,
+        "a mark moved in time": f"{int(issued) - 1}.{mac}",
+        "a forged MAC": f"{now}.{'0' * 64}",
+        "a mark older than its days": device_mark(
+            key, account=EMAIL, issued=now - DEVICE_DAYS * 86_400 - 1
+        ),
+        "a mark from the future": device_mark(key, account=EMAIL, issued=now + 3600),
+        "another installation's mark": device_mark(b"k" * 32, account=EMAIL, issued=now),
+        "no MAC": str(now),
+        "junk": "../../etc/passwd;\x00",
+    }
+    for why, mark in refused.items():
+        with _with_mark(app, ATTACKER, mark) as browser:
+            assert _browser_sign_in(browser, EMAIL, PASSWORD).status_code == 429, why
+    # The same construction with this installation's key, for this account, now: let in.
+    with _with_mark(app, ATTACKER, device_mark(key, account=EMAIL, issued=now)) as browser:
+        assert _browser_sign_in(browser, EMAIL, PASSWORD).status_code == 303
+
+
+def test_a_trusted_browser_is_held_by_its_own_failures_and_holds_nobody_else(
+    org: Org, app: FastAPI, engine: Engine, clock: Clock
+) -> None:
+    _account(engine, org)
+    with _client(app, RESPONDENT) as owner:
+        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+        owner.cookies.delete("__Host-transversal-session")
+        for _ in range(LIMITS.sign_ins_per_account):
+            assert _browser_sign_in(owner, EMAIL, "a wrong one").status_code == 401
+        held = _browser_sign_in(owner, EMAIL, PASSWORD)
+        assert held.status_code == 429
+        assert held.headers["retry-after"] == str(LIMITS.sign_in_window)
+        # Its failures counted for it alone: another browser at the same address signs in.
+        assert _sign_in(app, RESPONDENT, EMAIL, PASSWORD).status_code == 303
+        clock.now += LIMITS.sign_in_window
+        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
 
 
 # -- replicas -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ can neither read nor set it)."""
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
 from api.jobs.queue import kick_reports_at_close
-from api.services import accounts, collection, org_chart
+from api.services import access, accounts, collection, org_chart, rate_limits
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
 from api.services.csv_text import write_csv
@@ -162,8 +163,13 @@ async def signin(request: Request, session: SessionDep) -> Response:
         errors.append({"id": "password", "key": "signin.missing_password"})
     if errors:
         return _signin_page(request, email=email, errors=errors, status=422)
+    account = rate_limits.account_of(email)
+    key = access.installation_key(session, name=rate_limits.DEVICE_KEY)
+    mark = request.cookies.get(rate_limits.DEVICE_COOKIE)
+    now = int(time.time())
+    trusted = rate_limits.trusted_device(key, mark, account=account, now=now) is not None
     try:
-        signed = accounts.sign_in(session, email=email, password=password)
+        signed = accounts.sign_in(session, email=email, password=password, trusted_device=trusted)
     except SignInRefused:
         errors = [{"id": "email", "key": "signin.refused"}]
         return _signin_page(request, email=email, errors=errors, status=401)
@@ -180,6 +186,16 @@ async def signin(request: Request, session: SessionDep) -> Response:
         path="/",
     )
     response.delete_cookie(SIGNIN_COOKIE, path="/", secure=True, httponly=True)
+    # This browser is trusted for the account from now on: nobody's guesses hold it out.
+    response.set_cookie(
+        rate_limits.DEVICE_COOKIE,
+        rate_limits.device_mark(key, account=account, issued=now),
+        max_age=rate_limits.DEVICE_DAYS * 86_400,
+        httponly=True,
+        secure=True,
+        samesite="strict",
+        path="/",
+    )
     return response
 
 
