@@ -3,9 +3,11 @@
 A team's report is in the language set on its unit, when the unit has one and it is one of
 the campaign's languages; otherwise in the language most of its respondents answered in (each
 response stores the language of its form), ties broken by the order of the campaign's
-languages. A team nobody answered (and that sets none), a department's report and the
-organisation's take the campaign's first language. ``team_language`` is the one place that
-rule is written; every output that picks a team report's language reads it.
+languages. A team nobody answered (and that sets none) takes the campaign's first language.
+A department's report is in the language set on its unit when the campaign has it, else in the
+campaign's first (its readers are the department's, not one team's respondents); the
+organisation's is in the campaign's first. ``team_language`` and ``department_language`` are
+the one place these rules are written; every output that picks a report's language reads them.
 """
 
 from __future__ import annotations
@@ -36,3 +38,9 @@ def team_language(answered: Iterable[str], languages: Sequence[str], *, chosen: 
     if chosen is not None and chosen in languages:
         return chosen
     return majority_language(answered, languages)
+
+
+def department_language(languages: Sequence[str], *, chosen: str | None) -> str:
+    """The language of a department's report: ``chosen`` (the one set on its unit) when it is
+    one of ``languages`` (the campaign's), else the campaign's first."""
+    return team_language((), languages, chosen=chosen)

@@ -167,8 +167,8 @@ def render_campaign_reports(
 
     Every report is in ``language`` when one is given. Otherwise each team's report is in the
     team's own language (``api.services.stored_reports.report_languages``: the one set on its
-    unit, else the one most of its respondents answered in), and the departments' and the
-    organisation's in the campaign's first.
+    unit, else the one most of its respondents answered in), each department's in the one set
+    on its unit (``department_languages``), and the others in the campaign's first.
 
     Refuses, before writing anything, a campaign that does not exist (``NotFound``), a unit
     that is not one of the campaign's or a language the campaign lacks (``ValidationFailed``).
@@ -278,15 +278,20 @@ def load_waves(engine: Engine, campaign_id: int) -> tuple[CampaignData, Campaign
 
 
 def own_languages(engine: Engine, campaign_id: int) -> dict[str, str]:
-    """The language of each team's report, by its id as the analysis knows it, by the rule
-    every output reads (``stored_reports.report_languages``); a team left out is in the
-    campaign's first."""
+    """The language of each team's report, by its id as the analysis knows it, and of each
+    department's, by its report's key (``department-<id>``), by the rules every output reads
+    (``stored_reports.report_languages`` and ``department_languages``); a report left out is
+    in the campaign's first."""
     from api.services import stored_reports
     from api.store.db import session_scope
 
     with session_scope(engine) as session:
-        found = stored_reports.report_languages(session, campaign_id=campaign_id)
-    return {str(unit): language for unit, language in found.items()}
+        teams = stored_reports.report_languages(session, campaign_id=campaign_id)
+        departments = stored_reports.department_languages(session, campaign_id=campaign_id)
+    return {
+        **{str(unit): language for unit, language in teams.items()},
+        **{f"{DEPARTMENT}-{unit}": language for unit, language in departments.items()},
+    }
 
 
 def _copied_from_store(
@@ -383,6 +388,7 @@ def _tasks(
             names[unit],
             _file_name(f"{DEPARTMENT}-{unit}", names[unit], fmt),
             kind=DEPARTMENT,
+            language=own.get(f"{DEPARTMENT}-{unit}"),
         )
         for unit in sorted(departments, key=lambda u: (names[u], int(u)))
     ]

@@ -58,11 +58,15 @@ class _Stored:
     on its unit, else the one most of its respondents answered in), rendered first; empty in
     an analysis stored before it was kept. Every language is stored either way: a unit given
     another language later is served it."""
+    department_languages: tuple[tuple[int, str], ...] = ()
+    """The language set on each department's unit (``department_languages``), rendered first
+    for its department report."""
 
     def ordered(self, kind: Kind, unit_id: int) -> list[str]:
-        """The campaign's languages with the unit's own first: a team's report in its own
-        language is the one stored first."""
-        own = dict(self.team_languages).get(unit_id) if kind == "team" else None
+        """The campaign's languages with the unit's own first: a team's or a department's
+        report in its own language is the one stored first."""
+        by_kind = {"team": self.team_languages, "department": self.department_languages}
+        own = dict(by_kind.get(kind, ())).get(unit_id)
         first = own if own in self.languages else self.languages[0]
         return [first, *(language for language in self.languages if language != first)]
 
@@ -167,6 +171,7 @@ class ReportsAtClose:
             data, previous = batch.load_waves(self.engine, run.campaign_id)
             with session_scope(self.engine) as session:
                 own = services.report_languages(session, campaign_id=run.campaign_id)
+                departments = services.department_languages(session, campaign_id=run.campaign_id)
             if data.fingerprint != run.snapshot:
                 raise ServiceError("the campaign was reopened: its snapshot is no longer current")
             stored = _Stored(
@@ -176,6 +181,7 @@ class ReportsAtClose:
                 plan=batch.planned_reports(data),
                 languages=list(data.languages),
                 team_languages=tuple(sorted(own.items())),
+                department_languages=tuple(sorted(departments.items())),
             )
         except ServiceError as refused:
             with session_scope(self.engine) as session:

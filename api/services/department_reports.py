@@ -133,10 +133,14 @@ def _checked(
     session: Session, *, principal: Principal, campaign_id: int, unit_id: int, language: str | None
 ) -> str:
     """The language of the unit's department report, once access and the unit (404) and the
-    language (422) are checked, in that order."""
+    language (422) are checked, in that order; with none asked, the one set on its unit."""
     campaign = get_visible_campaign(session, principal=principal, campaign_id=campaign_id)
     if not principal.sees(unit_id):
         raise NotFound("unit", unit_id)
+    if language is None:
+        return stored_reports.default_language(
+            session, campaign=campaign, kind="department", unit_id=unit_id
+        )
     return report_language(campaign, language)
 
 

@@ -34,7 +34,7 @@ from api.store.models import (
     utc_now,
 )
 from api.store.stored_reports import StoredKey
-from reports.languages import team_language
+from reports.languages import department_language, team_language
 
 FORMATS = ("pdf", "html")
 WRITTEN = "written"
@@ -338,8 +338,9 @@ def report_languages(
     one (of ``unit_id`` alone, if given), by ``reports.languages.team_language``: the unit's
     own ``report_language`` when it sets one of the campaign's languages, else the language
     most of its respondents answered in, ties broken by the campaign's order of languages.
-    The organisation's and the departments' reports, and a unit nobody answered that sets no
-    language, are in the campaign's first language."""
+    A unit nobody answered that sets no language is in the campaign's first language; the
+    departments' reports follow ``department_languages``, the organisation's is in the
+    campaign's first."""
     with session.begin():
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
@@ -365,6 +366,26 @@ def report_languages(
         }
 
 
+def department_languages(
+    session: Session, *, campaign_id: int, unit_id: int | None = None
+) -> dict[int, str]:
+    """The language set on each unit of the campaign (of ``unit_id`` alone, if given) that sets
+    one of the campaign's languages: its department report's, by
+    ``reports.languages.department_language`` (a department that sets none, or one the campaign
+    lacks, is in the campaign's first)."""
+    with session.begin():
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return {}
+        languages = list(campaign.languages)
+        chosen = _chosen_languages(session, campaign_id=campaign_id, unit_id=unit_id)
+        return {
+            unit: department_language(languages, chosen=language)
+            for unit, language in chosen.items()
+            if language in languages
+        }
+
+
 def _chosen_languages(session: Session, *, campaign_id: int, unit_id: int | None) -> dict[int, str]:
     """The report language set on each unit of the campaign that sets one."""
     statement = (
@@ -383,11 +404,14 @@ def _chosen_languages(session: Session, *, campaign_id: int, unit_id: int | None
 
 def default_language(session: Session, *, campaign: Campaign, kind: str, unit_id: int) -> str:
     """The language a unit's report is read in when the reader names none: a team's own, by
-    the rule of ``report_languages`` (the one set on its unit, else its respondents'); the
-    campaign's first for the organisation and the departments."""
+    the rule of ``report_languages`` (the one set on its unit, else its respondents'); a
+    department's by ``department_languages`` (the one set on its unit); the campaign's first
+    for the organisation, and for a unit that has none of its own."""
+    assert campaign.id is not None
     if kind == "team":
-        assert campaign.id is not None
         own = report_languages(session, campaign_id=campaign.id, unit_id=unit_id)
-        if unit_id in own:
-            return own[unit_id]
-    return campaign.languages[0]
+    elif kind == "department":
+        own = department_languages(session, campaign_id=campaign.id, unit_id=unit_id)
+    else:
+        own = {}
+    return own.get(unit_id, campaign.languages[0])

@@ -173,8 +173,9 @@ def _report_language_schema(schema: dict[str, Any]) -> None:
 
 
 REPORT_LANGUAGE_DESCRIPTION = (
-    "The language of the unit's team report, when it is one of the campaign's languages;"
-    " null: the language most of its respondents answered in."
+    "The language of the unit's team report, and of its department report if it has one, when"
+    " it is one of the campaign's languages; null: a team report in the language most of its"
+    " respondents answered in, a department report in the campaign's first."
 )
 
 

@@ -20,7 +20,9 @@ from sqlmodel import Session
 
 from analysis.simulate import simulate_organisation
 from api.app import create_app
-from api.services import accounts, department_reports
+from api.jobs import batch
+from api.jobs.reports_at_close import _Stored
+from api.services import accounts, department_reports, stored_reports
 from api.services import campaigns as services
 from api.services.access import issue_key
 from api.services.accounts import AccountCreate
@@ -147,6 +149,50 @@ def test_a_department_report_names_the_department_and_pools_its_teams(
     assert page.status_code == 200
     assert 'lang="fr"' in page.text
     assert "Operations" in page.text
+
+
+def test_a_department_report_read_without_a_language_is_in_the_one_set_on_its_unit(
+    org: Org, closed: dict[str, Any], engine: Engine
+) -> None:
+    """Operations sets French, Sales sets nothing: read without a language, the API gives
+    Operations' report in French and Sales' in the campaign's first (English); a language
+    asked for still wins. The batch and the jobs at close read the same rule."""
+    ops, sales = closed["units"]["ops"], closed["units"]["sales"]
+    base = f"/campaigns/{closed['id']}/units"
+
+    def language_of(unit: int, query: str = "") -> str:
+        page = _api(org, f"{base}/{unit}/department-report.html{query}")
+        assert page.status_code == 200, page.text
+        found = re.search(r'<html lang="(\w+)"', page.text)
+        assert found
+        return found.group(1)
+
+    assert language_of(ops) == "en"
+    changed = org.client.patch(
+        f"{API}/units/{ops}", json={"report_language": "fr"}, headers=org.headers()
+    )
+    assert changed.status_code == 200, changed.text
+    assert (language_of(ops), language_of(sales)) == ("fr", "en")
+    assert language_of(ops, "?language=en") == "en"
+    with Session(engine) as session:
+        assert stored_reports.department_languages(session, campaign_id=closed["id"]) == {ops: "fr"}
+    own = batch.own_languages(engine, closed["id"])
+    assert own[f"department-{ops}"] == "fr"
+    assert f"department-{sales}" not in own
+    data = batch.load_waves(engine, closed["id"])[0]
+    planned = batch._tasks(data, None, fmt=batch.ReportFormat.pdf, languages=own)
+    tasks = {t.key: t.language for t in planned}
+    assert (tasks[f"department-{ops}"], tasks[f"department-{sales}"]) == ("fr", None)
+    stored = _Stored(
+        context=None,
+        plan=[],
+        languages=["en", "fr"],
+        team_languages=((ops, "en"),),
+        department_languages=((ops, "fr"),),
+    )
+    assert stored.ordered("department", ops) == ["fr", "en"]
+    assert stored.ordered("team", ops) == ["en", "fr"]
+    assert stored.ordered("department", sales) == ["en", "fr"]
 
 
 def test_a_leader_reads_their_department_and_nothing_outside_it(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.languages import majority_language, team_language
+from reports.languages import department_language, majority_language, team_language
 
 CAMPAIGN = ("en", "fr")
 
@@ -57,3 +57,14 @@ def test_a_language_set_on_the_unit_comes_before_its_respondents(
 def test_a_team_language_needs_a_campaign_with_languages() -> None:
     with pytest.raises(ValueError, match="at least one language"):
         team_language([], (), chosen="en")
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [("fr", "fr"), ("en", "en"), (None, "en"), ("de", "en")],
+)
+def test_a_department_report_is_in_its_units_language_else_the_campaigns_first(
+    chosen: str | None, expected: str
+) -> None:
+    assert department_language(CAMPAIGN, chosen=chosen) == expected
+    assert department_language(("fr", "en"), chosen=None) == "fr"
