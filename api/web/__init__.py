@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.web.console.routes import SignInNeeded, sign_in_redirect
 from api.web.i18n import LANGUAGES, negotiate
-from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render
+from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render, status_layout
 from api.web.rate_limited import rate_limited_page
 from api.web.respond.routes import StatePage, state_page
 
@@ -104,4 +104,5 @@ def error_page(request: Request, status: int, kind: str) -> Response:
         languages=list(LANGUAGES),
         language_url=lambda lang: request.url.path + f"?lang={lang}",
         start_url=None,
+        **status_layout(request.url.path),
     )

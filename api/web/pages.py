@@ -31,6 +31,16 @@ def is_page(path: str) -> bool:
     return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
 
 
+def status_layout(path: str) -> dict[str, Any]:
+    """The layout of a status page (an error, a held client) answered on ``path``, and what
+    it needs: a respondent's link keeps the respondent's, whose footer promises them
+    confidentiality; any other page (the sign-in, HR's console, the leaders' portal) gets
+    the console's, without its menu (the page does not know who is signed in)."""
+    if path.startswith("/r/"):
+        return {"layout": "respond/layout.html"}
+    return {"layout": "console/layout.html", "visit": None, "role": "", "active": ""}
+
+
 MAX_FORM_BYTES = 64 * 1024
 """A page of the form posts a few hundred bytes; anything much larger is not from a page."""
 

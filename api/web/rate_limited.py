@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.web.i18n import LANGUAGES, negotiate
-from api.web.pages import Scope, render
+from api.web.pages import Scope, render, status_layout
 
 KINDS = ("token", "sign_in")
 """What was tried: a respondent link, or a sign-in."""
@@ -34,6 +34,7 @@ def rate_limited_page(scope: Scope, kind: str, retry_after: int) -> Response:
         minutes=max(1, math.ceil(retry_after / 60)),
         languages=list(LANGUAGES),
         language_url=lambda lang: request.url.path + f"?lang={lang}",
+        **status_layout(request.url.path),
     )
     response.headers["Retry-After"] = str(retry_after)
     return response

@@ -102,6 +102,34 @@ def _sign_in(
     )
 
 
+def test_a_status_page_speaks_to_the_person_on_it(
+    browser: TestClient, people: dict[str, Any]
+) -> None:
+    """A respondent's link gets the respondent's footer (their answers are confidential); HR,
+    a leader or someone signing in gets the console's, never the respondents' promise."""
+    for page in (
+        browser.get("/console/no-such-page"),
+        browser.get("/signin?x=%00"),  # a NUL in a query
+        browser.post(
+            "/signin",
+            content=b"x" * 100_000,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+    ):
+        assert page.status_code in (404, 413, 422), page.status_code
+        assert EN["console.footer"] in _text(page.text), page.status_code
+        assert EN["common.footer"] not in _text(page.text), page.status_code
+    assert _sign_in(browser, "lead@acme.example").status_code == 303
+    missing = browser.get("/portal/campaigns/999999")
+    assert missing.status_code == 404
+    assert EN["status.console_not_found_title"] in _text(missing.text)
+    assert EN["console.footer"] in _text(missing.text)
+    respondent = browser.get("/r/tr_no-such-link")
+    assert respondent.status_code == 404
+    assert EN["common.footer"] in _text(respondent.text)
+    assert EN["console.footer"] not in _text(respondent.text)
+
+
 def test_the_root_leads_to_the_sign_in_form_then_home_by_role(
     browser: TestClient, people: dict[str, Any]
 ) -> None:
