@@ -26,13 +26,14 @@ def read_chart_csv(text: str) -> list[UnitImportRow]:
         optional = {name: cells.get(name, "") for name in CHART_COLUMNS[3:]}
         try:
             rows.append(
-                UnitImportRow.model_validate(
+                UnitImportRow.from_line(
                     {
                         "external_id": cells["external_id"],
                         "name": cells["name"],
                         "parent_external_id": cells["parent_external_id"] or None,
                         **{name: value for name, value in optional.items() if value},
-                    }
+                    },
+                    record.line,
                 )
             )
         except ValidationError as exc:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from api.services.chart_rules import ChartUnit, breaches, stored_chart, unit_key
 from api.services.errors import FieldError
@@ -31,6 +32,20 @@ class UnitImportRow(BaseModel):
     report_language: str | None = Field(default=None, max_length=10)
 
     _language = field_validator("report_language")(a_report_language)
+    _line: int | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_line(cls, values: dict[str, Any], line: int) -> UnitImportRow:
+        """The row of a file's ``line`` (as a spreadsheet numbers it): errors about it name
+        that line, whatever the blank lines before it."""
+        row = cls.model_validate(values)
+        row._line = line
+        return row
+
+    @property
+    def line(self) -> int | None:
+        """The file's line the row was read from; None for a row that came from no file."""
+        return self._line
 
 
 class UnitBefore(BaseModel):
@@ -166,7 +181,9 @@ class _Rows:
     unresolved: set[int] = field(default_factory=set)
 
     def number(self, index: int) -> int:
-        return index + self.first_row
+        """The row's number in errors: its file's line, else its place from ``first_row``."""
+        line = self.rows[index].line
+        return index + self.first_row if line is None else line
 
 
 def plan_import(

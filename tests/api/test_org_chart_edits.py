@@ -372,6 +372,24 @@ def test_a_preview_lists_every_problem_by_row_and_the_import_refuses_them_all(
     assert _errors(refused) == expected
 
 
+def test_a_problem_names_the_files_line_past_blank_lines(chart: Chart, engine: Engine) -> None:
+    """Blank lines are skipped, not counted out: each problem names the line a spreadsheet
+    shows it on, as a bad value's does (the rows were numbered by place, two lines short)."""
+    lines = BROKEN.splitlines(keepends=True)
+    spaced = "".join([lines[0], "\n", lines[1], lines[2], "\n", *lines[3:]])
+    with unchanged(engine):
+        preview = _ok(_import(chart.org, spaced, dry_run=True))
+    assert [e["field"] for e in preview["errors"]] == [
+        "rows[3].parent_external_id",
+        "rows[4].parent_external_id",
+        "rows[6].kind",
+        "rows[7].parent_external_id",
+    ]
+    assert spaced.splitlines()[6].startswith("x,X,nowhere")  # line 7
+    bad_value = _import(chart.org, spaced.replace("x,X,nowhere,", "x,X,nowhere,tribe"))
+    assert [f for f, _ in _errors(bad_value)] == ["rows[7].kind"]
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
