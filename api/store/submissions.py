@@ -29,8 +29,8 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -369,26 +369,23 @@ class _LoopConnections:
 
     def __init__(self, engine: Engine, size: int) -> None:
         self._engine = engine
-        self._slots = asyncio.Semaphore(size)
+        self.slots = asyncio.Semaphore(size)
         self._idle: list[tuple[Any, float]] = []
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Any]:
-        async with self._slots:
-            connection = await self._take()
-            try:
-                yield connection
-            finally:
-                if connection.broken or connection.closed:
-                    # The server went away (restarted): the idle ones are likely gone too.
-                    await _close(connection)
-                    await self.close()
-                elif connection.info.transaction_status != _IDLE:
-                    await _close(connection)  # left in a statement: its request was cancelled
-                else:
-                    self._idle.append((connection, time.monotonic()))
+    async def give_back(self, connection: Any) -> None:
+        """Keep ``connection`` for the next submission, or close it if it cannot serve one."""
+        if connection.broken or connection.closed:
+            # The server went away (restarted): the idle ones are likely gone too.
+            await _close(connection)
+            await self.close()
+        elif connection.info.transaction_status != _IDLE:
+            await _close(connection)  # left in a statement: its request was cancelled
+        else:
+            self._idle.append((connection, time.monotonic()))
 
-    async def _take(self) -> Any:
+    async def take(self) -> Any:
+        """A connection, once a slot is held (``slots``): an idle one, tested first if it
+        has been idle long, else a new one."""
         from api.store.db import PING_AFTER_IDLE, connect_arguments
 
         while self._idle:
@@ -462,25 +459,57 @@ def submits_on_loop(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-@asynccontextmanager
-async def submission_on_loop(engine: Engine) -> AsyncIterator[AsyncSubmissionTransaction]:
+def submission_on_loop(engine: Engine) -> _OnLoop:
     """A submission's transaction on PostgreSQL, sent from the running event loop on a
     connection kept for it (``_LoopConnections``): each statement a transaction of its own,
     as in ``submission_transaction``, so there is nothing to commit. A driver error is
-    raised as SQLAlchemy raises it."""
-    dialect = engine.dialect
+    raised as SQLAlchemy raises it. Used as ``async with submission_on_loop(engine) as t``."""
     connections = _loop_connections(engine)
     assert connections is not None
-    connection = None
-    try:
-        async with connections.connection() as connection:
-            yield AsyncSubmissionTransaction(dialect, connection)
-    except psycopg.Error as error:
-        # None: no connection could be opened.
+    return _OnLoop(connections, engine.dialect)
+
+
+class _OnLoop:
+    """The block of ``submission_on_loop``: a slot and a connection of ``connections`` for
+    one submission, given back at its end. One object with ``__aenter__`` and ``__aexit__``
+    rather than two generator-based managers nested: those were some 2 % of the server's time
+    under load."""
+
+    __slots__ = ("_connection", "_connections", "_dialect")
+
+    def __init__(self, connections: _LoopConnections, dialect: Dialect) -> None:
+        self._connections = connections
+        self._dialect = dialect
+        self._connection: Any = None
+
+    async def __aenter__(self) -> AsyncSubmissionTransaction:
+        connections = self._connections
+        await connections.slots.acquire()
+        try:
+            self._connection = await connections.take()
+        except BaseException as error:
+            connections.slots.release()
+            if isinstance(error, psycopg.Error):
+                raise self._driver_error(error) from error
+            raise
+        return AsyncSubmissionTransaction(self._dialect, self._connection)
+
+    async def __aexit__(self, kind: object, error: BaseException | None, _trace: object) -> None:
+        connections = self._connections
+        try:
+            await connections.give_back(self._connection)
+        finally:
+            connections.slots.release()
+        if isinstance(error, psycopg.Error):
+            raise self._driver_error(error) from error
+
+    def _driver_error(self, error: psycopg.Error) -> Exception:
+        # No connection: none could be opened.
+        connection, dialect = self._connection, self._dialect
         broken = connection is None or dialect.is_disconnect(error, connection, None)  # type: ignore[arg-type]
-        raise DBAPIError.instance(
+        return DBAPIError.instance(
             None, None, error, psycopg.Error, connection_invalidated=broken, dialect=dialect
-        ) from error
+        )
 
 
 async def close_loop_connections(engine: Engine) -> None:

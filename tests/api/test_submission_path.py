@@ -293,6 +293,30 @@ def test_a_loop_connection_the_server_dropped_is_never_used_again(
         assert session.scalar(select(func.count()).select_from(Response)) == 3
 
 
+def test_a_database_that_cannot_be_reached_gives_each_submission_an_error_and_its_slot_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No connection can be opened (the server is down): every submission fails as a lost
+    connection does, and gives its slot back. Twice as many as there are slots all fail;
+    a slot kept by each would have made the later ones wait for ever."""
+    monkeypatch.setattr(submissions, "LOOP_CONNECTIONS", 2)
+    nowhere = db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/test")
+
+    async def scenario() -> list[bool]:
+        lost = []
+        for _ in range(4):
+            with pytest.raises(DBAPIError) as refused:
+                await asyncio.wait_for(
+                    collection.submit_on_loop(nowhere, token="tr_any", data=AnswersIn(answers=ALL)),
+                    timeout=10,
+                )
+            lost.append(refused.value.connection_invalidated)
+        return lost
+
+    assert _in_a_loop_of_its_own(scenario()) == [True] * 4
+    nowhere.dispose()
+
+
 def test_an_in_memory_database_is_never_written_beside_the_pool() -> None:
     from api.store.db import make_engine
 
