@@ -13,7 +13,8 @@ Three kinds of attempt are counted, each in buckets of its own:
 A per-account count lets anyone who knows an address hold its account: five wrong passwords
 from anywhere, and its owner could not sign in for the window. So a successful sign-in leaves a
 mark in the browser (``device_mark``: the time it was made and a MAC over it and the account
-name, under a key of the installation), good for ``DEVICE_DAYS``. A sign-in to that account
+name, under a key of the installation), good for ``DEVICE_DAYS``; a browser keeps the marks of
+the last ``DEVICE_MARKS`` accounts signed in to there (two people sharing a computer). A sign-in to that account
 from a browser holding a good mark (``trusted_device``) counts its failures in a bucket of that
 browser's own, and neither the account's count nor its client's holds it; nor does the
 account's lock (``accounts.sign_in``). A guesser has no mark for the account, and a mark
@@ -151,7 +152,8 @@ def account_of(email: str) -> str:
 
 
 DEVICE_COOKIE = "__Host-transversal-device"
-"""The cookie that holds a browser's mark (``device_mark``)."""
+"""The cookie that holds a browser's marks (``device_marks``), one per account signed in to
+there lately."""
 DEVICE_KEY = "sign-in-devices"
 """The name of the installation's key that signs the trusted devices' marks."""
 DEVICE_DAYS = 90
@@ -165,20 +167,54 @@ def device_mark(key: bytes, *, account: str, issued: int) -> str:
     return f"{issued}.{_device_mac(key, account=account, issued=issued)}"
 
 
-def trusted_device(key: bytes, mark: str | None, *, account: str, now: int) -> str | None:
-    """The browser's id for the limits (its mark's MAC) if ``mark`` was made by this
-    installation for ``account`` less than ``DEVICE_DAYS`` ago; None for any other mark."""
-    if not mark or len(mark) > 200:
-        return None
+def trusted_device(key: bytes, marks: str | None, *, account: str, now: int) -> str | None:
+    """The browser's id for the limits (a mark's MAC) if one of ``marks`` (the cookie's, up
+    to ``DEVICE_MARKS``) was made by this installation for ``account`` less than
+    ``DEVICE_DAYS`` ago; None if none was."""
+    for mark in _marks(marks):
+        issued, mac = _issued(mark, now=now)
+        if issued is not None and hmac.compare_digest(
+            mac, _device_mac(key, account=account, issued=issued)
+        ):
+            return mac
+    return None
+
+
+def device_marks(key: bytes, marks: str | None, *, account: str, now: int) -> str:
+    """The cookie's marks after a successful sign-in to ``account`` at ``now``: a new mark
+    for it first, then the browser's marks for other accounts that are still good (none of
+    them names its account, so the ones for this account are found by checking each)."""
+    kept = [
+        mark
+        for mark in _marks(marks)
+        if _issued(mark, now=now)[0] is not None
+        and trusted_device(key, mark, account=account, now=now) is None
+    ]
+    fresh = device_mark(key, account=account, issued=now)
+    return MARK_SEPARATOR.join([fresh, *kept][:DEVICE_MARKS])
+
+
+DEVICE_MARKS = 4
+"""The accounts a browser is trusted for at once: the last ones signed in to there."""
+MARK_SEPARATOR = "-"
+
+
+def _marks(marks: str | None) -> list[str]:
+    if not marks or len(marks) > 100 * DEVICE_MARKS:
+        return []
+    return marks.split(MARK_SEPARATOR)[:DEVICE_MARKS]
+
+
+def _issued(mark: str, *, now: int) -> tuple[int | None, str]:
+    """When ``mark`` says it was made, if that is less than ``DEVICE_DAYS`` ago (None
+    otherwise, or for a mark that is not one), and its MAC."""
     issued_text, _, mac = mark.partition(".")
     if not issued_text.isdigit() or len(issued_text) > 12:
-        return None
+        return None, mac
     issued = int(issued_text)
     if not now - DEVICE_DAYS * 86_400 < issued <= now + 60:
-        return None
-    if not hmac.compare_digest(mac, _device_mac(key, account=account, issued=issued)):
-        return None
-    return mac
+        return None, mac
+    return issued, mac
 
 
 def device_key(engine: Engine) -> bytes:

@@ -25,6 +25,7 @@ from api.services.org_chart import UnitImportRow
 from api.services.rate_limits import (
     DEVICE_COOKIE,
     DEVICE_DAYS,
+    DEVICE_MARKS,
     HELD_REFRESH_SECONDS,
     Attempt,
     FailureCounts,
@@ -369,6 +370,31 @@ def test_no_mark_but_a_good_one_for_the_account_lets_a_browser_past_the_hold(
     # The same construction with this installation's key, for this account, now: let in.
     with _with_mark(app, ATTACKER, device_mark(key, account=EMAIL, issued=now)) as browser:
         assert _browser_sign_in(browser, EMAIL, PASSWORD).status_code == 303
+
+
+def test_a_browser_shared_by_two_people_stays_trusted_for_both(
+    org: Org, app: FastAPI, engine: Engine
+) -> None:
+    _account(engine, org)
+    _account(engine, org, email="lead@acme.example")
+    with _client(app, RESPONDENT) as shared:
+        for email in (EMAIL, "lead@acme.example", EMAIL):  # the first again: one mark each
+            assert _browser_sign_in(shared, email, PASSWORD).status_code == 303
+            shared.cookies.delete("__Host-transversal-session")
+        marks = shared.cookies.get(DEVICE_COOKIE)
+        assert marks
+        assert len(marks.split("-")) == 2
+        _guess_until_held(app, EMAIL)
+        _guess_until_held(app, "lead@acme.example")
+        for email in (EMAIL, "lead@acme.example"):
+            assert _browser_sign_in(shared, email, PASSWORD).status_code == 303, email
+            shared.cookies.delete("__Host-transversal-session")
+        # Past the number of marks kept, the oldest account is no longer trusted there.
+        for n in range(DEVICE_MARKS):
+            _account(engine, org, email=f"person{n}@acme.example")
+            assert _browser_sign_in(shared, f"person{n}@acme.example", PASSWORD).status_code == 303
+            shared.cookies.delete("__Host-transversal-session")
+        assert _browser_sign_in(shared, "lead@acme.example", PASSWORD).status_code == 429
 
 
 def test_a_trusted_browser_is_held_by_its_own_failures_and_holds_nobody_else(

@@ -189,7 +189,7 @@ async def signin(request: Request, session: SessionDep) -> Response:
     # This browser is trusted for the account from now on: nobody's guesses hold it out.
     response.set_cookie(
         rate_limits.DEVICE_COOKIE,
-        rate_limits.device_mark(key, account=account, issued=now),
+        rate_limits.device_marks(key, mark, account=account, now=now),
         max_age=rate_limits.DEVICE_DAYS * 86_400,
         httponly=True,
         secure=True,
