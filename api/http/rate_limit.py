@@ -104,7 +104,7 @@ class RateLimit:
             device = await _trusted_device(scope, account)
         client = scope.get("client")
         attempt = Attempt(guard.kind, client_of(client[0] if client else None), account, device)
-        if limiter.stale():  # once a second at most: one read, off the event loop
+        if limiter.claim_refresh():  # once a second at most: one read, off the event loop
             await run_in_threadpool(limiter.refresh)
         held = limiter.check(attempt, read=False)
         if held is not None:

@@ -14,11 +14,12 @@ A per-account count lets anyone who knows an address hold its account: five wron
 from anywhere, and its owner could not sign in for the window. So a successful sign-in leaves a
 mark in the browser (``device_mark``: the time it was made and a MAC over it and the account
 name, under a key of the installation), good for ``DEVICE_DAYS``; a browser keeps the marks of
-the last ``DEVICE_MARKS`` accounts signed in to there (two people sharing a computer). A sign-in to that account
-from a browser holding a good mark (``trusted_device``) counts its failures in a bucket of that
-browser's own, and neither the account's count nor its client's holds it; nor does the
-account's lock (``accounts.sign_in``). A guesser has no mark for the account, and a mark
-stolen from the owner's browser gives no more guesses than the account's own limit.
+the last ``DEVICE_MARKS`` accounts signed in to there (two people sharing a computer). A
+sign-in to one of them from a browser holding a good mark for it (``trusted_device``) counts
+its failures in a bucket of that browser's own, and neither the account's count nor its
+client's holds it; nor does the account's lock (``accounts.sign_in``). A guesser has no mark
+for the account, and a mark stolen from the owner's browser gives no more guesses than the
+account's own limit.
 
 Only failures are counted. A bucket's window opens with its first failure and lasts the kind's
 window; once the bucket holds the limit, every further attempt of the kind from that client (or
@@ -288,6 +289,7 @@ class RateLimiter:
         self.refresh_seconds = refresh
         self._held: dict[str, Count] = {}
         self._read_at: float | None = None
+        self._reading = False
         positive = [
             limit
             for limit in (
@@ -311,6 +313,19 @@ class RateLimiter:
         """Whether the copy of the held buckets is due to be read again (``refresh``)."""
         return self._read_at is None or self.clock() - self._read_at >= self.refresh_seconds
 
+    def claim_refresh(self) -> bool:
+        """Whether the caller is to read the held buckets again (``refresh``) before its
+        check: the first caller to find the copy stale (or missing, at start), while the
+        others check against the copy they have meanwhile, as a replica that has not read
+        another's holds yet does. For callers on one event loop, which run one at a time:
+        under load, every request that found the copy stale used to read it again, dozens at
+        once once a second (and the first hundreds at start), and the requests waiting behind
+        them raised the p99 of submissions from 0.2 s to 0.4 to 0.56 s."""
+        if self._reading or not self.stale():
+            return False
+        self._reading = True
+        return True
+
     def refresh(self) -> None:
         """Read the held buckets again (one read); an unreachable store keeps the last copy."""
         now = self.clock()
@@ -319,6 +334,8 @@ class RateLimiter:
         except Exception:  # the store is unreachable: nobody is refused for it
             logger.exception("the counts of failed attempts cannot be read")
             held = None
+        finally:
+            self._reading = False
         if held is not None:
             self._held = held
         self._read_at = now

@@ -5,10 +5,12 @@ credential from elsewhere still works, and the window passes (on a clock of the 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -258,6 +260,44 @@ def test_a_successful_request_reads_nothing_but_the_held_buckets_once_a_second(
             event.remove(engine, "before_cursor_execute", seen)
     assert statements == ["SELECT"]
     assert _rows(engine) == 0
+
+
+class _SlowCounts:
+    """A store whose read of the held buckets takes a while, counting the reads."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def read(self, buckets: Any, *, now: int) -> dict[str, Count]:
+        return {}
+
+    def add(self, opens: Any, *, now: int) -> dict[str, Count]:
+        return {}
+
+    def held(self, *, at_least: int, now: int) -> dict[str, Count]:
+        self.reads += 1
+        time.sleep(0.2)
+        return {}
+
+
+def test_requests_that_find_the_copy_stale_at_once_read_it_once(org: Org, clock: Clock) -> None:
+    """Twenty requests at once, at start and again a second later: one read each time, the
+    others checked against the copy they have (they used to read it again, every one)."""
+    counts = _SlowCounts()
+    app = _limited(org.client.app, counts, clock)  # type: ignore[arg-type]
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            asked = [c.get(f"{API}/keys", headers=org.headers()) for _ in range(20)]
+            return [answer.status_code for answer in await asyncio.gather(*asked)]
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever runs in this one
+        assert thread.submit(asyncio.run, burst()).result() == [200] * 20
+        assert counts.reads == 1
+        clock.now += HELD_REFRESH_SECONDS
+        assert thread.submit(asyncio.run, burst()).result() == [200] * 20
+        assert counts.reads == 2
 
 
 # -- sign-in ------------------------------------------------------------------------------------
