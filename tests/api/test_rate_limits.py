@@ -25,6 +25,7 @@ from api.services import accounts
 from api.services.accounts import AccountCreate
 from api.services.org_chart import UnitImportRow
 from api.services.rate_limits import (
+    CLAIM_LAPSES,
     DEVICE_COOKIE,
     DEVICE_DAYS,
     DEVICE_MARKS,
@@ -298,6 +299,21 @@ def test_requests_that_find_the_copy_stale_at_once_read_it_once(org: Org, clock:
         clock.now += HELD_REFRESH_SECONDS
         assert thread.submit(asyncio.run, burst()).result() == [200] * 20
         assert counts.reads == 2
+
+
+def test_a_claim_to_read_again_whose_read_never_came_lapses(clock: Clock) -> None:
+    limiter = RateLimiter(_SlowCounts(), limits=LIMITS, clock=clock)
+    assert limiter.claim_refresh()  # the first: it is to read
+    assert not limiter.claim_refresh()  # the others check against the copy they have
+    # Its request was cancelled before a thread read anything: the claim lapses in time.
+    clock.now += CLAIM_LAPSES * HELD_REFRESH_SECONDS - 0.5
+    assert not limiter.claim_refresh()
+    clock.now += 1
+    assert limiter.claim_refresh()
+    limiter.refresh()
+    assert not limiter.claim_refresh()  # read: fresh for a second
+    clock.now += HELD_REFRESH_SECONDS
+    assert limiter.claim_refresh()
 
 
 # -- sign-in ------------------------------------------------------------------------------------
