@@ -342,12 +342,9 @@ def report_languages(
     departments' reports follow ``department_languages``, the organisation's is in the
     campaign's first."""
     with session.begin():
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            return {}
-        languages = list(campaign.languages)
-        chosen = _chosen_languages(session, campaign_id=campaign_id, unit_id=unit_id)
-        set_here = {unit: language for unit, language in chosen.items() if language in languages}
+        languages, set_here = _languages_set(session, campaign_id=campaign_id, unit_id=unit_id)
+        if not languages:
+            return {}  # no such campaign
         if unit_id is not None and unit_id in set_here:
             return set_here  # the unit's own: its respondents' languages are not counted
         statement = (
@@ -361,7 +358,7 @@ def report_languages(
         for unit, language, count in session.exec(statement).all():
             answered.setdefault(unit, []).extend([language] * count)
         return {
-            unit: team_language(answered.get(unit, ()), languages, chosen=chosen.get(unit))
+            unit: team_language(answered.get(unit, ()), languages, chosen=set_here.get(unit))
             for unit in sorted(answered.keys() | set_here.keys())
         }
 
@@ -374,16 +371,24 @@ def department_languages(
     ``reports.languages.department_language`` (a department that sets none, or one the campaign
     lacks, is in the campaign's first)."""
     with session.begin():
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            return {}
-        languages = list(campaign.languages)
-        chosen = _chosen_languages(session, campaign_id=campaign_id, unit_id=unit_id)
+        languages, set_here = _languages_set(session, campaign_id=campaign_id, unit_id=unit_id)
         return {
             unit: department_language(languages, chosen=language)
-            for unit, language in chosen.items()
-            if language in languages
+            for unit, language in set_here.items()
         }
+
+
+def _languages_set(
+    session: Session, *, campaign_id: int, unit_id: int | None
+) -> tuple[list[str], dict[int, str]]:
+    """The campaign's languages (none for a campaign that does not exist), and the language
+    set on each of its units (of ``unit_id`` alone, if given) that sets one of them."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return [], {}
+    languages = list(campaign.languages)
+    chosen = _chosen_languages(session, campaign_id=campaign_id, unit_id=unit_id)
+    return languages, {unit: language for unit, language in chosen.items() if language in languages}
 
 
 def _chosen_languages(session: Session, *, campaign_id: int, unit_id: int | None) -> dict[int, str]:

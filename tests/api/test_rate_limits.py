@@ -362,6 +362,14 @@ def _browser_sign_in(browser: TestClient, email: str, password: str) -> httpx.Re
     )
 
 
+def _signs_in(browser: TestClient, email: str, password: str = PASSWORD) -> int:
+    """The status of a sign-in from ``browser``; its session is then forgotten, so that it
+    signs in again next time, with the marks it keeps."""
+    status = _browser_sign_in(browser, email, password).status_code
+    browser.cookies.delete("__Host-transversal-session")
+    return status
+
+
 def _with_mark(app: FastAPI, client: tuple[str, int], mark: str) -> TestClient:
     browser = _client(app, client)
     # The cookie jar files a host without a dot under ".local".
@@ -381,18 +389,17 @@ def test_a_guesser_cannot_hold_the_owner_out_of_a_browser_that_signed_in_before(
 ) -> None:
     _account(engine, org)
     with _client(app, RESPONDENT) as owner:
-        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+        assert _signs_in(owner, EMAIL) == 303
         mark = owner.cookies.get(DEVICE_COOKIE)
         assert mark
         assert EMAIL not in mark  # no account name in the mark
-        owner.cookies.delete("__Host-transversal-session")
         _guess_until_held(app, EMAIL)
         # Held for a browser that never signed in, even at the owner's address...
         assert _sign_in(app, RESPONDENT, EMAIL, PASSWORD).status_code == 429
         # ...but not for the owner's own, wherever it is.
-        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+        assert _signs_in(owner, EMAIL) == 303
     with _with_mark(app, ("192.0.2.1", 1000), mark) as travelling:
-        assert _browser_sign_in(travelling, EMAIL, PASSWORD).status_code == 303
+        assert _signs_in(travelling, EMAIL) == 303
 
 
 def test_no_mark_but_a_good_one_for_the_account_lets_a_browser_past_the_hold(
@@ -401,7 +408,7 @@ def test_no_mark_but_a_good_one_for_the_account_lets_a_browser_past_the_hold(
     _account(engine, org)
     _account(engine, org, email="guesser@acme.example")
     with _client(app, ATTACKER) as guesser:
-        assert _browser_sign_in(guesser, "guesser@acme.example", PASSWORD).status_code == 303
+        assert _signs_in(guesser, "guesser@acme.example") == 303
         own = guesser.cookies.get(DEVICE_COOKIE)
     assert own
     _guess_until_held(app, EMAIL)
@@ -422,10 +429,10 @@ def test_no_mark_but_a_good_one_for_the_account_lets_a_browser_past_the_hold(
     }
     for why, mark in refused.items():
         with _with_mark(app, ATTACKER, mark) as browser:
-            assert _browser_sign_in(browser, EMAIL, PASSWORD).status_code == 429, why
+            assert _signs_in(browser, EMAIL) == 429, why
     # The same construction with this installation's key, for this account, now: let in.
     with _with_mark(app, ATTACKER, device_mark(key, account=EMAIL, issued=now)) as browser:
-        assert _browser_sign_in(browser, EMAIL, PASSWORD).status_code == 303
+        assert _signs_in(browser, EMAIL) == 303
 
 
 def test_a_browser_shared_by_two_people_stays_trusted_for_both(
@@ -435,22 +442,19 @@ def test_a_browser_shared_by_two_people_stays_trusted_for_both(
     _account(engine, org, email="lead@acme.example")
     with _client(app, RESPONDENT) as shared:
         for email in (EMAIL, "lead@acme.example", EMAIL):  # the first again: one mark each
-            assert _browser_sign_in(shared, email, PASSWORD).status_code == 303
-            shared.cookies.delete("__Host-transversal-session")
+            assert _signs_in(shared, email) == 303
         marks = shared.cookies.get(DEVICE_COOKIE)
         assert marks
         assert len(marks.split("-")) == 2
         _guess_until_held(app, EMAIL)
         _guess_until_held(app, "lead@acme.example")
         for email in (EMAIL, "lead@acme.example"):
-            assert _browser_sign_in(shared, email, PASSWORD).status_code == 303, email
-            shared.cookies.delete("__Host-transversal-session")
+            assert _signs_in(shared, email) == 303, email
         # Past the number of marks kept, the oldest account is no longer trusted there.
         for n in range(DEVICE_MARKS):
             _account(engine, org, email=f"person{n}@acme.example")
-            assert _browser_sign_in(shared, f"person{n}@acme.example", PASSWORD).status_code == 303
-            shared.cookies.delete("__Host-transversal-session")
-        assert _browser_sign_in(shared, "lead@acme.example", PASSWORD).status_code == 429
+            assert _signs_in(shared, f"person{n}@acme.example") == 303
+        assert _signs_in(shared, "lead@acme.example") == 429
 
 
 def test_a_trusted_browser_is_held_by_its_own_failures_and_holds_nobody_else(
@@ -458,17 +462,16 @@ def test_a_trusted_browser_is_held_by_its_own_failures_and_holds_nobody_else(
 ) -> None:
     _account(engine, org)
     with _client(app, RESPONDENT) as owner:
-        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
-        owner.cookies.delete("__Host-transversal-session")
+        assert _signs_in(owner, EMAIL) == 303
         for _ in range(LIMITS.sign_ins_per_account):
-            assert _browser_sign_in(owner, EMAIL, "a wrong one").status_code == 401
+            assert _signs_in(owner, EMAIL, "a wrong one") == 401
         held = _browser_sign_in(owner, EMAIL, PASSWORD)
         assert held.status_code == 429
         assert held.headers["retry-after"] == str(LIMITS.sign_in_window)
         # Its failures counted for it alone: another browser at the same address signs in.
         assert _sign_in(app, RESPONDENT, EMAIL, PASSWORD).status_code == 303
         clock.now += LIMITS.sign_in_window
-        assert _browser_sign_in(owner, EMAIL, PASSWORD).status_code == 303
+        assert _signs_in(owner, EMAIL) == 303
 
 
 # -- replicas -----------------------------------------------------------------------------------
