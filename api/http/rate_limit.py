@@ -138,17 +138,13 @@ def _limiter(scope: Scope) -> RateLimiter | None:
 
 
 async def _trusted_device(scope: Scope, account: str | None) -> str | None:
-    """The browser's id if its cookie marks it trusted for ``account``; the installation's
-    key is read once (off the event loop) and kept in ``app.state.device_key``."""
+    """The browser's id if its cookie marks it trusted for ``account`` (the installation's key
+    read off the event loop, from the database the first time)."""
     headers = dict(scope.get("headers", ()))
     mark = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(DEVICE_COOKIE)
     if not account or not mark:
         return None
-    state: Any = scope["app"].state
-    key: bytes | None = getattr(state, "device_key", None)
-    if key is None:
-        key = await run_in_threadpool(device_key, state.engine)
-        state.device_key = key
+    key = await run_in_threadpool(device_key, scope["app"].state.engine)
     return trusted_device(key, mark, account=account, now=int(time.time()))
 
 

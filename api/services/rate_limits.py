@@ -48,6 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -219,9 +220,16 @@ def _issued(mark: str, *, now: int) -> tuple[int | None, str]:
 
 
 def device_key(engine: Engine) -> bytes:
-    """The installation's key for the marks, the same on every replica (made on first use)."""
-    with Session(engine) as session:
-        return installation_key(session, name=DEVICE_KEY)
+    """The installation's key for the marks, the same on every replica (made on first use),
+    read once per process and engine: it never changes once made."""
+    key = _DEVICE_KEYS.get(engine)
+    if key is None:
+        with Session(engine) as session:
+            key = _DEVICE_KEYS[engine] = installation_key(session, name=DEVICE_KEY)
+    return key
+
+
+_DEVICE_KEYS: WeakKeyDictionary[Engine, bytes] = WeakKeyDictionary()
 
 
 def _device_mac(key: bytes, *, account: str, issued: int) -> str:

@@ -44,6 +44,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
+from api.store import db
 from api.store import repositories as repo
 from api.store.models import Campaign, Invitation, ResponseCreate
 
@@ -268,12 +269,10 @@ class _OwnConnection:
 
     def connection(self) -> sqlite3.Connection:
         if self._connection is None:
-            from api.store.db import sqlite_pragmas
-
             arguments, options = self._engine.dialect.create_connect_args(self._engine.url)
             options = {**options, "timeout": 0, "check_same_thread": False}
             connection: sqlite3.Connection = sqlite3.connect(*arguments, **options)  # type: ignore[call-overload]
-            sqlite_pragmas(connection, None)
+            db.sqlite_pragmas(connection, None)
             self._connection = connection
         return self._connection
 
@@ -386,18 +385,16 @@ class _LoopConnections:
     async def take(self) -> Any:
         """A connection, once a slot is held (``slots``): an idle one, tested first if it
         has been idle long, else a new one."""
-        from api.store.db import PING_AFTER_IDLE, connect_arguments
-
         while self._idle:
             connection, since = self._idle.pop()
-            if time.monotonic() - since < PING_AFTER_IDLE:
+            if time.monotonic() - since < db.PING_AFTER_IDLE:
                 return connection
             try:
                 await connection.execute("SELECT 1")
                 return connection
             except psycopg.Error:
                 await _close(connection)
-        arguments, options = connect_arguments(self._engine)
+        arguments, options = db.connect_arguments(self._engine)
         connection = await psycopg.AsyncConnection.connect(*arguments, **options, autocommit=True)
         # The answers' JSON: orjson's, ten times quicker than the standard library's (on
         # PostgreSQL the JSONB stored is the same whatever the spacing of the text sent).

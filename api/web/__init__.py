@@ -12,7 +12,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.web.console.routes import SignInNeeded, sign_in_redirect
 from api.web.i18n import LANGUAGES, negotiate
-from api.web.pages import STATIC_PATH, PageError, PageHeaders, is_page, render, status_layout
+from api.web.pages import (
+    STATIC_PATH,
+    PageError,
+    PageHeaders,
+    is_page,
+    is_respondent_page,
+    render,
+    status_layout,
+)
 from api.web.rate_limited import rate_limited_page
 from api.web.respond.routes import StatePage, state_page
 
@@ -92,7 +100,7 @@ def error_page(request: Request, status: int, kind: str) -> Response:
         if asked in LANGUAGES
         else negotiate(request.headers.get("accept-language"), LANGUAGES) or LANGUAGES[0]
     )
-    if kind == "not_found" and not request.url.path.startswith("/r/"):
+    if kind == "not_found" and not is_respondent_page(request.url.path):
         # The respondent's text sends people back to their invitation: not for HR or a leader.
         kind = "console_not_found"
     return render(

@@ -31,12 +31,17 @@ def is_page(path: str) -> bool:
     return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
 
 
+def is_respondent_page(path: str) -> bool:
+    """A page of a respondent's link (``/r/{token}…``), spoken to a respondent."""
+    return path.startswith("/r/")
+
+
 def status_layout(path: str) -> dict[str, Any]:
     """The layout of a status page (an error, a held client) answered on ``path``, and what
     it needs: a respondent's link keeps the respondent's, whose footer promises them
     confidentiality; any other page (the sign-in, HR's console, the leaders' portal) gets
     the console's, without its menu (the page does not know who is signed in)."""
-    if path.startswith("/r/"):
+    if is_respondent_page(path):
         return {"layout": "respond/layout.html"}
     return {"layout": "console/layout.html", "visit": None, "role": "", "active": ""}
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
 from api.jobs.queue import kick_reports_at_close
-from api.services import access, accounts, collection, org_chart, rate_limits
+from api.services import accounts, collection, org_chart, rate_limits
 from api.services import campaigns as campaign_services
 from api.services.accounts import SignInRefused, Visit
 from api.services.csv_text import write_csv
@@ -164,7 +164,7 @@ async def signin(request: Request, session: SessionDep) -> Response:
     if errors:
         return _signin_page(request, email=email, errors=errors, status=422)
     account = rate_limits.account_of(email)
-    key = access.installation_key(session, name=rate_limits.DEVICE_KEY)
+    key = rate_limits.device_key(request.app.state.engine)
     mark = request.cookies.get(rate_limits.DEVICE_COOKIE)
     now = int(time.time())
     trusted = rate_limits.trusted_device(key, mark, account=account, now=now) is not None
