@@ -29,10 +29,8 @@ from tests.web.conftest import (
     PHONE_WIDTH,
     LiveServer,
     NewPage,
-    at_width,
     audit_widths,
-    axe_audit,
-    keep_screenshot,
+    check_every_width,
 )
 
 INSTRUMENT = load_builtin()
@@ -405,15 +403,7 @@ def test_every_page_type_passes_axe_and_reflows_in_both_languages(
         assert loaded, name
         assert loaded[-1].status == status, name
         assert page.locator("html").get_attribute("lang") == lang, name
-        for width in widths:
-            at_width(page, width)
-            _no_horizontal_scroll(page)
-            if width == 1280:
-                found = axe_audit(page)
-                if found:
-                    problems.append(f"{name} ({lang}): {found.summary()}")
-            if width != 320:
-                keep_screenshot(screenshot, page, f"{name}-{lang}-{width}")
+        check_every_width(page, f"{name}-{lang}", problems, screenshot)
         page.close()
     assert not problems, "\n".join(problems)
 
